@@ -1,0 +1,38 @@
+"""SQuAD-style answer metrics: pure functions returning the aggregate and the per-item scores."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from qa.normalize import normalize_answer
+
+
+def exact_match(prediction: str, references: list[str]) -> float:
+    """1.0 when the normalised prediction equals any normalised reference."""
+    return float(any(normalize_answer(prediction) == normalize_answer(r) for r in references))
+
+
+def f1(prediction: str, references: list[str]) -> float:
+    """Best token-overlap F1 against the references."""
+    return max((_token_f1(prediction, reference) for reference in references), default=0.0)
+
+
+def _token_f1(prediction: str, reference: str) -> float:
+    predicted, gold = normalize_answer(prediction).split(), normalize_answer(reference).split()
+    common = sum((Counter(predicted) & Counter(gold)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(predicted), common / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+def mean(values: list[float]) -> float:
+    """Average in percent, 0 for no values."""
+    return 100.0 * sum(values) / len(values) if values else 0.0
+
+
+def answer_scores(predictions: list[str | None], references: list[list[str]]) -> dict:
+    """EM and F1 (percent; an abstention scores 0) with the per-item values."""
+    em = [exact_match(p, r) if p is not None else 0.0 for p, r in zip(predictions, references)]
+    f = [f1(p, r) if p is not None else 0.0 for p, r in zip(predictions, references)]
+    return {"exact_match": mean(em), "f1": mean(f), "per_item": [{"em": a, "f1": b} for a, b in zip(em, f)]}

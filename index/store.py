@@ -1,0 +1,207 @@
+"""The sentence index: FAISS vectors plus the sentence table, persisted in one directory.
+
+Layout of an index directory:
+    manifest.json   format version, embedding model identity, counts
+    documents.json  {doc_id: {text, date, body_start}}  (answers are cut from these texts)
+    sentences.json  [[doc_id, start, end], ...]          row i <-> vector i
+    vectors.faiss   inner-product index over unit vectors (cosine similarity)
+Writes go to a temporary sibling directory that replaces the old one only when complete,
+so an interrupted update loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import faiss
+import numpy as np
+from pydantic import BaseModel
+
+from qa.errors import IndexStoreError, UnknownDocumentError
+from qa.index.documents import Document
+from qa.index.embedder import Embedder
+from qa.index.sentences import is_boilerplate, split_sentences
+
+FORMAT_VERSION = 1
+FILES = ("manifest.json", "documents.json", "sentences.json", "vectors.faiss")
+
+
+class SentenceRow(BaseModel, frozen=True):
+    """One indexed sentence: where it is, and its position in the document's sentence list."""
+
+    doc_id: str
+    start: int
+    end: int
+
+
+class UpdateReport(BaseModel):
+    """What an index build or update did."""
+
+    embedded_documents: list[str]
+    reused_documents: list[str]
+    removed_documents: list[str]
+    sentences: int
+
+
+class SentenceIndex:
+    """Documents, their answerable sentences, and a FAISS index over the sentence vectors."""
+
+    def __init__(self, model_identity: str, documents: dict[str, Document], rows: list[SentenceRow], vectors: faiss.Index):
+        self.model_identity = model_identity
+        self.documents = documents
+        self.rows = rows
+        self.vectors = vectors
+        self._rows_by_doc: dict[str, list[int]] = {}
+        for number, row in enumerate(rows):
+            self._rows_by_doc.setdefault(row.doc_id, []).append(number)
+
+    # ---- building -------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        documents: list[Document],
+        embedder: Embedder,
+        previous: "SentenceIndex | None" = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple["SentenceIndex", UpdateReport]:
+        """Index the documents, reusing vectors of documents unchanged since `previous`."""
+        if previous is not None and previous.model_identity != embedder.identity:
+            previous = None
+        reusable = {
+            doc.doc_id
+            for doc in documents
+            if previous is not None and doc.doc_id in previous.documents and previous.documents[doc.doc_id].text == doc.text
+        }
+        rows: list[SentenceRow] = []
+        vector_parts: list[np.ndarray] = []
+        to_embed: list[tuple[int, str]] = []  # (row number, text)
+        for doc in documents:
+            if doc.doc_id in reusable:
+                numbers = previous._rows_by_doc.get(doc.doc_id, [])
+                rows += [previous.rows[n] for n in numbers]
+                vector_parts.append(_reconstruct(previous.vectors, numbers))
+                continue
+            for span in split_sentences(doc.text, doc.body_start):
+                sentence = doc.text[span.start : span.end]
+                if not is_boilerplate(sentence):
+                    to_embed.append((len(rows), sentence))
+                    rows.append(SentenceRow(doc_id=doc.doc_id, start=span.start, end=span.end))
+                    vector_parts.append(None)  # placeholder, filled below
+        embedded = _embed_in_batches([text for _, text in to_embed], embedder, progress)
+        matrix = _assemble(vector_parts, embedded, embedder)
+        vectors = faiss.IndexFlatIP(matrix.shape[1])
+        vectors.add(matrix)
+        index = cls(embedder.identity, {doc.doc_id: doc for doc in documents}, rows, vectors)
+        report = UpdateReport(
+            embedded_documents=sorted(doc.doc_id for doc in documents if doc.doc_id not in reusable),
+            reused_documents=sorted(reusable),
+            removed_documents=sorted(set(previous.documents) - set(index.documents)) if previous else [],
+            sentences=len(rows),
+        )
+        return index, report
+
+    # ---- reading --------------------------------------------------------------------
+    def search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(row number, cosine similarity) of the k nearest sentences, best first."""
+        if not self.rows:
+            return []
+        scores, numbers = self.vectors.search(query_vector.reshape(1, -1).astype(np.float32), min(k, len(self.rows)))
+        return [(int(n), float(s)) for n, s in zip(numbers[0], scores[0]) if n >= 0]
+
+    def document(self, doc_id: str) -> Document:
+        if doc_id not in self.documents:
+            raise UnknownDocumentError(f"unknown document {doc_id!r}; known: {', '.join(sorted(self.documents)) or 'none'}")
+        return self.documents[doc_id]
+
+    def neighbours(self, row_number: int, width: int) -> list[int]:
+        """Row numbers of the sentence and up to `width` sentences either side, same document."""
+        numbers = self._rows_by_doc[self.rows[row_number].doc_id]
+        position = numbers.index(row_number)
+        return numbers[max(0, position - width) : position + width + 1]
+
+    def sentence_text(self, row_number: int) -> str:
+        row = self.rows[row_number]
+        return self.documents[row.doc_id].text[row.start : row.end]
+
+    # ---- persistence ----------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        """Write atomically: the old index stays until the new one is complete."""
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+        try:
+            manifest = {
+                "format_version": FORMAT_VERSION,
+                "model": self.model_identity,
+                "documents": len(self.documents),
+                "sentences": len(self.rows),
+            }
+            documents = {d.doc_id: {"text": d.text, "date": d.date, "body_start": d.body_start} for d in self.documents.values()}
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            (staging / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
+            (staging / "sentences.json").write_text(json.dumps([[r.doc_id, r.start, r.end] for r in self.rows]), encoding="utf-8")
+            faiss.write_index(self.vectors, str(staging / "vectors.faiss"))
+            backup = directory.with_name(directory.name + ".old")
+            if directory.exists():
+                shutil.rmtree(backup, ignore_errors=True)
+                directory.rename(backup)
+            staging.rename(directory)
+            shutil.rmtree(backup, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path, expected_model: str | None = None) -> "SentenceIndex":
+        """Read an index; IndexStoreError (saying what to do) if it is missing, damaged or foreign."""
+        directory = Path(directory)
+        rebuild = f"rebuild it with: qa index PATH --index {directory}"
+        if not (directory / "manifest.json").is_file():
+            raise IndexStoreError(f"no index at {directory}; build one with: qa index PATH --index {directory}")
+        try:
+            manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+            if manifest.get("format_version") != FORMAT_VERSION:
+                raise IndexStoreError(f"index at {directory} has format {manifest.get('format_version')}, "
+                                      f"this version reads {FORMAT_VERSION}; {rebuild}")
+            if expected_model is not None and manifest["model"] != expected_model:
+                raise IndexStoreError(f"index at {directory} was built with model {manifest['model']!r}, not "
+                                      f"{expected_model!r}; pass that model or {rebuild}")
+            raw_documents = json.loads((directory / "documents.json").read_text(encoding="utf-8"))
+            documents = {doc_id: Document(doc_id=doc_id, **fields) for doc_id, fields in raw_documents.items()}
+            rows = [SentenceRow(doc_id=d, start=s, end=e) for d, s, e in json.loads((directory / "sentences.json").read_text(encoding="utf-8"))]
+            vectors = faiss.read_index(str(directory / "vectors.faiss"))
+        except IndexStoreError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+            raise IndexStoreError(f"index at {directory} is damaged ({type(error).__name__}); {rebuild}") from None
+        if vectors.ntotal != len(rows) or any(r.doc_id not in documents or r.end > len(documents[r.doc_id].text) for r in rows):
+            raise IndexStoreError(f"index at {directory} is damaged (vectors and sentence table disagree); {rebuild}")
+        return cls(manifest["model"], documents, rows, vectors)
+
+
+def _reconstruct(vectors: faiss.Index, numbers: list[int]) -> np.ndarray:
+    if not numbers:
+        return np.zeros((0, vectors.d), dtype=np.float32)
+    return np.vstack([vectors.reconstruct(n) for n in numbers]).astype(np.float32)
+
+
+def _embed_in_batches(texts: list[str], embedder: Embedder, progress: Callable[[int, int], None] | None) -> np.ndarray:
+    batches = [texts[i : i + 256] for i in range(0, len(texts), 256)] or [[]]
+    parts, done = [], 0
+    for batch in batches:
+        parts.append(embedder.encode(batch))
+        done += len(batch)
+        if progress:
+            progress(done, len(texts))
+    return np.vstack(parts)
+
+
+def _assemble(parts: list[np.ndarray | None], embedded: np.ndarray, embedder: Embedder) -> np.ndarray:
+    """Reused blocks and freshly embedded rows (placeholders, in order) as one matrix."""
+    fresh = iter(embedded)
+    rows = [block if block is not None else next(fresh)[None, :] for block in parts]
+    rows = [block for block in rows if len(block)]
+    return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, embedder.dimension), dtype=np.float32)

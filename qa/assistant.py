@@ -1,0 +1,162 @@
+"""The assistant: question -> retrieved sentences -> reader spans -> one scored answer with sources."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Protocol
+
+from qa.confidence import Confidence, span_features
+from qa.errors import IndexStoreError, InvalidQuestionError
+from qa.index.documents import Document, load_documents, make_document
+from qa.index.embedder import Embedder
+from qa.index.retriever import Passage, RetrievedSentence, Retriever
+from qa.index.store import SentenceIndex, UpdateReport
+from qa.models import Answer, ReaderSpan, Source
+from qa.normalize import normalize_answer
+
+MAX_QUESTION_CHARS = 1000
+CLOSEST_SHOWN = 3
+
+
+class Reader(Protocol):
+    """What the assistant needs from an extractive reader."""
+
+    def warm_up(self) -> None: ...
+
+    def read(self, question: str, passages: list[Passage]) -> list[ReaderSpan]: ...
+
+
+def seeds_dir() -> Path:
+    """The bundled default corpus."""
+    return Path(str(files("qa.seeds")))
+
+
+def default_index_dir() -> Path:
+    """Where the default seeds index lives: $QA_HOME, else the user's cache folder."""
+    home = os.environ.get("QA_HOME") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "qa-assistant"
+    return Path(home) / "seeds-index"
+
+
+def validate_question(question: str) -> str:
+    """The question stripped of surrounding space; InvalidQuestionError if unusable."""
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidQuestionError("the question is empty; type a question about the documents")
+    question = question.strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InvalidQuestionError(
+            f"the question has {len(question)} characters; the limit is {MAX_QUESTION_CHARS}: shorten it"
+        )
+    return question
+
+
+class Assistant:
+    """Answers questions over one sentence index."""
+
+    def __init__(self, index: SentenceIndex, embedder: Embedder, reader: Reader | None = None,
+                 confidence: Confidence | None = None, k: int = 5, context: int = 1) -> None:
+        from qa.reader.span_reader import SpanReader
+
+        self.index = index
+        self.retriever = Retriever(index, embedder, k=k, context=context)
+        self.reader = reader or SpanReader()
+        self.confidence = confidence or Confidence.load()
+
+    # ---- construction -----------------------------------------------------------------
+    @classmethod
+    def open(cls, index_dir: Path, model: str | None = None, **options) -> "Assistant":
+        """An assistant over an index built earlier with `qa index`."""
+        embedder = Embedder(model)
+        return cls(SentenceIndex.load(index_dir, expected_model=embedder.identity), embedder, **options)
+
+    @classmethod
+    def from_folder(cls, paths: list[Path], index_dir: Path | None = None, model: str | None = None,
+                    progress: Callable[[int, int], None] | None = None, **options) -> "Assistant":
+        """Index folders or files (updating the index at `index_dir`, if given) and answer over them."""
+        documents, _ = load_documents([Path(p) for p in paths])
+        embedder = Embedder(model)
+        index, _ = build_or_update(documents, embedder, index_dir, progress)
+        return cls(index, embedder, **options)
+
+    @classmethod
+    def from_texts(cls, texts: dict[str, str], model: str | None = None, **options) -> "Assistant":
+        """An in-memory assistant over {doc_id: text}."""
+        embedder = Embedder(model)
+        index, _ = SentenceIndex.build([make_document(doc_id, text) for doc_id, text in texts.items()], embedder)
+        return cls(index, embedder, **options)
+
+    def warm_up(self) -> None:
+        self.retriever.embedder.warm_up()
+        self.reader.warm_up()
+
+    # ---- answering --------------------------------------------------------------------
+    def ask(self, question: str, context: str | None = None) -> Answer:
+        """The best answer span with its sources, or answer=None when the documents do not hold it.
+
+        `context` (say, the previous answer's sentence in a conversation) only helps find passages.
+        """
+        question = validate_question(question)
+        hits = self.retriever.sentences(f"{question} {context}" if context else question)
+        if not hits:
+            return Answer(question=question, answer=None, score=0.0, source=None, evidence=[])
+        spans = self.reader.read(question, self.retriever.passages(hits))
+        scored = sorted(((self.confidence.probability(span_features(s, hits[0].score)), s) for s in spans),
+                        key=lambda pair: -pair[0])
+        if not scored or scored[0][0] < self.confidence.threshold:
+            best = scored[0][0] if scored else 0.0
+            return Answer(question=question, answer=None, score=best, source=None, evidence=self._closest(hits))
+        score, best = scored[0]
+        agreeing = _one_per_document([s for _, s in scored if normalize_answer(s.text) == normalize_answer(best.text)])
+        evidence = [self._source(span.doc_id, span.start, span.end) for span in agreeing]
+        return Answer(question=question, answer=best.text, score=score, source=evidence[0], evidence=evidence)
+
+    def _closest(self, hits: list[RetrievedSentence]) -> list[Source]:
+        return [self._source(hit.doc_id, hit.start, hit.end) for hit in hits[:CLOSEST_SHOWN]]
+
+    def _source(self, doc_id: str, start: int, end: int) -> Source:
+        """A span with the sentence(s) around it, all as offsets into the document."""
+        rows = [r for r in self.index.rows if r.doc_id == doc_id and r.start < max(end, start + 1) and start < r.end]
+        sentence_start = min([start] + [r.start for r in rows])
+        sentence_end = max([end] + [r.end for r in rows])
+        text = self.index.documents[doc_id].text
+        return Source(doc_id=doc_id, start=start, end=end, sentence=text[sentence_start:sentence_end],
+                      sentence_start=sentence_start, sentence_end=sentence_end)
+
+
+def _one_per_document(spans: list[ReaderSpan]) -> list[ReaderSpan]:
+    seen, kept = set(), []
+    for span in spans:
+        if span.doc_id not in seen:
+            seen.add(span.doc_id)
+            kept.append(span)
+    return kept
+
+
+def build_or_update(documents: list[Document], embedder: Embedder, index_dir: Path | None,
+                    progress: Callable[[int, int], None] | None = None) -> tuple[SentenceIndex, UpdateReport]:
+    """Index documents, reusing what the index at `index_dir` already holds; save it there."""
+    previous = None
+    if index_dir is not None and Path(index_dir).exists():
+        try:
+            previous = SentenceIndex.load(index_dir, expected_model=embedder.identity)
+        except IndexStoreError as error:
+            warnings.warn(f"rebuilding from scratch: {error}", stacklevel=2)
+    index, report = SentenceIndex.build(documents, embedder, previous, progress)
+    if index_dir is not None and (previous is None or report.embedded_documents or report.removed_documents):
+        index.save(index_dir)
+    return index, report
+
+
+@lru_cache(maxsize=1)
+def default_assistant() -> Assistant:
+    """The assistant over the bundled seeds, its index built on first use and reused after."""
+    return Assistant.from_folder([seeds_dir()], default_index_dir())
+
+
+def ask(question: str) -> Answer:
+    """Ask the bundled seeds corpus: `ask("when could Russia invade?")`."""
+    return default_assistant().ask(question)

