@@ -123,6 +123,11 @@ class SentenceIndex:
         position = numbers.index(row_number)
         return numbers[max(0, position - width) : position + width + 1]
 
+    def rows_overlapping(self, doc_id: str, start: int, end: int) -> list[int]:
+        """Row numbers of the document's sentences that overlap [start, end) (a point when start == end)."""
+        end = max(end, start + 1)
+        return [n for n in self._rows_by_doc.get(doc_id, []) if self.rows[n].start < end and start < self.rows[n].end]
+
     def sentence_text(self, row_number: int) -> str:
         row = self.rows[row_number]
         return self.documents[row.doc_id].text[row.start : row.end]

@@ -18,6 +18,7 @@ from qa.index.retriever import Passage, RetrievedSentence, Retriever
 from qa.index.store import SentenceIndex, UpdateReport
 from qa.models import Answer, ReaderSpan, Source
 from qa.normalize import normalize_answer
+from qa.reader.span_reader import SpanReader
 
 MAX_QUESTION_CHARS = 1000
 CLOSEST_SHOWN = 3
@@ -27,6 +28,12 @@ class Reader(Protocol):
     """What the assistant needs from an extractive reader."""
 
     def warm_up(self) -> None: ...
+
+    def candidates(self, question: str, context: str | None = None) -> tuple[list[RetrievedSentence], list[tuple[float, ReaderSpan]]]:
+        """Retrieved sentences and the reader's spans with their calibrated scores, best first."""
+        hits, spans = self.read(question, context)
+        scored = [(self.confidence.probability(span_features(span, hits[0].score)), span) for span in spans]
+        return hits, sorted(scored, key=lambda pair: -pair[0])
 
     def read(self, question: str, passages: list[Passage]) -> list[ReaderSpan]: ...
 
@@ -59,8 +66,6 @@ class Assistant:
 
     def __init__(self, index: SentenceIndex, embedder: Embedder, reader: Reader | None = None,
                  confidence: Confidence | None = None, k: int = 5, context: int = 1) -> None:
-        from qa.reader.span_reader import SpanReader
-
         self.index = index
         self.retriever = Retriever(index, embedder, k=k, context=context)
         self.reader = reader or SpanReader()
@@ -100,12 +105,9 @@ class Assistant:
         `context` (say, the previous answer's sentence in a conversation) only helps find passages.
         """
         question = validate_question(question)
-        hits = self.retriever.sentences(f"{question} {context}" if context else question)
+        hits, scored = self.candidates(question, context)
         if not hits:
             return Answer(question=question, answer=None, score=0.0, source=None, evidence=[])
-        spans = self.reader.read(question, self.retriever.passages(hits))
-        scored = sorted(((self.confidence.probability(span_features(s, hits[0].score)), s) for s in spans),
-                        key=lambda pair: -pair[0])
         if not scored or scored[0][0] < self.confidence.threshold:
             best = scored[0][0] if scored else 0.0
             return Answer(question=question, answer=None, score=best, source=None, evidence=self._closest(hits))
@@ -114,12 +116,23 @@ class Assistant:
         evidence = [self._source(span.doc_id, span.start, span.end) for span in agreeing]
         return Answer(question=question, answer=best.text, score=score, source=evidence[0], evidence=evidence)
 
+    def candidates(self, question: str, context: str | None = None) -> tuple[list[RetrievedSentence], list[tuple[float, ReaderSpan]]]:
+        """Retrieved sentences and the reader's spans with their calibrated scores, best first."""
+        hits, spans = self.read(question, context)
+        scored = [(self.confidence.probability(span_features(span, hits[0].score)), span) for span in spans]
+        return hits, sorted(scored, key=lambda pair: -pair[0])
+
+    def read(self, question: str, context: str | None = None) -> tuple[list[RetrievedSentence], list[ReaderSpan]]:
+        """Retrieved sentences (best first) and the reader's candidate spans, before scoring."""
+        hits = self.retriever.sentences(f"{question} {context}" if context else question)
+        return hits, (self.reader.read(question, self.retriever.passages(hits)) if hits else [])
+
     def _closest(self, hits: list[RetrievedSentence]) -> list[Source]:
         return [self._source(hit.doc_id, hit.start, hit.end) for hit in hits[:CLOSEST_SHOWN]]
 
     def _source(self, doc_id: str, start: int, end: int) -> Source:
         """A span with the sentence(s) around it, all as offsets into the document."""
-        rows = [r for r in self.index.rows if r.doc_id == doc_id and r.start < max(end, start + 1) and start < r.end]
+        rows = [self.index.rows[n] for n in self.index.rows_overlapping(doc_id, start, end)]
         sentence_start = min([start] + [r.start for r in rows])
         sentence_end = max([end] + [r.end for r in rows])
         text = self.index.documents[doc_id].text

@@ -11,7 +11,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from qa.assistant import Assistant, build_or_update, default_assistant
+from qa.assistant import Assistant, build_or_update, default_assistant, validate_question
 from qa.errors import QAError
 from qa.index.documents import load_documents
 from qa.index.embedder import Embedder
@@ -87,18 +87,21 @@ def _assistant(args: argparse.Namespace) -> Assistant:
 def _ask(args: argparse.Namespace) -> int:
     if (args.question is None) == (args.batch is None):
         raise QAError("give either a QUESTION or --batch FILE.jsonl")
-    assistant = _assistant(args)
     if args.batch is None:
-        answer = assistant.ask(args.question)
+        validate_question(args.question)  # before any model loads
+        answer = _assistant(args).ask(args.question)
         print(answer.model_dump_json() if args.json else _readable(answer))
         return 0
-    for line in _batch_lines(args.batch):
+    lines, assistant = _batch_lines(args.batch), _assistant(args)
+    for line in lines:
         if "error" not in line:
             try:
                 answer = assistant.ask(line["question"])
                 line.update(answer.model_dump(mode="json"))
             except QAError as error:
                 line["error"] = str(error)
+        if "error" in line:
+            line.update({"answer": None, "score": 0.0, "source": None, "evidence": []})
         print(json.dumps(line, ensure_ascii=False) if args.json else f"[{line.get('id')}] {line.get('answer', line.get('error'))}",
               flush=True)
     return 0

@@ -56,8 +56,7 @@ def _source_html(source: Source, index: SentenceIndex, mark: bool) -> str:
 
 def _paragraph(source: Source, index: SentenceIndex) -> str:
     """The sentence with up to PARAGRAPH_SENTENCES indexed sentences either side."""
-    rows = [n for n, row in enumerate(index.rows) if row.doc_id == source.doc_id and row.start < source.sentence_end
-            and source.sentence_start < row.end]
+    rows = index.rows_overlapping(source.doc_id, source.sentence_start, source.sentence_end)
     text = index.document(source.doc_id).text
     if not rows:
         return source.sentence

@@ -1,0 +1,75 @@
+"""Speed figures on this machine (prints them; asserts nothing about time).
+
+    python -m qa.eval.benchmark
+
+- warm `ask` latency p50/p95 over the seeds evaluation questions (models loaded, index built);
+- reader latency added per question p50/p95, and reader batch throughput (questions/s);
+- indexing throughput in sentences per second (embedding + FAISS, seeds text repeated);
+- time from process start to first answer, for `qa ask` in a fresh process (default index ready).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+from qa.assistant import default_assistant
+from qa.eval.seeds_eval import load_items
+from qa.index.documents import make_document
+from qa.index.store import SentenceIndex
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    assistant = default_assistant()
+    assistant.warm_up()
+    questions = [item.question for item in load_items()]
+    for question in questions[:3]:
+        assistant.ask(question)  # warm caches
+
+    ask_ms, reader_ms = [], []
+    for _ in range(3):
+        for question in questions:
+            started = time.perf_counter()
+            assistant.ask(question)
+            ask_ms.append((time.perf_counter() - started) * 1000)
+            passages = assistant.retriever.passages(assistant.retriever.sentences(question))
+            started = time.perf_counter()
+            assistant.reader.read(question, passages)
+            reader_ms.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    for question in questions:
+        assistant.reader.read(question, assistant.retriever.passages(assistant.retriever.sentences(question)))
+    reader_qps = len(questions) / (time.perf_counter() - started)
+
+    texts = [document.text for document in assistant.index.documents.values()]
+    corpus = [make_document(f"copy{i}/{n}", text) for i in range(20) for n, text in enumerate(texts)]
+    started = time.perf_counter()
+    index, report = SentenceIndex.build(corpus, assistant.retriever.embedder)
+    sentences_per_s = report.sentences / (time.perf_counter() - started)
+
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "qa.cli", "ask", questions[0], "--json"], check=True, capture_output=True,
+                   env={**os.environ})
+    first_answer_s = time.perf_counter() - started
+
+    print(f"machine: {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"warm ask latency      p50 {statistics.median(ask_ms):6.1f} ms   p95 {percentile(ask_ms, 0.95):6.1f} ms   ({len(ask_ms)} asks)")
+    print(f"reader added latency  p50 {statistics.median(reader_ms):6.1f} ms   p95 {percentile(reader_ms, 0.95):6.1f} ms")
+    print(f"reader throughput     {reader_qps:6.1f} questions/s (retrieval included)")
+    print(f"indexing throughput   {sentences_per_s:6.0f} sentences/s ({report.sentences} sentences)")
+    print(f"process start -> first answer  {first_answer_s:5.2f} s (`qa ask`, default index already built)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The default corpus: two news articles (January 2022), shipped as package data."""
