@@ -71,7 +71,8 @@ def page(server, tmp_path_factory):
         page = context.new_page()
         page.dialogs = []
         page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-        page.goto(server, wait_until="networkidle", timeout=120_000)
+        page.goto(server, wait_until="load", timeout=120_000)
+        page.wait_for_selector("#qa-question textarea", timeout=120_000)
         yield page
         context.close()
 

@@ -49,7 +49,7 @@ def _source_html(source: Source, index: SentenceIndex, mark: bool) -> str:
     else:
         sentence_html = literal(sentence)
     paragraph = _paragraph(source, index)
-    return (f"<div class='qa-source'><div class='qa-doc'>📄 {literal(source.doc_id)}{date}</div>"
+    return (f"<div class='qa-source'><div class='qa-doc'>{literal(source.doc_id)}{date}</div>"
             f"<blockquote>{sentence_html}</blockquote>"
             f"<details><summary>Show the surrounding paragraph</summary><p>{literal(paragraph)}</p></details></div>")
 
