@@ -123,9 +123,18 @@ class Assistant:
         return hits, sorted(scored, key=lambda pair: -pair[0])
 
     def read(self, question: str, context: str | None = None) -> tuple[list[RetrievedSentence], list[ReaderSpan]]:
-        """Retrieved sentences (best first) and the reader's candidate spans, before scoring."""
+        """Retrieved sentences (best first) and the reader's candidate spans, before scoring.
+
+        A span must lie inside one indexed sentence: text between sentences (an "Advert" line
+        inside a passage, say) is never an answer.
+        """
         hits = self.retriever.sentences(f"{question} {context}" if context else question)
-        return hits, (self.reader.read(question, self.retriever.passages(hits)) if hits else [])
+        spans = self.reader.read(question, self.retriever.passages(hits)) if hits else []
+        return hits, [span for span in spans if self._inside_one_sentence(span)]
+
+    def _inside_one_sentence(self, span: ReaderSpan) -> bool:
+        rows = [self.index.rows[n] for n in self.index.rows_overlapping(span.doc_id, span.start, span.end)]
+        return len(rows) == 1 and rows[0].start <= span.start and span.end <= rows[0].end
 
     def _closest(self, hits: list[RetrievedSentence]) -> list[Source]:
         return [self._source(hit.doc_id, hit.start, hit.end) for hit in hits[:CLOSEST_SHOWN]]

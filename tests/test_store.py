@@ -77,3 +77,4 @@ def test_failed_save_keeps_the_old_index(tmp_path, hash_embedder, monkeypatch):
         bigger.save(tmp_path / "ix")
     assert len(SentenceIndex.load(tmp_path / "ix").documents) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["ix"]
+
