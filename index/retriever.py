@@ -32,7 +32,7 @@ class Passage(BaseModel, frozen=True):
 class Retriever:
     """Top-k sentences for a question, grouped into passages with `context` neighbours either side."""
 
-    def __init__(self, index: SentenceIndex, embedder: Embedder, k: int = 5, context: int = 1) -> None:
+    def __init__(self, index: SentenceIndex, embedder: Embedder, k: int = 3, context: int = 1) -> None:
         self.index = index
         self.embedder = embedder
         self.k = k

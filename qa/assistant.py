@@ -65,7 +65,7 @@ class Assistant:
     """Answers questions over one sentence index."""
 
     def __init__(self, index: SentenceIndex, embedder: Embedder, reader: Reader | None = None,
-                 confidence: Confidence | None = None, k: int = 5, context: int = 1) -> None:
+                 confidence: Confidence | None = None, k: int = 3, context: int = 1) -> None:
         self.index = index
         self.retriever = Retriever(index, embedder, k=k, context=context)
         self.reader = reader or SpanReader()

@@ -143,7 +143,10 @@ def _readable(answer: Answer) -> str:
 def _serve(args: argparse.Namespace) -> int:
     from qa.ui.chat import serve
 
-    serve(index_dir=args.index, host=args.host, port=args.port, share=args.share)
+    try:
+        serve(index_dir=args.index, host=args.host, port=args.port, share=args.share)
+    except OSError as error:
+        raise QAError(f"cannot serve on {args.host}:{args.port} ({error}); pick another port with --port") from None
     return 0
 
 

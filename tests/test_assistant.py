@@ -3,6 +3,7 @@
 import pytest
 
 from qa import Answer, Assistant, InvalidQuestionError
+from qa.eval.metrics import exact_match
 from qa.eval.seeds_eval import load_items
 
 pytestmark = pytest.mark.slow
@@ -27,7 +28,7 @@ def test_short_answers_with_their_sources(seeds_assistant):
     answer = seeds_assistant.ask("how many troops has Russia amassed near Ukraine?")
     assert answer.answer is not None and "100,000" in answer.answer and len(answer.answer.split()) <= 4
     invade = seeds_assistant.ask("when could Russia invade?")
-    assert invade.answer is not None and "February" in invade.answer
+    assert exact_match(invade.answer or "", ["February", "in February", "next month", "as soon as next month"]) == 1.0
     assert len(invade.answer) < len(invade.source.sentence)
 
 

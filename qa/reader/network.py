@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer, PreTrainedTokenizerFast
+from transformers.utils import logging as transformers_logging
 
 from qa.errors import ModelIntegrityError
 
@@ -58,7 +59,13 @@ def load_tokenizer(encoder_dir: Path | None = None) -> PreTrainedTokenizerFast:
 
 def new_reader_network(encoder_dir: Path | None = None) -> torch.nn.Module:
     """Encoder weights from the bundled model plus a freshly initialised start/end head."""
-    return AutoModelForQuestionAnswering.from_pretrained(str(encoder_dir or bundled_encoder_dir()))
+    verbosity = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()  # the new head is expected, not worth a load report
+    transformers_logging.disable_progress_bar()
+    try:
+        return AutoModelForQuestionAnswering.from_pretrained(str(encoder_dir or bundled_encoder_dir()))
+    finally:
+        transformers_logging.set_verbosity(verbosity)
 
 
 def save_trained_tensors(model: torch.nn.Module, path: Path) -> str:
