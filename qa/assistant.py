@@ -112,8 +112,8 @@ class Assistant:
             best = scored[0][0] if scored else 0.0
             return Answer(question=question, answer=None, score=best, source=None, evidence=self._closest(hits))
         score, best = scored[0]
-        agreeing = _one_per_document([s for _, s in scored if normalize_answer(s.text) == normalize_answer(best.text)])
-        evidence = [self._source(span.doc_id, span.start, span.end) for span in agreeing]
+        places = _one_per_document([place for _, span in scored if (place := _same_answer_in(span, best))])
+        evidence = [self._source(doc_id, start, end) for doc_id, start, end in places]
         return Answer(question=question, answer=best.text, score=score, source=evidence[0], evidence=evidence)
 
     def candidates(self, question: str, context: str | None = None) -> tuple[list[RetrievedSentence], list[tuple[float, ReaderSpan]]]:
@@ -149,12 +149,21 @@ class Assistant:
                       sentence_start=sentence_start, sentence_end=sentence_end)
 
 
-def _one_per_document(spans: list[ReaderSpan]) -> list[ReaderSpan]:
+def _same_answer_in(span: ReaderSpan, best: ReaderSpan) -> tuple[str, int, int] | None:
+    """Where `best`'s answer sits in another candidate span: the span itself when it says the same
+    thing (SQuAD-normalised), or the exact answer text inside it ("spokesperson Emily Horne")."""
+    if normalize_answer(span.text) == normalize_answer(best.text):
+        return span.doc_id, span.start, span.end
+    inside = span.text.find(best.text)
+    return (span.doc_id, span.start + inside, span.start + inside + len(best.text)) if inside >= 0 else None
+
+
+def _one_per_document(places: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     seen, kept = set(), []
-    for span in spans:
-        if span.doc_id not in seen:
-            seen.add(span.doc_id)
-            kept.append(span)
+    for place in places:
+        if place[0] not in seen:
+            seen.add(place[0])
+            kept.append(place)
     return kept
 
 

@@ -33,7 +33,7 @@ def test_short_answers_with_their_sources(seeds_assistant):
 
 
 def test_the_same_answer_in_two_documents_is_one_answer_with_two_sources(seeds_assistant):
-    answer = seeds_assistant.ask("Who is the National Security Council spokesperson?")
+    answer = seeds_assistant.ask("Which spokesperson said Russia could invade in February?")
     assert answer.answer == "Emily Horne"
     assert {s.doc_id for s in answer.evidence} == {"000_7c3df8a57b36a49b.txt", "001_d95d3f940847946e.txt"}
     assert answer.source == answer.evidence[0]

@@ -73,7 +73,7 @@ def test_batch_keeps_order_and_ids(built_index, seed_texts, tmp_path):
     assert [o["id"] for o in out] == [7, "b", 3, None]
     assert CONTRACT <= set(out[0]) and out[0]["answer"]
     assert "empty" in out[1]["error"] and out[1]["answer"] is None
-    assert "line 5" in out[3]["error"]
+    assert "line 4" in out[3]["error"]
 
 
 @pytest.mark.parametrize("args, message", [

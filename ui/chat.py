@@ -95,7 +95,8 @@ def upload(files: list | None, session: ChatSession) -> tuple[ChatSession, str, 
         texts[name] = path.read_bytes().decode("utf-8")
     if texts:
         try:
-            session = ChatSession(assistant=Assistant.from_texts(texts), corpus_name="your uploaded documents")
+            session = ChatSession(assistant=Assistant.from_texts(texts), corpus_name="your uploaded documents",
+                                  history=session.history)  # the conversation stays on screen
         except QAError as error:
             rejected.append(str(error))
     message = f"Indexed {len(texts)} document(s)." if texts else "No document was indexed."
