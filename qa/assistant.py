@@ -171,7 +171,7 @@ def build_or_update(documents: list[Document], embedder: Embedder, index_dir: Pa
                     progress: Callable[[int, int], None] | None = None) -> tuple[SentenceIndex, UpdateReport]:
     """Index documents, reusing what the index at `index_dir` already holds; save it there."""
     previous = None
-    if index_dir is not None and Path(index_dir).exists():
+    if index_dir is not None and any(Path(index_dir).glob("*")):  # an empty folder is simply new
         try:
             previous = SentenceIndex.load(index_dir, expected_model=embedder.identity)
         except IndexStoreError as error:
