@@ -1,6 +1,6 @@
 """Train the span reader on SQuAD v1.1 (CPU or GPU) and write the shipped weights.
 
-    python -m qa.reader.train --squad ../shared/datasets/squad/train.json
+    python -m qa.reader.train --squad PATH/TO/squad/train.json   # SQuAD v1.1 format
 
 Reproducible: fixed seed; the configuration, the data's sha256 and the weights' sha256 are
 recorded in weights/training.json. The last `--holdout-articles` articles of the file are
