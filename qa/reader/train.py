@@ -3,7 +3,9 @@
     python -m qa.reader.train --squad PATH/TO/squad/train.json   # SQuAD v1.1 format
 
 Reproducible: fixed seed; the configuration, the data's sha256 and the weights' sha256 are
-recorded in weights/training.json. The last `--holdout-articles` articles of the file are
+recorded in weights/training.json, rewritten after every epoch. `--resume` continues a
+schedule that was stopped after a saved epoch: same data order and learning-rate schedule,
+fresh optimiser moments (they are not saved). The last `--holdout-articles` articles of the file are
 kept out of training: `eval/calibrate.py` fits the answer score on them.
 """
 
@@ -19,7 +21,9 @@ from pathlib import Path
 
 import torch
 
-from qa.reader.network import FROZEN_TENSORS, new_reader_network, save_trained_tensors, sha256_of, load_tokenizer
+from qa.reader.network import (
+    FROZEN_TENSORS, load_reader_network, load_tokenizer, new_reader_network, save_trained_tensors, sha256_of,
+)
 from qa.reader.windows import MAX_TOKENS, STRIDE, Window, answer_token_span, pad_windows, tokenize_windows
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -86,22 +90,25 @@ def train(args: argparse.Namespace) -> None:
     print(f"{len(examples)} windows from {sum(len(p['qas']) for a in articles for p in a['paragraphs'])} questions; "
           f"held out: {[a['title'] for a in held_out]}", flush=True)
 
-    model = new_reader_network().to(device).train()
+    steps_per_epoch = -(-len(examples) // args.batch_size)
+    total_steps = steps_per_epoch * args.epochs
+    epochs_done, minutes_before, model = _resume(args, len(examples)) if args.resume else (0, 0.0, new_reader_network())
+    model = model.to(device).train()
     for name, parameter in model.named_parameters():
         parameter.requires_grad = name not in FROZEN_TENSORS
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
-    steps_per_epoch = -(-len(examples) // args.batch_size)
-    total_steps = steps_per_epoch * args.epochs
     warmup = int(total_steps * args.warmup)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / max(warmup, 1), max(0.0, (total_steps - step) / max(total_steps - warmup, 1)))
-    )
+    first_step = epochs_done * steps_per_epoch
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda done: _lr_factor(first_step + done, warmup, total_steps))
     rng = random.Random(args.seed)
     lengths = [len(window.input_ids) for window, _, _ in examples]
-    started, step = time.time(), 0
+    started, step = time.time(), first_step
     for epoch in range(1, args.epochs + 1):
-        for batch_ids in length_grouped_batches(lengths, args.batch_size, rng):
+        batches = length_grouped_batches(lengths, args.batch_size, rng)  # drawn for done epochs too: same order
+        if epoch <= epochs_done:
+            continue
+        for batch_ids in batches:
             loss = model(**collate([examples[i] for i in batch_ids], device)).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
@@ -111,24 +118,48 @@ def train(args: argparse.Namespace) -> None:
             step += 1
             if step % 50 == 0 or step == total_steps:
                 elapsed = time.time() - started
+                rate = elapsed / (step - first_step)
                 print(f"epoch {epoch} step {step}/{total_steps} loss {loss.item():.3f} "
-                      f"elapsed {elapsed / 60:.1f} min, eta {elapsed / step * (total_steps - step) / 60:.1f} min", flush=True)
+                      f"elapsed {elapsed / 60:.1f} min, eta {rate * (total_steps - step) / 60:.1f} min", flush=True)
         weights_sha = save_trained_tensors(model, args.out / "reader.safetensors")
         record = {
-            "command": "python -m qa.reader.train " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(vars(args).items())),
-            "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "command": "python -m qa.reader.train " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(_config(args).items())),
+            "config": _config(args),
             "squad_train_sha256": sha256_of(args.squad),
             "held_out_articles": [a["title"] for a in held_out],
             "training_questions": sum(len(p["qas"]) for a in articles for p in a["paragraphs"]),
             "training_windows": len(examples),
             "epochs_done": epoch,
-            "train_minutes": round((time.time() - started) / 60, 1),
+            "train_minutes": round(minutes_before + (time.time() - started) / 60, 1),
+            "resumed_after_epoch": epochs_done or None,
             "device": torch.cuda.get_device_name() if device.type == "cuda" else f"cpu x{torch.get_num_threads()} ({platform.machine()})",
             "torch": torch.__version__,
             "weights_sha256": weights_sha,
         }
         (args.out / "training.json").write_text(json.dumps(record, indent=2) + "\n")
         print(f"epoch {epoch} saved: {args.out / 'reader.safetensors'} sha256 {weights_sha}", flush=True)
+
+
+def _lr_factor(step: int, warmup: int, total_steps: int) -> float:
+    """Linear warm-up over `warmup` steps, then linear decay to zero at `total_steps`."""
+    return min((step + 1) / max(warmup, 1), max(0.0, (total_steps - step) / max(total_steps - warmup, 1)))
+
+
+def _config(args: argparse.Namespace) -> dict:
+    """The settings that define the weights (not how the run was started)."""
+    return {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "resume"}
+
+
+def _resume(args: argparse.Namespace, windows: int) -> tuple[int, float, torch.nn.Module]:
+    """(epochs done, minutes spent, network) of the stopped run in `args.out`, if it had these settings."""
+    record = json.loads((args.out / "training.json").read_text(encoding="utf-8"))
+    if record["config"] != _config(args) or record["training_windows"] != windows:
+        raise SystemExit(f"--resume: {args.out / 'training.json'} was made with other settings or data")
+    if record["epochs_done"] >= args.epochs:
+        raise SystemExit(f"--resume: all {args.epochs} epochs are already done")
+    network = load_reader_network(args.out / "reader.safetensors", record["weights_sha256"])
+    print(f"resuming after epoch {record['epochs_done']} ({record['train_minutes']} min so far)", flush=True)
+    return record["epochs_done"], record["train_minutes"], network
 
 
 def _first_questions(articles: list[dict], limit: int) -> list[dict]:
@@ -162,6 +193,7 @@ def main() -> None:
     parser.add_argument("--holdout-articles", type=int, default=2)
     parser.add_argument("--limit-questions", type=int, default=0, help="train on a prefix only (smoke runs)")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--resume", action="store_true", help="continue the stopped run saved in --out")
     train(parser.parse_args())
 
 
