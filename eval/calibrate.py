@@ -6,15 +6,20 @@ The held-out articles (named in weights/training.json) are indexed paragraph by 
 together with the paragraphs of `--distractor-articles` training articles, so that retrieval
 meets realistic competition. Every held-out question is asked twice through the full pipeline:
 with its own article indexed (candidate spans labelled right when SQuAD F1 >= 0.5) and with
-its own article removed (every candidate is wrong). A logistic model over `qa.confidence.FEATURES` is fitted on the
-candidates; the threshold is the lowest score that still turns down `--abstain-rate` of the
-out-of-corpus questions, so the assistant answers as much as that allows. Writes weights/calibration.json with the fitted figures.
+its own article removed (every candidate is wrong), and read both ways the assistant reads:
+the best sentence alone ("quick") and the wider passages ("full"). A logistic model over
+`qa.confidence.FEATURES` is fitted on all candidates; the threshold is the lowest score that
+still turns down `--abstain-rate` of the out-of-corpus questions (full reading), so the
+assistant answers as much as that allows; the quick-answer bar is the lowest score at which
+answering from the quick reading loses at most `--quick-loss` of right answers and of
+abstentions. Writes weights/calibration.json with the fitted figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -28,14 +33,21 @@ from qa.reader.span_reader import WEIGHTS_DIR
 from qa.reader.train import load_squad
 
 
-def candidate_table(assistant: Assistant, questions: list[SquadQuestion], in_corpus: bool) -> list[tuple[str, list[float], float]]:
-    """(question id, features, label) for every candidate span of every question."""
-    rows = []
+Rows = list[tuple[str, list[float], float]]  # (question id, features, label) per candidate span
+MODES = ("quick", "full")
+
+
+def candidate_rows(assistant: Assistant, questions: list[SquadQuestion], in_corpus: bool) -> dict[str, Rows]:
+    """Candidate spans of every question for each reading mode, labelled right when SQuAD F1 >= 0.5."""
+    rows: dict[str, Rows] = {mode: [] for mode in MODES}
     for question in questions:
-        hits, spans = assistant.read(question.question)
-        for span in spans:
-            label = float(in_corpus and f1(span.text, question.answers) >= 0.5)
-            rows.append((question.id, span_features(span, hits[0].score), label))
+        hits = assistant.retrieve(question.question)
+        readings = {"quick": assistant.read(question.question, hits[:1], neighbours=0),
+                    "full": assistant.read(question.question, hits)}
+        for mode, spans in readings.items():
+            for span in spans:
+                label = float(in_corpus and f1(span.text, question.answers) >= 0.5)
+                rows[mode].append((question.id, span_features(span, hits[0].score), label))
     return rows
 
 
@@ -51,14 +63,39 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50
     return theta[:-1], float(theta[-1])
 
 
-def best_per_question(rows, confidence: Confidence) -> dict[str, tuple[float, float]]:
-    """question id -> (probability, label) of its highest-scoring candidate."""
-    best: dict[str, tuple[float, float]] = {}
+def best_per_question(rows: Rows, questions: list[str], confidence: Confidence) -> list[tuple[float, float]]:
+    """(probability, label) of each question's highest-scoring candidate; (-1, 0) if it has none."""
+    best = {qid: (-1.0, 0.0) for qid in questions}
     for qid, features, label in rows:
         p = confidence.probability(features)
-        if qid not in best or p > best[qid][0]:
+        if p > best[qid][0]:
             best[qid] = (p, label)
-    return best
+    return [best[qid] for qid in questions]
+
+
+def cascade(quick: list[tuple[float, float]], full: list[tuple[float, float]], bar: float) -> list[tuple[float, float]]:
+    """What the assistant keeps per question: the quick reading when it scores `bar` or more."""
+    return [q if q[0] >= bar else f for q, f in zip(quick, full)]
+
+
+def outcomes(best_in: list[tuple[float, float]], best_out: list[tuple[float, float]], threshold: float) -> dict[str, float]:
+    return {
+        "answer_rate_in_corpus": float(np.mean([p >= threshold for p, _ in best_in])),
+        "abstention_out_of_corpus": float(np.mean([p < threshold for p, _ in best_out])),
+        "right_answers_in_corpus": float(np.mean([p >= threshold and label for p, label in best_in])),
+    }
+
+
+def quick_bar(quick_in, full_in, quick_out, full_out, threshold: float, loss: float) -> float | None:
+    """The lowest bar at which answering from the quick reading loses at most `loss` (a share of
+    questions) of right in-corpus answers and of out-of-corpus abstentions; None if none does."""
+    reference = outcomes(full_in, full_out, threshold)
+    for bar in sorted({p for p, _ in quick_in + quick_out if p >= threshold}):
+        trial = outcomes(cascade(quick_in, full_in, bar), cascade(quick_out, full_out, bar), threshold)
+        if (trial["right_answers_in_corpus"] >= reference["right_answers_in_corpus"] - loss
+                and trial["abstention_out_of_corpus"] >= reference["abstention_out_of_corpus"] - loss):
+            return bar
+    return None
 
 
 def main() -> None:
@@ -67,6 +104,8 @@ def main() -> None:
     parser.add_argument("--abstain-rate", type=float, default=0.9, help="share of out-of-corpus questions to turn down")
     parser.add_argument("--distractor-articles", type=int, default=12,
                         help="training articles (those just before the held-out ones) indexed as distractors")
+    parser.add_argument("--quick-loss", type=float, default=0.005,
+                        help="share of right answers and of abstentions the quick reading may cost")
     parser.add_argument("--out", type=Path, default=CALIBRATION_FILE)
     args = parser.parse_args()
 
@@ -78,34 +117,38 @@ def main() -> None:
     embedder = Embedder()
     full = paragraph_index(questions + load_questions(args.squad, set(distractors)), embedder)
     placeholder = Confidence(features=list(FEATURES), weights=[0.0] * len(FEATURES), bias=0.0, threshold=0.0)
-    rows_in = candidate_table(Assistant(full, embedder, confidence=placeholder), questions, in_corpus=True)
-    rows_out = []
+    rows_in = candidate_rows(Assistant(full, embedder, confidence=placeholder), questions, in_corpus=True)
+    rows_out: dict[str, Rows] = {mode: [] for mode in MODES}
     for article in articles:
         reduced = Assistant(without_article(full, article), embedder, confidence=placeholder)
-        rows_out += candidate_table(reduced, [q for q in questions if q.article == article], in_corpus=False)
-    rows = rows_in + [(qid + "#out", features, label) for qid, features, label in rows_out]
+        for mode, rows in candidate_rows(reduced, [q for q in questions if q.article == article], in_corpus=False).items():
+            rows_out[mode] += rows
 
-    x = np.array([features for _, features, _ in rows])
-    y = np.array([label for _, _, label in rows])
-    weights, bias = fit_logistic(x, y)
+    every_row = [row for mode in MODES for row in rows_in[mode] + rows_out[mode]]
+    weights, bias = fit_logistic(np.array([f for _, f, _ in every_row]), np.array([y for _, _, y in every_row]))
     fitted = Confidence(features=list(FEATURES), weights=weights.tolist(), bias=bias, threshold=0.0)
-    best_in = best_per_question(rows_in, fitted)
-    best_out = best_per_question([(qid, f, 0.0) for qid, f, _ in rows_out], fitted)
-    scores_in = np.array([p for p, _ in best_in.values()])
-    scores_out = np.array([p for p, _ in best_out.values()])
-    threshold = float(np.quantile(scores_out, args.abstain_rate))
-    answered_right = np.mean([label for p, label in best_in.values() if p >= threshold])
+    ids = [q.id for q in questions]
+    best = {(mode, side): best_per_question(rows[mode], ids, fitted)
+            for side, rows in (("in", rows_in), ("out", rows_out)) for mode in MODES}
+    threshold = float(np.quantile([p for p, _ in best["full", "out"]], args.abstain_rate))
+    bar = quick_bar(best["quick", "in"], best["full", "in"], best["quick", "out"], best["full", "out"], threshold, args.quick_loss)
+    effective_bar = bar if bar is not None else math.inf
+    final_in = cascade(best["quick", "in"], best["full", "in"], effective_bar)
+    final_out = cascade(best["quick", "out"], best["full", "out"], effective_bar)
+    answered = [(p, label) for p, label in final_in if p >= threshold]
     report = {
         "held_out_articles": articles,
         "distractor_articles": distractors,
         "questions": len(questions),
-        "candidates": len(rows),
-        "answer_rate_in_corpus": round(float(np.mean(scores_in >= threshold)), 3),
-        "abstention_out_of_corpus": round(float(np.mean(scores_out < threshold)), 3),
-        "right_when_answered": round(float(answered_right), 3),
-        "mean_score_when_answered": round(float(np.mean(scores_in[scores_in >= threshold])), 3),
+        "candidates": len(every_row),
+        **{name: round(value, 3) for name, value in outcomes(final_in, final_out, threshold).items()},
+        "right_when_answered": round(float(np.mean([label for _, label in answered])), 3),
+        "mean_score_when_answered": round(float(np.mean([p for p, _ in answered])), 3),
+        "full_reading_only": {name: round(value, 3) for name, value in outcomes(best["full", "in"], best["full", "out"], threshold).items()},
+        "answered_from_quick_reading_in_corpus": round(float(np.mean([q[0] >= effective_bar for q in best["quick", "in"]])), 3),
     }
-    confidence = fitted.model_copy(update={"threshold": round(threshold, 4)})
+    confidence = fitted.model_copy(update={"threshold": round(threshold, 4),
+                                           "quick_accept": math.ceil(bar * 1e4) / 1e4 if bar is not None else None})
     args.out.write_text(json.dumps({**confidence.model_dump(), "fit": report}, indent=2) + "\n")
     print(json.dumps(report, indent=2))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.reader.network import BUNDLED_ENCODER_SHA256, bundled_encoder_dir
+from qa.reader.network import BUNDLED_ENCODER_SHA256, bundled_encoder_dir, quiet_loading
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (bundled)"
 
@@ -32,7 +32,8 @@ class Embedder:
             from sentence_transformers import SentenceTransformer
 
             source = str(bundled_encoder_dir()) if self.model_name == DEFAULT_MODEL else self.model_name
-            self._model = SentenceTransformer(source, device="cpu")
+            with quiet_loading():
+                self._model = SentenceTransformer(source, device="cpu")
 
     @property
     def dimension(self) -> int:

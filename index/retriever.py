@@ -47,11 +47,13 @@ class Retriever:
             for n, score in self.index.search(query, k or self.k)
         ]
 
-    def passages(self, hits: list[RetrievedSentence]) -> list[Passage]:
-        """Hits widened by their neighbours; overlapping or touching windows in a document merge."""
+    def passages(self, hits: list[RetrievedSentence], context: int | None = None) -> list[Passage]:
+        """Hits widened by `context` (default: the retriever's) neighbours either side; overlapping
+        or touching windows in a document merge."""
+        context = self.context if context is None else context
         windows: dict[str, list[list]] = {}
         for rank, hit in enumerate(hits):
-            rows = self.index.neighbours(hit.row, self.context)
+            rows = self.index.neighbours(hit.row, context)
             start, end = self.index.rows[rows[0]].start, self.index.rows[rows[-1]].end
             merged = windows.setdefault(hit.doc_id, [])
             for window in merged:

@@ -29,12 +29,6 @@ class Reader(Protocol):
 
     def warm_up(self) -> None: ...
 
-    def candidates(self, question: str, context: str | None = None) -> tuple[list[RetrievedSentence], list[tuple[float, ReaderSpan]]]:
-        """Retrieved sentences and the reader's spans with their calibrated scores, best first."""
-        hits, spans = self.read(question, context)
-        scored = [(self.confidence.probability(span_features(span, hits[0].score)), span) for span in spans]
-        return hits, sorted(scored, key=lambda pair: -pair[0])
-
     def read(self, question: str, passages: list[Passage]) -> list[ReaderSpan]: ...
 
 
@@ -117,20 +111,37 @@ class Assistant:
         return Answer(question=question, answer=best.text, score=score, source=evidence[0], evidence=evidence)
 
     def candidates(self, question: str, context: str | None = None) -> tuple[list[RetrievedSentence], list[tuple[float, ReaderSpan]]]:
-        """Retrieved sentences and the reader's spans with their calibrated scores, best first."""
-        hits, spans = self.read(question, context)
-        scored = [(self.confidence.probability(span_features(span, hits[0].score)), span) for span in spans]
-        return hits, sorted(scored, key=lambda pair: -pair[0])
+        """Retrieved sentences (best first) and the reader's spans with their scores, best first.
 
-    def read(self, question: str, context: str | None = None) -> tuple[list[RetrievedSentence], list[ReaderSpan]]:
-        """Retrieved sentences (best first) and the reader's candidate spans, before scoring.
+        The best sentence is read alone first (a fraction of the tokens); the wider passages are
+        read only when that gives no span scoring `confidence.quick_accept` or more (if set).
+        """
+        hits = self.retrieve(question, context)
+        if not hits:
+            return hits, []
+        if self.confidence.quick_accept is not None:
+            quick = self.scored(hits, self.read(question, hits[:1], neighbours=0))
+            if quick and quick[0][0] >= self.confidence.quick_accept:
+                return hits, quick
+        return hits, self.scored(hits, self.read(question, hits))
+
+    def retrieve(self, question: str, context: str | None = None) -> list[RetrievedSentence]:
+        """The sentences nearest to the question (and to `context`, when given), best first."""
+        return self.retriever.sentences(f"{question} {context}" if context else question)
+
+    def read(self, question: str, hits: list[RetrievedSentence], neighbours: int | None = None) -> list[ReaderSpan]:
+        """The reader's candidate spans in the hits' passages, before scoring.
 
         A span must lie inside one indexed sentence: text between sentences (an "Advert" line
         inside a passage, say) is never an answer.
         """
-        hits = self.retriever.sentences(f"{question} {context}" if context else question)
-        spans = self.reader.read(question, self.retriever.passages(hits)) if hits else []
-        return hits, [span for span in spans if self._inside_one_sentence(span)]
+        spans = self.reader.read(question, self.retriever.passages(hits, neighbours)) if hits else []
+        return [span for span in spans if self._inside_one_sentence(span)]
+
+    def scored(self, hits: list[RetrievedSentence], spans: list[ReaderSpan]) -> list[tuple[float, ReaderSpan]]:
+        """Spans with their calibrated scores, best first."""
+        scored = [(self.confidence.probability(span_features(span, hits[0].score)), span) for span in spans]
+        return sorted(scored, key=lambda pair: -pair[0])
 
     def _inside_one_sentence(self, span: ReaderSpan) -> bool:
         rows = [self.index.rows[n] for n in self.index.rows_overlapping(span.doc_id, span.start, span.end)]

@@ -4,7 +4,9 @@ The score is a logistic model over the features below, fitted by `eval/calibrate
 questions held out of training, asked through the full pipeline both with their own article
 indexed and with it removed. Its meaning: the estimated probability that the returned span
 is a right answer (SQuAD F1 >= 0.5 against the reference answers). Below `threshold` the
-assistant answers "not in the documents".
+assistant answers "not in the documents". A span read from the best sentence alone that
+scores `quick_accept` or more is answered without reading the wider passages: the calibration
+sets that bar where, on the held-out questions, skipping them loses no accuracy.
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ def span_features(span: ReaderSpan, best_similarity: float) -> list[float]:
 
 
 class Confidence(BaseModel):
-    """Fitted logistic weights and the abstention threshold."""
+    """Fitted logistic weights, the abstention threshold and the quick-answer bar."""
 
     features: list[str]
     weights: list[float]
     bias: float
     threshold: float
+    quick_accept: float | None = None  # None: always read the wider passages
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> "Confidence":

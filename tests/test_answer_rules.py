@@ -29,7 +29,7 @@ def test_text_between_sentences_is_never_answerable(hash_embedder):
 
     neutral = Confidence(features=list(FEATURES), weights=[0.0] * len(FEATURES), bias=0.0, threshold=0.1)
     assistant = Assistant(index, hash_embedder, reader=EveryWordReader(), confidence=neutral)
-    _, spans = assistant.read("Where is the summit?")
+    spans = assistant.read("Where is the summit?", assistant.retrieve("Where is the summit?"))
     assert [span.text for span in spans] == ["Berlin"]
 
 
@@ -80,3 +80,48 @@ def test_below_the_threshold_the_answer_is_none_with_the_closest_passages(hash_e
     assert answer.answer is None and answer.source is None
     assert 0 < answer.score < 0.5 and answer.evidence
     assert all(e.start == e.sentence_start and e.end == e.sentence_end for e in answer.evidence)
+
+
+class RecordingReader(ScriptedReader):
+    """A scripted reader that also records the passages it was given."""
+
+    def __init__(self, index, script):
+        super().__init__(index, script)
+        self.readings = []
+
+    def read(self, question, passages):
+        self.readings.append(passages)
+        return super().read(question, passages)
+
+
+def cascade_assistant(hash_embedder, log_prob, quick_accept):
+    text = "Talks began in Geneva. The spokesperson was Emily Horne. She spoke on Thursday."
+    index, _ = SentenceIndex.build([make_document("one.txt", text)], hash_embedder)
+    confidence = Confidence(features=list(FEATURES), weights=[1.0, 0.0, 0.0, 0.0], bias=2.0, threshold=0.1,
+                            quick_accept=quick_accept)
+    reader = RecordingReader(index, [("one.txt", "Emily Horne", log_prob)])
+    return Assistant(index, hash_embedder, reader=reader, confidence=confidence, k=3, context=1), reader
+
+
+def test_a_confident_quick_reading_of_the_best_sentence_answers_alone(hash_embedder):
+    assistant, reader = cascade_assistant(hash_embedder, log_prob=-0.1, quick_accept=0.8)
+    answer = assistant.ask("Who was the spokesperson?")
+    assert answer.answer == "Emily Horne" and answer.score >= 0.8
+    [passages] = reader.readings  # one reading only
+    best = assistant.retrieve("Who was the spokesperson?")[0]
+    assert [(p.start, p.end) for p in passages] == [(best.start, best.end)]  # the sentence, no neighbours
+
+
+def test_an_unsure_quick_reading_goes_on_to_the_wider_passages(hash_embedder):
+    assistant, reader = cascade_assistant(hash_embedder, log_prob=-2.0, quick_accept=0.8)
+    answer = assistant.ask("Who was the spokesperson?")
+    assert answer.answer == "Emily Horne" and answer.score < 0.8
+    quick, wide = reader.readings
+    assert len(quick) == 1 and sum(p.end - p.start for p in wide) > quick[0].end - quick[0].start
+
+
+def test_without_a_quick_bar_only_the_wider_passages_are_read(hash_embedder):
+    assistant, reader = cascade_assistant(hash_embedder, log_prob=-0.1, quick_accept=None)
+    assistant.ask("Who was the spokesperson?")
+    [wide] = reader.readings
+    assert sum(p.end - p.start for p in wide) > len("The spokesperson was Emily Horne.")

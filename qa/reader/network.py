@@ -7,6 +7,8 @@ which stays frozen and is taken from the bundled encoder at load time.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,15 +59,25 @@ def load_tokenizer(encoder_dir: Path | None = None) -> PreTrainedTokenizerFast:
     return AutoTokenizer.from_pretrained(str(encoder_dir or bundled_encoder_dir()))
 
 
-def new_reader_network(encoder_dir: Path | None = None) -> torch.nn.Module:
-    """Encoder weights from the bundled model plus a freshly initialised start/end head."""
+@contextmanager
+def quiet_loading() -> Iterator[None]:
+    """No load reports or progress bars from transformers while loading a known local model."""
     verbosity = transformers_logging.get_verbosity()
-    transformers_logging.set_verbosity_error()  # the new head is expected, not worth a load report
+    bars = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.set_verbosity_error()
     transformers_logging.disable_progress_bar()
     try:
-        return AutoModelForQuestionAnswering.from_pretrained(str(encoder_dir or bundled_encoder_dir()))
+        yield
     finally:
         transformers_logging.set_verbosity(verbosity)
+        if bars:
+            transformers_logging.enable_progress_bar()
+
+
+def new_reader_network(encoder_dir: Path | None = None) -> torch.nn.Module:
+    """Encoder weights from the bundled model plus a freshly initialised start/end head."""
+    with quiet_loading():  # the new head is expected, not worth a load report
+        return AutoModelForQuestionAnswering.from_pretrained(str(encoder_dir or bundled_encoder_dir()))
 
 
 def save_trained_tensors(model: torch.nn.Module, path: Path) -> str:
