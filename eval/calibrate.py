@@ -12,7 +12,8 @@ the best sentence alone ("quick") and the wider passages ("full"). A logistic mo
 still turns down `--abstain-rate` of the out-of-corpus questions (full reading), so the
 assistant answers as much as that allows; the quick-answer bar is the lowest score at which
 answering from the quick reading loses at most `--quick-loss` of right answers and of
-abstentions. Writes weights/calibration.json with the fitted figures.
+abstentions: it is reported, the figures are those of the cascade it gives, and it is stored
+only with `--quick-answers`. Writes weights/calibration.json with the fitted figures.
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ def main() -> None:
                              "21 + the 2 held out make an index as large as SQuAD dev's 23 articles")
     parser.add_argument("--quick-loss", type=float, default=0.005,
                         help="share of right answers and of abstentions the quick reading may cost")
+    parser.add_argument("--quick-answers", action="store_true",
+                        help="store the quick-answer bar, so the assistant answers from the best sentence alone when "
+                             "it scores that much (off by default: such answers cite one document only)")
     parser.add_argument("--out", type=Path, default=CALIBRATION_FILE)
     args = parser.parse_args()
 
@@ -133,10 +137,12 @@ def main() -> None:
             for side, rows in (("in", rows_in), ("out", rows_out)) for mode in MODES}
     threshold = float(np.quantile([p for p, _ in best["full", "out"]], args.abstain_rate))
     bar = quick_bar(best["quick", "in"], best["full", "in"], best["quick", "out"], best["full", "out"], threshold, args.quick_loss)
-    effective_bar = bar if bar is not None else math.inf
-    final_in = cascade(best["quick", "in"], best["full", "in"], effective_bar)
-    final_out = cascade(best["quick", "out"], best["full", "out"], effective_bar)
+    shipped_bar = bar if bar is not None and args.quick_answers else math.inf
+    final_in = cascade(best["quick", "in"], best["full", "in"], shipped_bar)
+    final_out = cascade(best["quick", "out"], best["full", "out"], shipped_bar)
     answered = [(p, label) for p, label in final_in if p >= threshold]
+    with_bar = bar if bar is not None else math.inf
+    quick_in, quick_out = cascade(best["quick", "in"], best["full", "in"], with_bar), cascade(best["quick", "out"], best["full", "out"], with_bar)
     report = {
         "held_out_articles": articles,
         "distractor_articles": distractors,
@@ -145,11 +151,15 @@ def main() -> None:
         **{name: round(value, 3) for name, value in outcomes(final_in, final_out, threshold).items()},
         "right_when_answered": round(float(np.mean([label for _, label in answered])), 3),
         "mean_score_when_answered": round(float(np.mean([p for p, _ in answered])), 3),
-        "full_reading_only": {name: round(value, 3) for name, value in outcomes(best["full", "in"], best["full", "out"], threshold).items()},
-        "answered_from_quick_reading_in_corpus": round(float(np.mean([q[0] >= effective_bar for q in best["quick", "in"]])), 3),
+        "quick_answers": {
+            "bar": None if bar is None else round(bar, 4),
+            "stored": bool(args.quick_answers and bar is not None),
+            **{name: round(value, 3) for name, value in outcomes(quick_in, quick_out, threshold).items()},
+            "answered_from_quick_reading_in_corpus": round(float(np.mean([q[0] >= with_bar for q in best["quick", "in"]])), 3),
+        },
     }
-    confidence = fitted.model_copy(update={"threshold": round(threshold, 4),
-                                           "quick_accept": math.ceil(bar * 1e4) / 1e4 if bar is not None else None})
+    stored = math.ceil(shipped_bar * 1e4) / 1e4 if shipped_bar < math.inf else None
+    confidence = fitted.model_copy(update={"threshold": round(threshold, 4), "quick_accept": stored})
     args.out.write_text(json.dumps({**confidence.model_dump(), "fit": report}, indent=2) + "\n")
     print(json.dumps(report, indent=2))
 
