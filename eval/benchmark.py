@@ -3,14 +3,17 @@
     python -m qa.eval.benchmark
 
 - warm `ask` latency p50/p95 over the seeds evaluation questions (models loaded, index built);
-- reader latency added per question p50/p95 (every reading an `ask` does), the share of questions
-  answered from the quick reading of the best sentence, and throughput (questions/s);
+- reader latency added per question p50/p95 (every reading an `ask` does), as shipped and with
+  quick answers from the best sentence alone (the bar `eval/calibrate.py` fitted), interleaved so
+  both see the same machine, and how many questions the quick reading answered; throughput;
+- one forward pass of the reader network by window length (what reading costs per token);
 - indexing throughput in sentences per second (embedding + FAISS, seeds text repeated);
 - time from process start to first answer, for `qa ask` in a fresh process (default index ready).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -20,6 +23,7 @@ import time
 import torch
 
 from qa.assistant import default_assistant
+from qa.confidence import CALIBRATION_FILE
 from qa.eval.seeds_eval import load_items
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
@@ -48,6 +52,20 @@ class TimedReader:
             self.readings += 1
 
 
+@torch.inference_mode()
+def forward_ms(network: torch.nn.Module, tokens: int, repeats: int = 15) -> float:
+    """Median time of one reader forward pass over a window of `tokens` tokens."""
+    inputs = {"input_ids": torch.full((1, tokens), 2000), "token_type_ids": torch.zeros(1, tokens, dtype=torch.long),
+              "attention_mask": torch.ones(1, tokens, dtype=torch.long)}
+    network(**inputs)
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        network(**inputs)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def main() -> None:
     assistant = default_assistant()
     assistant.warm_up()
@@ -56,20 +74,29 @@ def main() -> None:
         assistant.ask(question)  # warm caches
 
     timed = assistant.reader = TimedReader(assistant.reader)
-    ask_ms, reader_ms, quick = [], [], 0
+    shipped = assistant.confidence
+    fitted_bar = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))["fit"]["quick_answers"]["bar"]
+    modes = {"as shipped": shipped, "with quick answers": shipped.model_copy(update={"quick_accept": fitted_bar})}
+    ask_ms, reader_ms = {mode: [] for mode in modes}, {mode: [] for mode in modes}
+    quick = 0
     for _ in range(3):
         for question in questions:
-            timed.seconds, timed.readings = 0.0, 0
-            started = time.perf_counter()
-            assistant.ask(question)
-            ask_ms.append((time.perf_counter() - started) * 1000)
-            reader_ms.append(timed.seconds * 1000)
-            quick += timed.readings == 1 and assistant.confidence.quick_accept is not None
+            for mode, confidence in modes.items():
+                assistant.confidence = confidence
+                timed.seconds, timed.readings = 0.0, 0
+                started = time.perf_counter()
+                assistant.ask(question)
+                ask_ms[mode].append((time.perf_counter() - started) * 1000)
+                reader_ms[mode].append(timed.seconds * 1000)
+                quick += mode == "with quick answers" and timed.readings == 1
+    assistant.confidence = shipped
 
     started = time.perf_counter()
     for question in questions:
         assistant.ask(question)
     questions_per_s = len(questions) / (time.perf_counter() - started)
+
+    forward = {tokens: forward_ms(timed.reader.network, tokens) for tokens in (8, 48, 192)}
 
     texts = [document.text for document in assistant.index.documents.values()]
     corpus = [make_document(f"copy{i}/{n}", text) for i in range(20) for n, text in enumerate(texts)]
@@ -83,9 +110,11 @@ def main() -> None:
     first_answer_s = time.perf_counter() - started
 
     print(f"machine: {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"warm ask latency      p50 {statistics.median(ask_ms):6.1f} ms   p95 {percentile(ask_ms, 0.95):6.1f} ms   ({len(ask_ms)} asks)")
-    print(f"reader added latency  p50 {statistics.median(reader_ms):6.1f} ms   p95 {percentile(reader_ms, 0.95):6.1f} ms   "
-          f"({100 * quick / len(reader_ms):.0f} % answered from the best sentence alone)")
+    for mode in modes:
+        print(f"warm ask latency      p50 {statistics.median(ask_ms[mode]):6.1f} ms   p95 {percentile(ask_ms[mode], 0.95):6.1f} ms   ({mode})")
+        print(f"reader added latency  p50 {statistics.median(reader_ms[mode]):6.1f} ms   p95 {percentile(reader_ms[mode], 0.95):6.1f} ms   ({mode})")
+    print(f"with quick answers (bar {fitted_bar}), {100 * quick / len(questions) / 3:.0f} % of asks were answered from the best sentence alone")
+    print("reader forward pass   " + ", ".join(f"{n} tokens {ms:.1f} ms" for n, ms in forward.items()))
     print(f"throughput            {questions_per_s:6.1f} questions/s (one process, `ask` end to end)")
     print(f"indexing throughput   {sentences_per_s:6.0f} sentences/s ({report.sentences} sentences)")
     print(f"process start -> first answer  {first_answer_s:5.2f} s (`qa ask`, default index already built)")

@@ -63,6 +63,11 @@ class SpanReader:
         return sorted(best.values(), key=lambda span: -span.log_prob)[:top_n]
 
     @torch.inference_mode()
-    def _logits(self, windows: list[Window]) -> tuple[np.ndarray, np.ndarray]:
-        output = self.network(**pad_windows(windows))
-        return output.start_logits.float().numpy(), output.end_logits.float().numpy()
+    def _logits(self, windows: list[Window]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Start and end logits per window; each window runs alone, so no compute goes to padding."""
+        starts, ends = [], []
+        for window in windows:
+            output = self.network(**pad_windows([window]))
+            starts.append(output.start_logits[0].float().numpy())
+            ends.append(output.end_logits[0].float().numpy())
+        return starts, ends
