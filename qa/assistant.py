@@ -113,8 +113,8 @@ class Assistant:
     def candidates(self, question: str, context: str | None = None) -> tuple[list[RetrievedSentence], list[tuple[float, ReaderSpan]]]:
         """Retrieved sentences (best first) and the reader's spans with their scores, best first.
 
-        The best sentence is read alone first (a fraction of the tokens); the wider passages are
-        read only when that gives no span scoring `confidence.quick_accept` or more (if set).
+        The top sentences are read with their neighbours. With `confidence.quick_accept` set (off
+        as shipped), the best sentence is read alone first and answers when it scores that much.
         """
         hits = self.retrieve(question, context)
         if not hits:
