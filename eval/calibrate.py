@@ -137,24 +137,29 @@ def main() -> None:
             for side, rows in (("in", rows_in), ("out", rows_out)) for mode in MODES}
     threshold = float(np.quantile([p for p, _ in best["full", "out"]], args.abstain_rate))
     bar = quick_bar(best["quick", "in"], best["full", "in"], best["quick", "out"], best["full", "out"], threshold, args.quick_loss)
-    shipped_bar = bar if bar is not None and args.quick_answers else math.inf
-    final_in = cascade(best["quick", "in"], best["full", "in"], shipped_bar)
-    final_out = cascade(best["quick", "out"], best["full", "out"], shipped_bar)
-    answered = [(p, label) for p, label in final_in if p >= threshold]
     with_bar = bar if bar is not None else math.inf
-    quick_in, quick_out = cascade(best["quick", "in"], best["full", "in"], with_bar), cascade(best["quick", "out"], best["full", "out"], with_bar)
+    shipped_bar = with_bar if args.quick_answers else math.inf
+
+    def figures_at(cut: float) -> tuple[list[tuple[float, float]], dict[str, float]]:
+        """In-corpus (score, label) kept per question with quick answers from `cut` up, and rounded outcomes."""
+        kept_in = cascade(best["quick", "in"], best["full", "in"], cut)
+        kept_out = cascade(best["quick", "out"], best["full", "out"], cut)
+        return kept_in, {name: round(value, 3) for name, value in outcomes(kept_in, kept_out, threshold).items()}
+
+    final_in, final_figures = figures_at(shipped_bar)
+    answered = [(p, label) for p, label in final_in if p >= threshold]
     report = {
         "held_out_articles": articles,
         "distractor_articles": distractors,
         "questions": len(questions),
         "candidates": len(every_row),
-        **{name: round(value, 3) for name, value in outcomes(final_in, final_out, threshold).items()},
+        **final_figures,
         "right_when_answered": round(float(np.mean([label for _, label in answered])), 3),
         "mean_score_when_answered": round(float(np.mean([p for p, _ in answered])), 3),
         "quick_answers": {
             "bar": None if bar is None else round(bar, 4),
             "stored": bool(args.quick_answers and bar is not None),
-            **{name: round(value, 3) for name, value in outcomes(quick_in, quick_out, threshold).items()},
+            **figures_at(with_bar)[1],
             "answered_from_quick_reading_in_corpus": round(float(np.mean([q[0] >= with_bar for q in best["quick", "in"]])), 3),
         },
     }
