@@ -1,7 +1,10 @@
 """Documents: read a folder of .txt / .md files (or a mapping) into typed records.
 
-Offsets everywhere index into the text exactly as read with UTF-8, unchanged. A first line
-such as `date 2022-01-28 ...` is metadata: its date is kept and its line is never indexed.
+Offsets everywhere index into the document's text: the file's bytes decoded as UTF-8, a
+leading byte-order mark dropped, nothing else changed (a CRLF line ending stays two
+characters). That is `open(path, encoding="utf-8-sig", newline="").read()`, not Python's
+default text mode, which turns CRLF into one character. A first line such as
+`date 2022-01-28 ...` is metadata: its date is kept and its line is never indexed.
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from qa.errors import CorpusError
+from qa.text import clean_text, is_invisible_control
 
 SUFFIXES = (".txt", ".md")
 MAX_DOCUMENT_BYTES = 5_000_000
+MAX_TITLE_CHARS = 80
 _METADATA_LINE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[^\n]*(?:\n|\Z)")
+_HEADING_MARKS = re.compile(r"^[#>*\-\s]+")
 
 
 class Document(BaseModel, frozen=True):
@@ -32,6 +38,18 @@ class Document(BaseModel, frozen=True):
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
+    @property
+    def title(self) -> str:
+        """A readable title: the body's first line, without Markdown marks, cut to a few words."""
+        for line in self.text[self.body_start :].splitlines():
+            words = "".join(ch for ch in _HEADING_MARKS.sub("", line) if not is_invisible_control(ch)).split()
+            if words:
+                title = " ".join(words)
+                if len(title) <= MAX_TITLE_CHARS:
+                    return title
+                return title[: MAX_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        return self.doc_id
+
 
 class SkippedFile(BaseModel, frozen=True):
     """A file that was not indexed, and why."""
@@ -41,35 +59,55 @@ class SkippedFile(BaseModel, frozen=True):
 
 
 def make_document(doc_id: str, text: str) -> Document:
-    """A Document, with a leading `date YYYY-MM-DD` line recognised as metadata."""
+    """A Document, with lone surrogates cleaned and a leading `date YYYY-MM-DD` line recognised as metadata."""
+    text = clean_text(text)
     metadata = _METADATA_LINE.match(text)
     if not metadata:
         return Document(doc_id=doc_id, text=text)
     return Document(doc_id=doc_id, text=text, date=metadata.group(1), body_start=metadata.end())
 
 
-def read_document(path: Path, doc_id: str) -> Document:
-    """Read one file strictly as UTF-8 text; raise CorpusError saying why it cannot be used."""
+def decode_text(raw: bytes, name: str) -> str:
+    """The text of a file's bytes (see the module docstring); CorpusError if it is not usable text."""
+    if b"\x00" in raw:
+        raise CorpusError(f"{name}: looks binary, not text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CorpusError(f"{name}: not UTF-8 text; convert it to UTF-8") from None
+    if not text.strip():
+        raise CorpusError(f"{name}: empty")
+    return text
+
+
+def read_document(path: Path, doc_id: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> Document:
+    """Read one file; raise CorpusError saying why it cannot be used."""
     try:
         size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise CorpusError(f"{doc_id}: {size / 1e6:.1f} MB is over the {MAX_DOCUMENT_BYTES / 1e6:.0f} MB limit")
+        if size > max_bytes:
+            raise CorpusError(f"{doc_id}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
         raw = path.read_bytes()
     except OSError as error:
         raise CorpusError(f"{doc_id}: cannot be read ({error.strerror or error})") from None
-    if b"\x00" in raw:
-        raise CorpusError(f"{doc_id}: looks binary, not text")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CorpusError(f"{doc_id}: not UTF-8 text; convert it to UTF-8") from None
-    if not text.strip():
-        raise CorpusError(f"{doc_id}: empty")
-    return make_document(doc_id, text)
+    return make_document(doc_id, decode_text(raw, doc_id))
+
+
+def unique_id(wanted: str, taken: set[str] | dict, prefix: str = "") -> str:
+    """`wanted`, or `prefix/wanted`, or "name (2).ext"... : the first id not yet taken."""
+    if wanted not in taken:
+        return wanted
+    if prefix and f"{prefix}/{wanted}" not in taken:
+        return f"{prefix}/{wanted}"
+    stem, dot, suffix = wanted.rpartition(".") if "." in wanted else (wanted, "", "")
+    number = 2
+    while f"{stem} ({number}){dot}{suffix}" in taken:
+        number += 1
+    return f"{stem} ({number}){dot}{suffix}"
 
 
 def load_documents(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]]:
-    """Documents under the given folders or files (ids relative to the folder given).
+    """Documents under the given folders or files (ids relative to the folder given; a name
+    already taken by an earlier folder gets that folder's name in front).
 
     Unusable files are skipped with a warning; it is an error only when nothing is usable.
     """
@@ -84,7 +122,8 @@ def load_documents(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]
             named = [(root, root.name)]
         else:
             raise CorpusError(f"{root}: no such file or folder")
-        for file, doc_id in named:
+        for file, name in named:
+            doc_id = unique_id(name, documents, prefix=root.resolve().name if root.is_dir() else root.resolve().parent.name)
             try:
                 documents[doc_id] = read_document(file, doc_id)
             except CorpusError as error:

@@ -28,6 +28,8 @@ _STRAIGHT_CLOSE = re.compile(r"(?<=[\w.,!?])'(?=[\s.,;:!?)\]]|$)")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _TAG_LINE = re.compile(r"^(?:Topics|Tags|Related|Categories|Keywords)\s*:", re.IGNORECASE)
 MIN_WORDS = 3
+MAX_SENTENCE_CHARS = 600
+_NON_SPACE = re.compile(r"\S")
 
 
 class SentenceSpan(BaseModel, frozen=True):
@@ -40,9 +42,15 @@ class SentenceSpan(BaseModel, frozen=True):
 def split_sentences(text: str, begin: int = 0) -> list[SentenceSpan]:
     """Sentence spans of text[begin:], whitespace-trimmed, in document order."""
     spans = []
-    for line in re.finditer(r"[^\n]+", text[begin:]):
-        spans += _split_block(text, begin + line.start(), begin + line.end())
+    for line in re.finditer(r"[^\r\n]+", text[begin:]):
+        for span in _split_block(text, begin + line.start(), begin + line.end()):
+            spans += _bounded(text, span)
     return spans
+
+
+def answerable_sentences(text: str, begin: int = 0) -> list[SentenceSpan]:
+    """The sentences of text[begin:] that are indexed: every one but boilerplate."""
+    return [span for span in split_sentences(text, begin) if not is_boilerplate(text[span.start : span.end])]
 
 
 def is_boilerplate(sentence: str) -> bool:
@@ -68,6 +76,22 @@ def _split_block(text: str, start: int, end: int) -> list[SentenceSpan]:
         if stripped_right > stripped_left:
             spans.append(SentenceSpan(start=start + left + stripped_left, end=start + left + stripped_right))
     return spans
+
+
+def _bounded(text: str, span: SentenceSpan) -> list[SentenceSpan]:
+    """The span, or consecutive pieces of it of at most MAX_SENTENCE_CHARS, each trimmed of space."""
+    pieces, start = [], span.start
+    while span.end - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, limit + 1)
+        cut = limit if cut < 0 else cut
+        end = len(text[start:cut].rstrip()) + start
+        pieces.append(SentenceSpan(start=start, end=end))
+        following = _NON_SPACE.search(text, cut, span.end)
+        start = following.start() if following else span.end
+    if span.end > start:
+        pieces.append(SentenceSpan(start=start, end=span.end))
+    return pieces
 
 
 def _is_abbreviation(block: str, stop: int) -> bool:

@@ -5,8 +5,10 @@ Layout of an index directory:
     documents.json  {doc_id: {text, date, body_start}}  (answers are cut from these texts)
     sentences.json  [[doc_id, start, end], ...]          row i <-> vector i
     vectors.faiss   inner-product index over unit vectors (cosine similarity)
-Writes go to a temporary sibling directory that replaces the old one only when complete,
-so an interrupted update loses nothing.
+Writes go to a temporary sibling directory (`.NAME.saving-*`) that replaces the old one only
+when complete, so an interrupted update loses nothing. What a killed save leaves behind is
+tidied by the next save or load: a complete `NAME.old` with no `NAME` is put back, stale
+staging folders are removed.
 """
 
 from __future__ import annotations
@@ -14,20 +16,46 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import faiss
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from qa.errors import IndexStoreError, UnknownDocumentError
 from qa.index.documents import Document
 from qa.index.embedder import Embedder
-from qa.index.sentences import is_boilerplate, split_sentences
+from qa.index.sentences import answerable_sentences
 
 FORMAT_VERSION = 1
 FILES = ("manifest.json", "documents.json", "sentences.json", "vectors.faiss")
+STALE_STAGING_SECONDS = 600  # a staging folder this old belongs to no running save
+EMBED_CHUNK = 64  # texts per call to the embedder: a question waits at most this many
+
+
+class Manifest(BaseModel):
+    """manifest.json, checked strictly: a format version written as "1" is damage, not version 1."""
+
+    model_config = ConfigDict(strict=True)
+    format_version: int
+    model: str
+    documents: int = Field(ge=0)
+    sentences: int = Field(ge=0)
+
+
+class StoredDocument(BaseModel):
+    """One entry of documents.json."""
+
+    model_config = ConfigDict(strict=True)
+    text: str
+    date: str | None = None
+    body_start: int = Field(default=0, ge=0)
+
+
+_DOCUMENTS = TypeAdapter(dict[str, StoredDocument])
+_ROWS = TypeAdapter(list[tuple[str, int, int]], config=ConfigDict(strict=True))
 
 
 class SentenceRow(BaseModel, frozen=True):
@@ -85,12 +113,10 @@ class SentenceIndex:
                 rows += [previous.rows[n] for n in numbers]
                 vector_parts.append(_reconstruct(previous.vectors, numbers))
                 continue
-            for span in split_sentences(doc.text, doc.body_start):
-                sentence = doc.text[span.start : span.end]
-                if not is_boilerplate(sentence):
-                    to_embed.append((len(rows), sentence))
-                    rows.append(SentenceRow(doc_id=doc.doc_id, start=span.start, end=span.end))
-                    vector_parts.append(None)  # placeholder, filled below
+            for span in answerable_sentences(doc.text, doc.body_start):
+                to_embed.append((len(rows), doc.text[span.start : span.end]))
+                rows.append(SentenceRow(doc_id=doc.doc_id, start=span.start, end=span.end))
+                vector_parts.append(None)  # placeholder, filled below
         embedded = _embed_in_batches([text for _, text in to_embed], embedder, progress)
         matrix = _assemble(vector_parts, embedded, embedder)
         vectors = faiss.IndexFlatIP(matrix.shape[1])
@@ -137,7 +163,8 @@ class SentenceIndex:
         """Write atomically: the old index stays until the new one is complete."""
         directory = Path(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+        _tidy_after_killed_save(directory)
+        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.saving-", dir=directory.parent))
         try:
             manifest = {
                 "format_version": FORMAT_VERSION,
@@ -164,27 +191,63 @@ class SentenceIndex:
         """Read an index; IndexStoreError (saying what to do) if it is missing, damaged or foreign."""
         directory = Path(directory)
         rebuild = f"rebuild it with: qa index PATH --index {directory}"
+        _tidy_after_killed_save(directory)
         if not (directory / "manifest.json").is_file():
             raise IndexStoreError(f"no index at {directory}; build one with: qa index PATH --index {directory}")
         try:
-            manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-            if manifest.get("format_version") != FORMAT_VERSION:
-                raise IndexStoreError(f"index at {directory} has format {manifest.get('format_version')}, "
-                                      f"this version reads {FORMAT_VERSION}; {rebuild}")
-            if expected_model is not None and manifest["model"] != expected_model:
-                raise IndexStoreError(f"index at {directory} was built with model {manifest['model']!r}, not "
+            raw_manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+            version = raw_manifest.get("format_version") if isinstance(raw_manifest, dict) else None
+            if type(version) is int and version != FORMAT_VERSION:
+                raise IndexStoreError(f"index at {directory} has format {version}, this version reads {FORMAT_VERSION}; {rebuild}")
+            manifest = Manifest.model_validate(raw_manifest)
+            if expected_model is not None and manifest.model != expected_model:
+                raise IndexStoreError(f"index at {directory} was built with model {manifest.model!r}, not "
                                       f"{expected_model!r}; pass that model or {rebuild}")
-            raw_documents = json.loads((directory / "documents.json").read_text(encoding="utf-8"))
-            documents = {doc_id: Document(doc_id=doc_id, **fields) for doc_id, fields in raw_documents.items()}
-            rows = [SentenceRow(doc_id=d, start=s, end=e) for d, s, e in json.loads((directory / "sentences.json").read_text(encoding="utf-8"))]
+            stored = _DOCUMENTS.validate_json((directory / "documents.json").read_bytes())
+            documents = {doc_id: Document(doc_id=doc_id, **fields.model_dump()) for doc_id, fields in stored.items()}
+            rows = [SentenceRow(doc_id=d, start=s, end=e) for d, s, e in _ROWS.validate_json((directory / "sentences.json").read_bytes())]
             vectors = faiss.read_index(str(directory / "vectors.faiss"))
         except IndexStoreError:
             raise
+        except ValidationError as error:
+            where = ".".join(str(part) for part in error.errors()[0]["loc"])
+            raise IndexStoreError(f"index at {directory} is damaged (unexpected content at {where or 'top level'}: "
+                                  f"{error.errors()[0]['msg']}); {rebuild}") from None
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
             raise IndexStoreError(f"index at {directory} is damaged ({type(error).__name__}); {rebuild}") from None
-        if vectors.ntotal != len(rows) or any(r.doc_id not in documents or r.end > len(documents[r.doc_id].text) for r in rows):
-            raise IndexStoreError(f"index at {directory} is damaged (vectors and sentence table disagree); {rebuild}")
-        return cls(manifest["model"], documents, rows, vectors)
+        problem = _inconsistency(documents, rows, vectors)
+        if problem:
+            raise IndexStoreError(f"index at {directory} is damaged ({problem}); {rebuild}")
+        return cls(manifest.model, documents, rows, vectors)
+
+
+def _inconsistency(documents: dict[str, Document], rows: list[SentenceRow], vectors: faiss.Index) -> str | None:
+    """What makes the loaded parts disagree, or None."""
+    if vectors.ntotal != len(rows):
+        return "vectors and sentence table disagree"
+    for row in rows:
+        if row.doc_id not in documents:
+            return f"a sentence of unknown document {row.doc_id!r}"
+        if not 0 <= row.start < row.end <= len(documents[row.doc_id].text):
+            return f"sentence offsets {row.start}..{row.end} outside document {row.doc_id!r}"
+    if any(doc.body_start > len(doc.text) for doc in documents.values()):
+        return "a document's body starts after its end"
+    return None
+
+
+def _tidy_after_killed_save(directory: Path) -> None:
+    """Put back `NAME.old` when a save died between its two renames; remove what dead saves left."""
+    backup = directory.with_name(directory.name + ".old")
+    if backup.is_dir():
+        if not (directory / "manifest.json").is_file() and (backup / "manifest.json").is_file():
+            shutil.rmtree(directory, ignore_errors=True)
+            backup.rename(directory)
+        else:
+            shutil.rmtree(backup, ignore_errors=True)
+    if directory.parent.is_dir():
+        for staging in directory.parent.glob(f".{directory.name}.*"):
+            if staging.is_dir() and time.time() - staging.stat().st_mtime > STALE_STAGING_SECONDS:
+                shutil.rmtree(staging, ignore_errors=True)
 
 
 def _reconstruct(vectors: faiss.Index, numbers: list[int]) -> np.ndarray:
@@ -194,7 +257,7 @@ def _reconstruct(vectors: faiss.Index, numbers: list[int]) -> np.ndarray:
 
 
 def _embed_in_batches(texts: list[str], embedder: Embedder, progress: Callable[[int, int], None] | None) -> np.ndarray:
-    batches = [texts[i : i + 256] for i in range(0, len(texts), 256)] or [[]]
+    batches = [texts[i : i + EMBED_CHUNK] for i in range(0, len(texts), EMBED_CHUNK)] or [[]]
     parts, done = [], 0
     for batch in batches:
         parts.append(embedder.encode(batch))

@@ -2,24 +2,28 @@
 
     from qa import ask
     ask("when could Russia invade?")
+
+Importing `qa` is cheap: the models and their libraries load on first use.
 """
 
-from qa.index.embedder import offline_by_default
+import os
+from importlib import import_module
 
-offline_by_default()
+# Never reach a model hub unless the user asked for it (HF_HUB_OFFLINE=0).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from qa.assistant import Assistant, ask  # noqa: E402
-from qa.errors import (  # noqa: E402
-    CorpusError,
-    IndexStoreError,
-    InvalidQuestionError,
-    ModelIntegrityError,
-    QAError,
-    UnknownDocumentError,
-)
-from qa.models import Answer, Source  # noqa: E402
+_EXPORTS = {
+    "Assistant": "qa.assistant", "ask": "qa.assistant",
+    "Answer": "qa.models", "Source": "qa.models",
+    "CorpusError": "qa.errors", "IndexStoreError": "qa.errors", "InvalidQuestionError": "qa.errors",
+    "ModelIntegrityError": "qa.errors", "QAError": "qa.errors", "UnknownDocumentError": "qa.errors",
+}
+__all__ = sorted(_EXPORTS)
 
-__all__ = [
-    "Answer", "Assistant", "CorpusError", "IndexStoreError", "InvalidQuestionError", "ModelIntegrityError",
-    "QAError", "Source", "UnknownDocumentError", "ask",
-]
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'qa' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from collections.abc import Callable
-from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Protocol
 
 from qa.confidence import Confidence, span_features
-from qa.errors import IndexStoreError, InvalidQuestionError
+from qa.errors import IndexStoreError
 from qa.index.documents import Document, load_documents, make_document
-from qa.index.embedder import Embedder
+from qa.index.embedder import Embedder, shared_embedder
 from qa.index.retriever import Passage, RetrievedSentence, Retriever
 from qa.index.store import SentenceIndex, UpdateReport
 from qa.models import Answer, ReaderSpan, Source
 from qa.normalize import normalize_answer
-from qa.reader.span_reader import SpanReader
+from qa.reader.span_reader import shared_reader
+from qa.text import validate_question
 
-MAX_QUESTION_CHARS = 1000
 CLOSEST_SHOWN = 3
 
 
@@ -43,33 +43,26 @@ def default_index_dir() -> Path:
     return Path(home) / "seeds-index"
 
 
-def validate_question(question: str) -> str:
-    """The question stripped of surrounding space; InvalidQuestionError if unusable."""
-    if not isinstance(question, str) or not question.strip():
-        raise InvalidQuestionError("the question is empty; type a question about the documents")
-    question = question.strip()
-    if len(question) > MAX_QUESTION_CHARS:
-        raise InvalidQuestionError(
-            f"the question has {len(question)} characters; the limit is {MAX_QUESTION_CHARS}: shorten it"
-        )
-    return question
-
-
 class Assistant:
-    """Answers questions over one sentence index."""
+    """Answers questions over one sentence index.
+
+    Assistants share one embedder per model and one reader per process (`shared_embedder`,
+    `shared_reader`): a new corpus costs its index, never another copy of the models.
+    """
 
     def __init__(self, index: SentenceIndex, embedder: Embedder, reader: Reader | None = None,
                  confidence: Confidence | None = None, k: int = 3, context: int = 1) -> None:
         self.index = index
         self.retriever = Retriever(index, embedder, k=k, context=context)
-        self.reader = reader or SpanReader()
+        self.reader = reader or shared_reader()
         self.confidence = confidence or Confidence.load()
 
     # ---- construction -----------------------------------------------------------------
     @classmethod
     def open(cls, index_dir: Path, model: str | None = None, **options) -> "Assistant":
         """An assistant over an index built earlier with `qa index`."""
-        embedder = Embedder(model)
+        embedder = shared_embedder(model)
+        embedder.check()
         return cls(SentenceIndex.load(index_dir, expected_model=embedder.identity), embedder, **options)
 
     @classmethod
@@ -77,15 +70,21 @@ class Assistant:
                     progress: Callable[[int, int], None] | None = None, **options) -> "Assistant":
         """Index folders or files (updating the index at `index_dir`, if given) and answer over them."""
         documents, _ = load_documents([Path(p) for p in paths])
-        embedder = Embedder(model)
+        embedder = shared_embedder(model)
         index, _ = build_or_update(documents, embedder, index_dir, progress)
         return cls(index, embedder, **options)
 
     @classmethod
     def from_texts(cls, texts: dict[str, str], model: str | None = None, **options) -> "Assistant":
         """An in-memory assistant over {doc_id: text}."""
-        embedder = Embedder(model)
-        index, _ = SentenceIndex.build([make_document(doc_id, text) for doc_id, text in texts.items()], embedder)
+        return cls.from_documents([make_document(doc_id, text) for doc_id, text in texts.items()], model=model, **options)
+
+    @classmethod
+    def from_documents(cls, documents: list[Document], previous: SentenceIndex | None = None,
+                       model: str | None = None, **options) -> "Assistant":
+        """An in-memory assistant over documents, reusing `previous`'s vectors of those unchanged."""
+        embedder = shared_embedder(model)
+        index, _ = SentenceIndex.build(documents, embedder, previous)
         return cls(index, embedder, **options)
 
     def warm_up(self) -> None:
@@ -193,10 +192,18 @@ def build_or_update(documents: list[Document], embedder: Embedder, index_dir: Pa
     return index, report
 
 
-@lru_cache(maxsize=1)
-def default_assistant() -> Assistant:
-    """The assistant over the bundled seeds, its index built on first use and reused after."""
-    return Assistant.from_folder([seeds_dir()], default_index_dir())
+_default: Assistant | None = None
+_default_lock = threading.Lock()
+
+
+def default_assistant(progress: Callable[[int, int], None] | None = None) -> Assistant:
+    """The assistant over the bundled seeds, its index built on first use (reporting to
+    `progress`) and reused after, by every caller in the process."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Assistant.from_folder([seeds_dir()], default_index_dir(), progress=progress)
+        return _default
 
 
 def ask(question: str) -> Answer:

@@ -1,6 +1,8 @@
 """The `qa` command line: index, ask (one question or a JSONL batch), serve, eval.
 
-Errors print one line saying what to do and exit with status 2.
+Errors print one line saying what to do and exit with status 2. Heavy libraries (torch,
+transformers, gradio) load only once a command needs them, so `qa --help` and bad input
+answer at once.
 """
 
 from __future__ import annotations
@@ -9,20 +11,26 @@ import argparse
 import json
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from qa.assistant import Assistant, build_or_update, default_assistant, validate_question
 from qa.errors import QAError
-from qa.index.documents import load_documents
-from qa.index.embedder import Embedder
-from qa.models import Answer
+from qa.text import clean_text, validate_question
 
 EXIT_USAGE = 2
+ANSWER_FIELDS = {"answer": None, "score": 0.0, "source": None, "evidence": []}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line, like every other error."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"error: {message} (see: {self.prog} --help)\n")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     warnings.showwarning = lambda message, *_rest, **_kw: print(f"warning: {message}", file=sys.stderr)
     try:
         return args.run(args) or 0
@@ -33,14 +41,20 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qa", description="Extractive question answering over your documents.")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    parser = _Parser(prog="qa", description="Extractive question answering over your documents.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", parser_class=_Parser)
 
     index = commands.add_parser("index", help="build or update an index over folders or files of .txt/.md")
     index.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     index.add_argument("--index", type=Path, required=True, metavar="DIR", help="index directory (created or updated)")
-    index.add_argument("--model", help="sentence-transformers model path or name (default: bundled all-MiniLM-L6-v2)")
+    index.add_argument("--model", help="sentence-transformers model folder (default: bundled all-MiniLM-L6-v2)")
     index.set_defaults(run=_index)
 
     ask = commands.add_parser("ask", help="ask a question (or a JSONL batch of them)")
@@ -54,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the browser chat")
     serve.add_argument("--index", type=Path, metavar="DIR", help="index built with `qa index` (default: the seeds)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: localhost only)")
-    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--port", type=_port, default=7860)
     serve.add_argument("--share", action="store_true", help="also open a public share link (off by default)")
     serve.set_defaults(run=_serve)
 
@@ -64,89 +78,128 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _index(args: argparse.Namespace) -> int:
+@contextmanager
+def progress_bar(description: str) -> Iterator:
+    """A progress callback (done, total) drawing a bar on stderr."""
     from tqdm import tqdm
 
-    documents, skipped = load_documents(args.paths)
-    with tqdm(total=0, unit="sentence", desc="embedding", file=sys.stderr, disable=None) as bar:
+    with tqdm(total=0, unit="sentence", desc=description, file=sys.stderr, disable=None) as bar:
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
 
-        index, report = build_or_update(documents, Embedder(args.model), args.index, progress)
+        yield progress
+
+
+def _index(args: argparse.Namespace) -> int:
+    from qa.assistant import build_or_update
+    from qa.index.documents import load_documents
+    from qa.index.embedder import shared_embedder
+
+    embedder = shared_embedder(args.model)
+    embedder.check()
+    documents, skipped = load_documents(args.paths)
+    with progress_bar("embedding") as progress:
+        index, report = build_or_update(documents, embedder, args.index, progress)
     print(f"indexed {len(index.documents)} documents, {report.sentences} sentences into {args.index} "
           f"({len(report.embedded_documents)} embedded, {len(report.reused_documents)} unchanged, "
           f"{len(report.removed_documents)} removed, {len(skipped)} skipped)")
     return 0
 
 
-def _assistant(args: argparse.Namespace) -> Assistant:
-    return Assistant.open(args.index, args.model) if args.index else default_assistant()
+def _assistant(args: argparse.Namespace):
+    from qa.assistant import Assistant, default_assistant
+
+    if args.index:
+        return Assistant.open(args.index, args.model)
+    with progress_bar("indexing the seeds (first use only)") as progress:
+        return default_assistant(progress)
 
 
 def _ask(args: argparse.Namespace) -> int:
     if (args.question is None) == (args.batch is None):
         raise QAError("give either a QUESTION or --batch FILE.jsonl")
     if args.batch is None:
-        validate_question(args.question)  # before any model loads
-        answer = _assistant(args).ask(args.question)
+        question = validate_question(args.question)  # before any model loads
+        answer = _assistant(args).ask(question)
         print(answer.model_dump_json() if args.json else _readable(answer))
         return 0
-    lines, assistant = _batch_lines(args.batch), _assistant(args)
+    lines = batch_lines(args.batch)
+    assistant = _assistant(args)
     for line in lines:
         if "error" not in line:
             try:
-                answer = assistant.ask(line["question"])
-                line.update(answer.model_dump(mode="json"))
+                line.update(assistant.ask(line["question"]).model_dump(mode="json"))
             except QAError as error:
-                line["error"] = str(error)
+                line["error"] = f"line {line.pop('line')}: {error}"
+            except Exception as error:  # one line's failure must not stop the batch
+                line["error"] = f"line {line.pop('line')}: could not be answered ({type(error).__name__})"
+        line.pop("line", None)
         if "error" in line:
-            line.update({"answer": None, "score": 0.0, "source": None, "evidence": []})
-        print(json.dumps(line, ensure_ascii=False) if args.json else f"[{line.get('id')}] {line.get('answer', line.get('error'))}",
-              flush=True)
+            line.update(ANSWER_FIELDS)
+        text = json.dumps(line, ensure_ascii=False) if args.json else f"[{line.get('id')}] {line['answer'] or line.get('error')}"
+        print(clean_text(text), flush=True)
     return 0
 
 
-def _batch_lines(path: Path) -> list[dict]:
-    """One dict per non-empty line: {"id", "question"}, or {"id", "error"} for a bad line."""
+def batch_lines(path: Path) -> list[dict]:
+    """One dict per line of the file, in order: {"id", "question", "line"} or {"id", "error"}.
+
+    A UTF-8 byte-order mark is accepted; a line that is blank, not UTF-8, not a JSON object, or
+    without a string "question" becomes an error for that line only, keeping its id if it had one.
+    """
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise QAError(f"cannot read batch file {path}: {getattr(error, 'strerror', None) or error}") from None
-    parsed = []
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        try:
-            item = json.loads(text)
-            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-                raise ValueError
-            parsed.append({"id": item.get("id"), "question": item["question"]})
-        except ValueError:
-            parsed.append({"id": None, "error": f"line {number}: expected a JSON object with a string \"question\""})
-    return parsed
+        raw = path.read_bytes()
+    except OSError as error:
+        raise QAError(f"cannot read batch file {path}: {error.strerror or error}") from None
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    pieces = raw.split(b"\n")
+    if pieces and pieces[-1] == b"":
+        pieces.pop()  # the file's final newline ends the last line; it does not start another
+    return [_batch_line(number, piece.removesuffix(b"\r")) for number, piece in enumerate(pieces, start=1)]
 
 
-def _readable(answer: Answer) -> str:
+def _batch_line(number: int, piece: bytes) -> dict:
+    expected = 'expected a JSON object with a string "question", like {"id": 1, "question": "..."}'
+    try:
+        text = piece.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"id": None, "error": f"line {number}: not UTF-8 text"}
+    try:
+        item = json.loads(text) if text.strip() else None
+    except ValueError:
+        return {"id": None, "error": f"line {number}: not JSON; {expected}"}
+    if not isinstance(item, dict):
+        return {"id": None, "error": f"line {number}: {'blank line' if item is None else 'not an object'}; {expected}"}
+    if not isinstance(item.get("question"), str):
+        return {"id": item.get("id"), "error": f"line {number}: no string \"question\"; {expected}"}
+    return {"id": item.get("id"), "question": item["question"], "line": number}
+
+
+def _readable(answer) -> str:
+    from qa.text import visible_controls
+
     if answer.answer is None:
         lines = [f"Not in the documents (best guess scored {answer.score:.2f}). Closest passages:"]
-        lines += [f"  {s.doc_id}: {s.sentence}" for s in answer.evidence]
+        lines += [f"  {s.doc_id}: {visible_controls(s.sentence)}" for s in answer.evidence]
         return "\n".join(lines)
-    lines = [f"{answer.answer}   (score {answer.score:.2f})"]
+    lines = [f"{visible_controls(answer.answer)}   (score {answer.score:.2f})"]
     for source in answer.evidence:
         before = source.sentence[: source.start - source.sentence_start]
         after = source.sentence[source.end - source.sentence_start :]
-        lines.append(f"  {source.doc_id} [{source.start}:{source.end}]: {before}[{answer.answer}]{after}")
+        shown = visible_controls(f"{before}[{answer.answer}]{after}")
+        lines.append(f"  {visible_controls(source.doc_id)} [{source.start}:{source.end}]: {shown}")
     return "\n".join(lines)
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from qa.ui.chat import serve
+    from qa.ui.server import check_can_serve, serve
 
-    try:
-        serve(index_dir=args.index, host=args.host, port=args.port, share=args.share)
-    except OSError as error:
-        raise QAError(f"cannot serve on {args.host}:{args.port} ({error}); pick another port with --port") from None
+    check_can_serve(args.host, args.port)  # before minutes of model loading
+    if args.index is None:
+        print("qa serve: opening the seeds index...", file=sys.stderr, flush=True)
+        _assistant(args)
+    serve(index_dir=args.index, host=args.host, port=args.port, share=args.share)
     return 0
 
 

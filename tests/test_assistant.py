@@ -72,10 +72,7 @@ def test_module_level_ask_uses_the_default_index(tmp_path, monkeypatch):
     import qa.assistant
 
     monkeypatch.setenv("QA_HOME", str(tmp_path))
-    qa.assistant.default_assistant.cache_clear()
-    try:
-        answer = qa.ask("Where are the negotiators set to meet again?")
-        assert answer.answer == "Berlin"
-        assert (tmp_path / "seeds-index" / "manifest.json").is_file()
-    finally:
-        qa.assistant.default_assistant.cache_clear()
+    monkeypatch.setattr(qa.assistant, "_default", None)
+    answer = qa.ask("Where are the negotiators set to meet again?")
+    assert answer.answer == "Berlin"
+    assert (tmp_path / "seeds-index" / "manifest.json").is_file()

@@ -1,16 +1,57 @@
-"""The chat functions: answer first with the span marked, literal rendering, uploads, follow-ups."""
+"""The chat functions: answer first with the span marked, literal rendering, uploads and the
+controls that change what is searched, sessions that cannot overwrite each other's work."""
 
+import html
 import re
+import threading
+import time
 from types import SimpleNamespace
 
 import pytest
 
+from conftest import HashEmbedder
+from qa.index.documents import make_document
+from qa.index.store import SentenceIndex
 from qa.models import Answer, Source
 from qa.ui import chat
 from qa.ui.render import answer_html, confidence_words, literal
+from qa.ui.sessions import SessionRegistry
 
 PAYLOAD = ("Mallory wrote <script>window.pwned=1</script> and <img src=x onerror=alert(1)> "
            "plus [a link](javascript:alert(2)) and **bold**. The launch code is 4242.")
+
+
+def tab(name: str = "tab-1") -> SimpleNamespace:
+    """What gradio hands a handler as its request: the tab's session hash."""
+    return SimpleNamespace(session_hash=name)
+
+
+@pytest.fixture
+def fresh_chat(monkeypatch, tmp_path):
+    """Chat handlers over a fresh session registry, a hash embedder and a small home corpus."""
+    monkeypatch.setattr(chat, "sessions", SessionRegistry())
+    monkeypatch.setattr("qa.assistant.shared_embedder", lambda model=None: HashEmbedder())
+    home = chat.Assistant.from_texts({"home.txt": "The home corpus talks about harbours and ships at sea."})
+    monkeypatch.setattr(chat, "home_assistant", lambda: home)
+    return home
+
+
+def upload_file(folder, name: str, content: bytes | str) -> str:
+    """A file where the web framework would put an upload: its own folder under the upload folder."""
+    path = folder / f"upload-{len(list(folder.iterdir()))}" / name
+    path.parent.mkdir()
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return str(path)
+
+
+def plain(markup: str) -> str:
+    """What a person reads in the chat's HTML."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def searched(name: str = "tab-1") -> list[str]:
+    session = chat.sessions.get(name)
+    return sorted(chat._current(session).index.documents)
 
 
 def test_literal_leaves_no_markup():
@@ -19,20 +60,25 @@ def test_literal_leaves_no_markup():
     assert "Mallory wrote " in rendered
 
 
-def test_answer_html_marks_the_span_and_escapes_document_text(hash_embedder):
-    from qa.index.documents import make_document
-    from qa.index.store import SentenceIndex
+def test_invisible_controls_are_shown_by_name_and_cannot_reorder_text():
+    rendered = literal("1234 \u202e5678 9\u202c and zero\u200bwidth")
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\u200b-\u200f]", rendered)
+    assert rendered.count("qa-ctl") == 3 and "U&#43;202E" in rendered and "U&#43;200B" in rendered
 
-    index, _ = SentenceIndex.build([make_document("evil.md", PAYLOAD)], hash_embedder)
-    start = PAYLOAD.index("4242")
-    sentence_start = PAYLOAD.index("The launch")
-    source = Source(doc_id="evil.md", start=start, end=start + 4, sentence=PAYLOAD[sentence_start:],
-                    sentence_start=sentence_start, sentence_end=len(PAYLOAD))
-    html = answer_html(Answer(question="code?", answer="4242", score=0.9, source=source, evidence=[source]), index)
-    assert "<mark>4242</mark>" in html
-    assert html.index("qa-short") < html.index("qa-source")  # the answer comes first
-    assert "<script" not in html and "<img" not in html and "javascript:" not in html
-    assert "high confidence" in html and "1 source" in html
+
+def test_answer_html_marks_the_span_shows_the_title_and_escapes_document_text():
+    index, _ = SentenceIndex.build([make_document("evil.md", "# Field notes\n" + PAYLOAD)], HashEmbedder())
+    text = index.documents["evil.md"].text
+    start = text.index("4242")
+    sentence_start = text.index("The launch")
+    source = Source(doc_id="evil.md", start=start, end=start + 4, sentence=text[sentence_start:],
+                    sentence_start=sentence_start, sentence_end=len(text))
+    reply = answer_html(Answer(question="code?", answer="4242", score=0.9, source=source, evidence=[source]), index)
+    assert "<mark>4242</mark>" in reply
+    assert reply.index("qa-short") < reply.index("qa-source")  # the answer comes first
+    assert "Field notes (evil.md)" in plain(reply)  # title, then file name
+    assert "<script" not in reply and "<img" not in reply and "javascript:" not in reply
+    assert "high confidence" in reply and "1 source" in reply
     none = answer_html(Answer(question="q", answer=None, score=0.1, source=None, evidence=[source]), index)
     assert "do not contain an answer" in none and "<mark>" not in none
 
@@ -43,38 +89,117 @@ def test_confidence_in_words():
     assert confidence_words(0.1).startswith("low")
 
 
-def test_upload_accepts_text_and_rejects_the_rest_without_paths(tmp_path, monkeypatch):
-    built = {}
-    fake = SimpleNamespace(index=SimpleNamespace(documents={}))
-    monkeypatch.setattr(chat.Assistant, "from_texts", classmethod(lambda cls, texts: built.update(texts) or fake))
-    good = tmp_path / "notes.md"
-    good.write_text("Our office is in Lisbon.", encoding="utf-8")
-    latin = tmp_path / "latin.txt"
-    latin.write_bytes("caf\xe9".encode("latin-1"))
-    big = tmp_path / "big.txt"
-    big.write_text("a" * (chat.MAX_UPLOAD_BYTES + 1), encoding="utf-8")
-    exe = tmp_path / "tool.exe"
-    exe.write_bytes(b"MZ")
-    session, message, _ = chat.upload([str(good), str(latin), str(big), str(exe)], chat.ChatSession())
-    assert built == {"notes.md": "Our office is in Lisbon."}
-    assert session.assistant is fake
-    assert "Indexed 1 document" in message and "not UTF&#45;8" in message and "over the 1 MB limit" in message
-    assert str(tmp_path) not in message and "tool&#46;exe" in message
+def test_upload_accepts_text_rejects_the_rest_with_reasons_and_deletes_every_upload(fresh_chat, tmp_path):
+    files = [upload_file(tmp_path, "notes.md", "Our office is in Lisbon, near the river."),
+             upload_file(tmp_path, "latin.txt", "caf\xe9".encode("latin-1")),
+             upload_file(tmp_path, "big.txt", "a " * chat.MAX_UPLOAD_BYTES),
+             upload_file(tmp_path, "tool.exe", b"MZ"),
+             upload_file(tmp_path, "report.pdf", b"%PDF-1.4")]
+    message, documents = map(plain, chat.upload(files, tab()))
+    assert searched() == ["notes.md"]
+    assert "Added notes.md" in message and "not UTF-8" in message and "over the 1 MB limit" in message
+    assert "tool.exe: only .txt and .md" in message and "report.pdf: only" in message
+    assert str(tmp_path) not in message and "Our office is in Lisbon" in documents
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # nothing uploaded stays on disk
+
+
+def test_uploads_add_up_and_same_names_are_both_kept(fresh_chat, tmp_path):
+    chat.upload([upload_file(tmp_path, "notes.txt", "Alpha team meets on Monday mornings.")], tab())
+    message, _ = chat.upload([upload_file(tmp_path, "notes.txt", "Beta team meets on Friday evenings."),
+                              upload_file(tmp_path, "notes?.txt", "Gamma team meets on Sunday at noon."),
+                              upload_file(tmp_path, "notes*.txt", "Delta team never meets at all, sadly.")], tab())
+    assert searched() == ["notes (2).txt", "notes.txt", "notes_ (2).txt", "notes_.txt"]
+    again, _ = chat.upload([upload_file(tmp_path, "copy.txt", "Beta team meets on Friday evenings.")], tab())
+    assert "already added" in again and len(searched()) == 4
+    assert searched("tab-2") == ["home.txt"]  # another tab is untouched
+
+
+def test_an_upload_over_the_sessions_sentence_budget_is_refused_with_the_reason(fresh_chat, tmp_path, monkeypatch):
+    monkeypatch.setattr(chat, "MAX_SESSION_SENTENCES", 5)
+    chat.upload([upload_file(tmp_path, "small.txt", "One short line here.\nAnother short line there.")], tab())
+    sentences = "\n".join(f"Sentence number {n} is here." for n in range(10))
+    message = plain(chat.upload([upload_file(tmp_path, "long.txt", sentences)], tab())[0])
+    assert searched() == ["small.txt"]
+    assert "10 sentences, over the 3 this tab may still add" in message and "qa index" in message
+
+
+def test_removing_files_stops_searching_them(fresh_chat, tmp_path):
+    first = upload_file(tmp_path, "a.txt", "Apples grow on trees in the orchard.")
+    second = upload_file(tmp_path, "b.txt", "Bananas grow in warm countries far away.")
+    chat.upload([first, second], tab())
+    message, documents = map(plain, chat.remove_file(SimpleNamespace(file=SimpleNamespace(path=first)), tab()))
+    assert searched() == ["b.txt"] and "Removed a.txt" in message and "Apples" not in documents
+    chat.remove_all_files(tab())
+    assert searched() == ["home.txt"]
+
+
+def test_back_to_the_seeds_forgets_documents_file_list_and_conversation(fresh_chat, tmp_path):
+    chat.upload([upload_file(tmp_path, "a.txt", "Apples grow on trees in the orchard.")], tab())
+    chat.respond("Where do apples grow?", tab())
+    status, history, file_list, documents = chat.back_to_seeds(tab())
+    assert history == [] and file_list is None and searched() == ["home.txt"]
+    assert chat.sessions.get("tab-1").history == [] and "home" in documents
+
+
+def test_clearing_the_conversation_is_for_good(fresh_chat):
+    chat.respond("What about harbours?", tab())
+    assert chat.clear_conversation(tab()) == []
+    history, cleared = chat.respond("And ships?", tab())
+    assert len(history) == 2 and cleared == ""
+
+
+def test_an_upload_finishing_during_an_answer_is_kept(fresh_chat, tmp_path, monkeypatch):
+    """The answer to a question asked before the upload comes back after it: the upload must survive."""
+    slow_home = SimpleNamespace(index=fresh_chat.index,
+                                ask=lambda q, context=None: time.sleep(0.5) or Answer(question=q, answer=None, score=0.0,
+                                                                                     source=None, evidence=[]))
+    monkeypatch.setattr(chat, "home_assistant", lambda: slow_home)
+    asking = threading.Thread(target=chat.respond, args=("Anything about ships?", tab()))
+    asking.start()
+    time.sleep(0.1)
+    chat.upload([upload_file(tmp_path, "late.txt", "The late report mentions lighthouses on the coast.")], tab())
+    asking.join()
+    assert searched() == ["late.txt"]
+    assert len(chat.sessions.get("tab-1").history) == 2
+
+
+def test_replies_never_leave_the_tab_waiting(fresh_chat, monkeypatch):
+    broken = SimpleNamespace(index=fresh_chat.index, ask=lambda q, context=None: 1 / 0)
+    monkeypatch.setattr(chat, "home_assistant", lambda: broken)
+    history, _ = chat.respond("Will this fail?", tab())
+    assert "could not be answered" in history[-1]["content"]
+    history, _ = chat.respond("   ", tab())
+    assert "could not be answered" in history[-1]["content"] or "empty" in history[-1]["content"]
+
+
+def test_closed_and_idle_sessions_are_freed():
+    registry = SessionRegistry(idle_seconds=60, max_sessions=3)
+    registry.get("a").history.append({"role": "user", "content": "hi"})
+    registry.drop("a")
+    assert registry.get("a").history == [] and len(registry) == 1
+    for name in "bcd":
+        registry.get(name)
+    assert len(registry) == 3  # "a", the oldest, made room
+    idle = SessionRegistry(idle_seconds=0)
+    idle.get("x")
+    time.sleep(0.01)
+    idle.get("y")
+    assert len(idle) == 1
 
 
 @pytest.mark.slow
-def test_respond_answers_follow_ups_and_reports_errors():
+def test_respond_answers_follow_ups_and_reports_errors(monkeypatch):
     from qa import Assistant
 
-    session = chat.ChatSession(assistant=Assistant.from_texts({
+    monkeypatch.setattr(chat, "sessions", SessionRegistry())
+    session = chat.sessions.get("tab-1")
+    session.assistant = Assistant.from_texts({
         "a.txt": "President Biden said that an invasion could come in February, according to Emily Horne.",
         "b.txt": "The museum opens at nine in the morning.",
-    }))
-    history, session, cleared = chat.respond("When could an invasion come?", session)
+    })
+    history, cleared = chat.respond("When could an invasion come?", tab())
     assert cleared == "" and history[-1]["role"] == "assistant" and "<mark>" in history[-1]["content"]
-    history, session, _ = chat.respond("and who said that?", session)
+    history, _ = chat.respond("and who said that?", tab())
     assert len(history) == 4
-    history, session, _ = chat.respond("   ", session)
+    history, _ = chat.respond("   ", tab())
     assert "question is empty" in history[-1]["content"]
-    seeds, message, cleared_history, docs = chat.back_to_seeds(session)
-    assert seeds.assistant is None and cleared_history == []

@@ -1,28 +1,30 @@
-"""The browser chat (`qa serve`): ask, see the answer with its sources, upload your own documents.
+"""The browser chat's page and event handlers: ask, see the answer with its sources, add or
+remove your own documents.
 
-Each browser session has its own corpus (the seeds, or documents it uploaded, held in
-memory only) and its own conversation; follow-up questions borrow the previous answer's
-sentence to find passages. Uploads are read as text in memory, within size and count limits,
-and are never written anywhere by the app.
+Each tab's documents and conversation live in `ui.sessions` on the server, found by the
+tab's session hash. Uploads are read once, deleted from disk as soon as they are read, and
+held in memory only; what an upload may cost is bounded (files, bytes, sentences per session).
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from dataclasses import dataclass, field
 from pathlib import Path
+from threading import Lock
 
 import gradio as gr
 
 from qa.assistant import Assistant, default_assistant
-from qa.errors import QAError
-from qa.index.documents import make_document
+from qa.errors import CorpusError, QAError
+from qa.index.documents import SUFFIXES, Document, read_document, unique_id
+from qa.index.sentences import answerable_sentences
 from qa.models import Answer
-from qa.ui.render import answer_html, literal
+from qa.ui.render import answer_html, documents_html, literal
+from qa.ui.sessions import ChatSession, SessionRegistry
 
 MAX_UPLOAD_FILES = 20
 MAX_UPLOAD_BYTES = 1_000_000
+MAX_SESSION_SENTENCES = 3_000  # about half a minute of embedding on 2 CPU cores
 EXAMPLES = [
     "When could Russia invade Ukraine?",
     "How many Russian troops are near the border?",
@@ -35,39 +37,52 @@ CSS = """
 .qa-meta { color: #555; margin: 2px 0 8px; font-size: 0.9em; }
 .qa-source { border-left: 3px solid #7c9cff; padding: 4px 10px; margin: 6px 0; }
 .qa-doc { font-weight: 600; font-size: 0.9em; }
+.qa-file { color: #555; font-weight: 400; }
 .qa-source blockquote { margin: 4px 0; border: none; padding: 0; }
 .qa-source mark { background: #ffe066; padding: 0 2px; border-radius: 3px; }
+.qa-short, .qa-source blockquote, .qa-source mark, .qa-source p, .qa-docs li { unicode-bidi: isolate; }
+.qa-ctl { font-family: ui-monospace, monospace; font-size: 0.8em; color: #a00; }
 .qa-hint { color: #555; font-size: 0.9em; margin-top: 4px; }
 """
 
-
-@dataclass
-class ChatSession:
-    """One browser session: which assistant answers, and the last answer (for follow-ups)."""
-
-    assistant: Assistant | None = None  # None: the shared seeds assistant
-    corpus_name: str = "the server's documents"
-    last_answer: Answer | None = None
-    history: list[dict] = field(default_factory=list)
-
-    @property
-    def current(self) -> Assistant:
-        return self.assistant or home_assistant()
+sessions = SessionRegistry()
+_served_index: Path | None = None
+_home: Assistant | None = None
+_home_lock = Lock()
 
 
-def respond(question: str, session: ChatSession) -> tuple[list[dict], ChatSession, str]:
-    """Answer one chat message; return the conversation, the session, and an empty input box."""
-    if not isinstance(session, ChatSession):
-        session = ChatSession()
-    shown_question = literal(question or "")
+def home_assistant() -> Assistant:
+    """The corpus the server started on: the seeds, or the index given to `qa serve --index`."""
+    global _home
+    with _home_lock:
+        if _home is None:
+            _home = Assistant.open(_served_index) if _served_index is not None else default_assistant()
+        return _home
+
+
+def _session(request) -> ChatSession:
+    return sessions.get(getattr(request, "session_hash", None))
+
+
+def _current(session: ChatSession) -> Assistant:
+    return session.assistant or home_assistant()
+
+
+# ---- questions ---------------------------------------------------------------------------
+def respond(question: str, request: gr.Request) -> tuple[list[dict], str]:
+    """Answer one chat message; return the conversation and an empty input box."""
+    session = _session(request)
+    assistant = _current(session)
     try:
-        answer = session.current.ask(question, context=_follow_up_context(question, session.last_answer))
-        reply = answer_html(answer, session.current.index)
+        answer = assistant.ask(question, context=_follow_up_context(question, session.last_answer))
+        reply = answer_html(answer, assistant.index)
         session.last_answer = answer
     except QAError as error:
         reply = f"<div class='qa-error'>⚠️ {literal(str(error))}</div>"
-    session.history = session.history + [{"role": "user", "content": shown_question}, {"role": "assistant", "content": reply}]
-    return session.history, session, ""
+    except Exception as error:  # a chat tab must get a reply, whatever happened
+        reply = f"<div class='qa-error'>⚠️ This question could not be answered ({literal(type(error).__name__)}); try rewording it.</div>"
+    session.history += [{"role": "user", "content": literal(str(question or ""))}, {"role": "assistant", "content": reply}]
+    return list(session.history), ""
 
 
 def _follow_up_context(question: str, previous: Answer | None) -> str | None:
@@ -77,32 +92,82 @@ def _follow_up_context(question: str, previous: Answer | None) -> str | None:
     return previous.source.sentence
 
 
-def upload(files: list | None, session: ChatSession) -> tuple[ChatSession, str, str]:
-    """Index uploaded .txt/.md files for this session; report what was accepted and rejected."""
-    if not isinstance(session, ChatSession):
-        session = ChatSession()
-    paths = [Path(getattr(f, "name", f)) for f in (files or [])]
-    texts, rejected = {}, []
-    if len(paths) > MAX_UPLOAD_FILES:
-        rejected.append(f"{len(paths) - MAX_UPLOAD_FILES} files over the limit of {MAX_UPLOAD_FILES}")
-        paths = paths[:MAX_UPLOAD_FILES]
-    for path in paths:
-        name = _display_name(path)
-        problem = _upload_problem(path)
-        if problem:
-            rejected.append(f"{name}: {problem}")
-            continue
-        texts[name] = path.read_bytes().decode("utf-8")
-    if texts:
-        try:
-            session = ChatSession(assistant=Assistant.from_texts(texts), corpus_name="your uploaded documents",
-                                  history=session.history)  # the conversation stays on screen
-        except QAError as error:
-            rejected.append(str(error))
-    message = f"Indexed {len(texts)} document(s)." if texts else "No document was indexed."
+def clear_conversation(request: gr.Request) -> list[dict]:
+    """The chat's clear button: the conversation is gone for good, follow-ups start afresh."""
+    session = _session(request)
+    session.history, session.last_answer = [], None
+    return []
+
+
+# ---- documents ---------------------------------------------------------------------------
+def upload(files: list | None, request: gr.Request) -> tuple[str, str]:
+    """Add newly uploaded files to this tab's documents; say what was added and what was not, and why."""
+    session = _session(request)
+    added, rejected = [], []
+    with session.lock:
+        documents = dict(session.uploads)
+        budget = MAX_SESSION_SENTENCES - session.sentences
+        paths = [Path(getattr(f, "name", None) or getattr(f, "path", None) or f) for f in (files or [])]
+        fresh = [p for p in paths if str(p) not in session.read_files or p.exists()]
+        if len(fresh) > MAX_UPLOAD_FILES:
+            rejected.append(f"{len(fresh) - MAX_UPLOAD_FILES} files over the limit of {MAX_UPLOAD_FILES} at a time")
+            for path in fresh[MAX_UPLOAD_FILES:]:
+                _delete_upload(path)
+            fresh = fresh[:MAX_UPLOAD_FILES]
+        for path in fresh:
+            name = _display_name(path)
+            try:
+                document = _read_upload(path, unique_id(name, documents))
+            except CorpusError as error:
+                rejected.append(str(error))
+                continue
+            finally:
+                _delete_upload(path)
+            problem, count = _cost_problem(document, documents, budget)
+            if problem:
+                rejected.append(f"{name}: {problem}")
+                continue
+            budget -= count
+            documents[document.doc_id] = document
+            session.read_files[str(path)] = document.doc_id
+            added.append(f"{document.doc_id} ({count} sentences)")
+        if added:
+            try:
+                session.use_documents(documents)
+            except QAError as error:
+                added, rejected = [], rejected + [str(error)]
+    message = f"Added {', '.join(added)}." if added else "No document was added."
     if rejected:
-        message += " Rejected: " + "; ".join(rejected)
-    return session, literal(message), documents_html(session)
+        message += " Not added: " + "; ".join(rejected)
+    return literal(message), documents_html(_current(session).index, bool(session.uploads))
+
+
+def _read_upload(path: Path, doc_id: str) -> Document:
+    if path.suffix.lower() not in SUFFIXES:
+        raise CorpusError(f"{doc_id}: only .txt and .md files can be searched")
+    return read_document(path, doc_id, max_bytes=MAX_UPLOAD_BYTES)
+
+
+def _cost_problem(document: Document, documents: dict[str, Document], budget: int) -> tuple[str | None, int]:
+    """Why the document should not be indexed (duplicate, nothing to search, over the budget), and its sentences."""
+    if any(other.text == document.text for other in documents.values()):
+        return "already added", 0
+    count = len(answerable_sentences(document.text, document.body_start))
+    if count == 0:
+        return "no sentence to search in it", 0
+    if count > budget:
+        return (f"{count:,} sentences, over the {max(budget, 0):,} this tab may still add (a tab holds up to "
+                f"{MAX_SESSION_SENTENCES:,}); for larger collections run `qa index` and `qa serve --index`"), count
+    return None, count
+
+
+def _delete_upload(path: Path) -> None:
+    """Remove the web framework's copy of an upload (and its folder, once empty)."""
+    try:
+        path.unlink(missing_ok=True)
+        path.parent.rmdir()
+    except OSError:
+        pass
 
 
 def _display_name(path: Path) -> str:
@@ -110,44 +175,47 @@ def _display_name(path: Path) -> str:
     return re.sub(r"[^\w.\- ]", "_", path.name)[:100] or "document"
 
 
-def _upload_problem(path: Path) -> str | None:
-    if path.suffix.lower() not in (".txt", ".md"):
-        return "only .txt and .md files can be searched"
-    try:
-        size = path.stat().st_size
-        if size > MAX_UPLOAD_BYTES:
-            return f"{size / 1e6:.1f} MB is over the {MAX_UPLOAD_BYTES / 1e6:.0f} MB limit"
-        raw = path.read_bytes()
-    except OSError:
-        return "could not be read"
-    if b"\x00" in raw:
-        return "looks binary, not text"
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return "not UTF-8 text"
-    return None if make_document("check", text).text.strip() else "empty"
+def remove_file(deleted: gr.DeletedFileData, request: gr.Request) -> tuple[str, str]:
+    """A file taken out of the list with ×: it is no longer searched."""
+    session = _session(request)
+    with session.lock:
+        doc_id = session.read_files.pop(str(getattr(deleted.file, "path", deleted.file)), None)
+        if doc_id in session.uploads:
+            session.use_documents({k: v for k, v in session.uploads.items() if k != doc_id})
+    message = f"Removed {doc_id}." if doc_id else "Removed."
+    return literal(message), documents_html(_current(session).index, bool(session.uploads))
 
 
-def back_to_seeds(session: ChatSession) -> tuple[ChatSession, str, list, str]:
-    session = ChatSession()
-    return session, literal("Searching the seeds again."), [], documents_html(session)
+def remove_all_files(request: gr.Request) -> tuple[str, str]:
+    """The file list cleared: back to the server's documents."""
+    session = _session(request)
+    with session.lock:
+        session.forget_documents()
+    return literal("Removed your documents; searching the server's documents again."), documents_html(home_assistant().index, False)
 
 
-def documents_html(session: ChatSession) -> str:
-    """The list of documents currently searched."""
-    if not isinstance(session, ChatSession):
-        session = ChatSession()
-    items = "".join(
-        f"<li>{literal(doc.doc_id)}{' · ' + literal(doc.date) if doc.date else ''}</li>"
-        for doc in session.current.index.documents.values()
-    )
-    return f"<div class='qa-docs'><strong>Searching {literal(session.corpus_name)}:</strong><ul>{items}</ul></div>"
+def back_to_seeds(request: gr.Request) -> tuple[str, list, None, str]:
+    """Forget this tab's documents and conversation; the file list empties too."""
+    session = _session(request)
+    with session.lock:
+        session.forget_documents()
+        session.history, session.last_answer = [], None
+    return literal("Searching the server's documents again."), [], None, documents_html(home_assistant().index, False)
 
 
+def show_documents(request: gr.Request) -> str:
+    session = _session(request)
+    return documents_html(_current(session).index, bool(session.uploads))
+
+
+def end_session(request: gr.Request) -> None:
+    """The tab closed: free its documents now."""
+    sessions.drop(getattr(request, "session_hash", None))
+
+
+# ---- page --------------------------------------------------------------------------------
 def build_app() -> gr.Blocks:
     with gr.Blocks(title="Document QA", analytics_enabled=False) as app:
-        session = gr.State(ChatSession())
         gr.Markdown("## Ask your documents\nAnswers are exact quotes from the documents, with their source.")
         with gr.Row():
             with gr.Column(scale=3):
@@ -158,35 +226,17 @@ def build_app() -> gr.Blocks:
                 gr.Examples(EXAMPLES, inputs=question, label="Try")
             with gr.Column(scale=1):
                 documents = gr.HTML(elem_id="qa-documents")
-                files = gr.File(label="Add your .txt / .md documents", file_count="multiple",
-                                file_types=[".txt", ".md"], elem_id="qa-upload")
+                files = gr.File(label=f"Add .txt / .md documents (up to {MAX_UPLOAD_FILES} at a time, "
+                                      f"{MAX_UPLOAD_BYTES // 1_000_000} MB each)",
+                                file_count="multiple", elem_id="qa-upload")
                 status = gr.HTML(elem_id="qa-status")
                 reset = gr.Button("Back to the seeds", elem_id="qa-reset")
-        question.submit(respond, [question, session], [chat, session, question])
-        files.upload(upload, [files, session], [session, status, documents])
-        reset.click(back_to_seeds, [session], [session, status, chat, documents])
-        app.load(documents_html, [session], [documents])
+        question.submit(respond, [question], [chat, question], concurrency_limit=4, concurrency_id="ask")
+        chat.clear(clear_conversation, None, [chat])
+        files.upload(upload, [files], [status, documents], concurrency_limit=1, concurrency_id="upload")
+        files.delete(remove_file, None, [status, documents], concurrency_limit=4, concurrency_id="documents")
+        files.clear(remove_all_files, None, [status, documents], concurrency_limit=4, concurrency_id="documents")
+        reset.click(back_to_seeds, None, [status, chat, files, documents], concurrency_limit=4, concurrency_id="documents")
+        app.load(show_documents, None, [documents])
+        app.unload(end_session)
     return app
-
-
-_served_index: Path | None = None
-
-
-def home_assistant() -> Assistant:
-    """The corpus the server started on: the seeds, or the index given to `qa serve --index`."""
-    return _open_index(_served_index) if _served_index is not None else default_assistant()
-
-
-@lru_cache(maxsize=4)
-def _open_index(index_dir: Path) -> Assistant:
-    return Assistant.open(index_dir)
-
-
-def serve(index_dir: Path | None = None, host: str = "127.0.0.1", port: int = 7860, share: bool = False) -> None:
-    """Warm the models, then serve the chat (localhost unless told otherwise)."""
-    global _served_index
-    _served_index = index_dir
-    home_assistant().warm_up()
-    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    build_app().queue().launch(server_name=host, server_port=port, share=share, theme=theme, css=CSS,
-                               max_file_size=MAX_UPLOAD_BYTES, show_error=False, footer_links=[])

@@ -1,17 +1,30 @@
 """HTML for the chat. Everything that comes from a document or a question is turned into
-character references, so neither HTML nor Markdown in it can ever become markup."""
+character references, so neither HTML nor Markdown in it can ever become markup, and its
+invisible controls (bidi overrides, zero-width characters) are shown by name, so they can
+neither reorder nor hide what is shown."""
 
 from __future__ import annotations
 
 from qa.index.store import SentenceIndex
 from qa.models import Answer, Source
+from qa.text import is_invisible_control
 
 PARAGRAPH_SENTENCES = 2
+DOCUMENTS_LISTED = 50
 
 
 def literal(text: str) -> str:
-    """Text that renders exactly as written in HTML and Markdown: only letters, digits and spaces stay bare."""
-    return "".join(ch if ch.isalnum() or ch == " " else f"&#{ord(ch)};" for ch in text)
+    """Text that renders exactly as written in HTML and Markdown: only letters, digits and spaces
+    stay bare; an invisible control shows as its code point ("U+202E")."""
+    return "".join(_literal_char(ch) for ch in text)
+
+
+def _literal_char(char: str) -> str:
+    if char.isalnum() or char == " ":
+        return char
+    if is_invisible_control(char):
+        return f"<span class='qa-ctl' title='invisible character'>&#91;U&#43;{ord(char):04X}&#93;</span>"
+    return f"&#{ord(char)};"
 
 
 def confidence_words(score: float) -> str:
@@ -38,9 +51,23 @@ def answer_html(answer: Answer, index: SentenceIndex) -> str:
     return "".join(parts) + "</div>"
 
 
-def _source_html(source: Source, index: SentenceIndex, mark: bool) -> str:
-    document = index.document(source.doc_id)
+def document_label(index: SentenceIndex, doc_id: str) -> str:
+    """A document as people know it: its title, then its file name and date."""
+    document = index.document(doc_id)
     date = f" · {literal(document.date)}" if document.date else ""
+    return f"{literal(document.title)} <span class='qa-file'>({literal(doc_id)}{date})</span>"
+
+
+def documents_html(index: SentenceIndex, uploaded: bool) -> str:
+    """The documents being searched, by title (the first DOCUMENTS_LISTED of them)."""
+    ids = list(index.documents)
+    items = "".join(f"<li>{document_label(index, doc_id)}</li>" for doc_id in ids[:DOCUMENTS_LISTED])
+    more = f"<li>and {len(ids) - DOCUMENTS_LISTED:,} more</li>" if len(ids) > DOCUMENTS_LISTED else ""
+    whose = "your documents" if uploaded else "the server's documents"
+    return f"<div class='qa-docs'><strong>Searching {whose} ({len(ids):,}):</strong><ul>{items}{more}</ul></div>"
+
+
+def _source_html(source: Source, index: SentenceIndex, mark: bool) -> str:
     sentence = source.sentence
     if mark:
         offset = source.start - source.sentence_start
@@ -49,7 +76,7 @@ def _source_html(source: Source, index: SentenceIndex, mark: bool) -> str:
     else:
         sentence_html = literal(sentence)
     paragraph = _paragraph(source, index)
-    return (f"<div class='qa-source'><div class='qa-doc'>{literal(source.doc_id)}{date}</div>"
+    return (f"<div class='qa-source'><div class='qa-doc'>{document_label(index, source.doc_id)}</div>"
             f"<blockquote>{sentence_html}</blockquote>"
             f"<details><summary>Show the surrounding paragraph</summary><p>{literal(paragraph)}</p></details></div>")
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from qa.text import is_invisible_control
+
 MAX_ANSWER_TOKENS = 30
 TOP_POSITIONS = 20
 _EDGE_PUNCTUATION = ",;:!?\"'“”‘’()[]{}«»—–-/"
@@ -53,16 +55,21 @@ def no_answer_log_prob(start_logits: np.ndarray, end_logits: np.ndarray, length:
 
 
 def align_to_words(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen a span to whole words, then trim whitespace and edge punctuation; (s, s) if nothing is left."""
+    """Widen a span to whole words, then trim whitespace, invisible controls and edge punctuation;
+    (s, s) if nothing is left."""
     while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
         start -= 1
     while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
         end += 1
-    while start < end and (text[start].isspace() or text[start] in _EDGE_PUNCTUATION):
+    while start < end and _trimmed_at_edge(text[start]):
         start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in _EDGE_PUNCTUATION or _is_final_stop(text, start, end)):
+    while end > start and (_trimmed_at_edge(text[end - 1]) or _is_final_stop(text, start, end)):
         end -= 1
     return start, end
+
+
+def _trimmed_at_edge(char: str) -> bool:
+    return char.isspace() or char in _EDGE_PUNCTUATION or is_invisible_control(char)
 
 
 def _is_final_stop(text: str, start: int, end: int) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ class SpanReader:
         self.max_answer_tokens = max_answer_tokens
         self.network = None
         self.tokenizer = None
+        self._lock = threading.Lock()  # loading, and the tokenizer, which threads must not share mid-call
 
     @classmethod
     def from_network(cls, network: torch.nn.Module, tokenizer, max_answer_tokens: int = MAX_ANSWER_TOKENS) -> "SpanReader":
@@ -34,17 +37,19 @@ class SpanReader:
         return reader
 
     def warm_up(self) -> None:
-        if self.network is None:
-            record = json.loads((self.weights_dir / "training.json").read_text(encoding="utf-8"))
-            self.tokenizer = load_tokenizer()
-            self.network = load_reader_network(self.weights_dir / "reader.safetensors", record["weights_sha256"])
+        with self._lock:
+            if self.network is None:
+                record = json.loads((self.weights_dir / "training.json").read_text(encoding="utf-8"))
+                self.tokenizer = load_tokenizer()
+                self.network = load_reader_network(self.weights_dir / "reader.safetensors", record["weights_sha256"])
 
     def read(self, question: str, passages: list[Passage], top_n: int = 5) -> list[ReaderSpan]:
         """Best spans across all passages and their windows, best first, one per document span."""
         self.warm_up()
         if not passages:
             return []
-        windows = tokenize_windows(self.tokenizer, [question] * len(passages), [p.text for p in passages])
+        with self._lock:
+            windows = tokenize_windows(self.tokenizer, [question] * len(passages), [p.text for p in passages])
         start_logits, end_logits = self._logits(windows)
         best: dict[tuple[str, int, int], ReaderSpan] = {}
         for window, starts, ends in zip(windows, start_logits, end_logits):
@@ -71,3 +76,9 @@ class SpanReader:
             starts.append(output.start_logits[0].float().numpy())
             ends.append(output.end_logits[0].float().numpy())
         return starts, ends
+
+
+@lru_cache(maxsize=1)
+def shared_reader() -> SpanReader:
+    """The process's one reader over the shipped weights, shared by every assistant."""
+    return SpanReader()

@@ -9,6 +9,7 @@ from transformers import PreTrainedTokenizerFast
 
 MAX_TOKENS = 192
 STRIDE = 64
+MAX_QUESTION_TOKENS = 64  # leaves 125 context tokens per window, well over STRIDE
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,12 @@ def tokenize_windows(
     max_tokens: int = MAX_TOKENS,
     stride: int = STRIDE,
 ) -> list[Window]:
-    """Tokenise each (question, context) pair; long contexts overflow into overlapping windows."""
+    """Tokenise each (question, context) pair; long contexts overflow into overlapping windows.
+
+    Questions are cut to MAX_QUESTION_TOKENS first, so however long a question is, every
+    window keeps room for the context.
+    """
+    questions = [cap_question(tokenizer, question) for question in questions]
     encoded = tokenizer(
         questions,
         contexts,
@@ -55,6 +61,12 @@ def tokenize_windows(
             )
         )
     return windows
+
+
+def cap_question(tokenizer: PreTrainedTokenizerFast, question: str, max_tokens: int = MAX_QUESTION_TOKENS) -> str:
+    """The question cut after its first `max_tokens` tokens (unchanged when shorter)."""
+    offsets = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]
+    return question if len(offsets) <= max_tokens else question[: offsets[max_tokens - 1][1]]
 
 
 def answer_token_span(window: Window, answer_start: int, answer_end: int) -> tuple[int, int]:

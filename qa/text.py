@@ -1,0 +1,47 @@
+"""Text hygiene shared by questions, documents and what is shown to people.
+
+Cheap to import (the command line checks questions before any model loads). Lone surrogates,
+which no tokenizer or encoder accepts, become U+FFFD one for one, so offsets never move.
+Invisible controls (bidi overrides, zero-width characters) can reorder or hide what is shown:
+`visible_controls` names them instead.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from qa.errors import InvalidQuestionError
+
+MAX_QUESTION_CHARS = 1000
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SHOWN_AS_IS = "\n\t"
+
+
+def clean_text(text: str) -> str:
+    """The text with every lone surrogate replaced by U+FFFD (same length, same offsets)."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def validate_question(question: object) -> str:
+    """The question cleaned and stripped of surrounding space; InvalidQuestionError if unusable."""
+    if not isinstance(question, str):
+        raise InvalidQuestionError(f"the question must be text, not {type(question).__name__}")
+    question = clean_text(question).strip()
+    if not question:
+        raise InvalidQuestionError("the question is empty; type a question about the documents")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InvalidQuestionError(
+            f"the question has {len(question)} characters; the limit is {MAX_QUESTION_CHARS}: shorten it"
+        )
+    return question
+
+
+def is_invisible_control(char: str) -> bool:
+    """Format and control characters (bidi overrides, zero-width spaces, NUL...), except newline and tab."""
+    return char not in _SHOWN_AS_IS and unicodedata.category(char) in ("Cc", "Cf")
+
+
+def visible_controls(text: str, mark=lambda char: f"[U+{ord(char):04X}]") -> str:
+    """The text with each invisible control replaced by `mark(char)` (default: "[U+202E]")."""
+    return "".join(mark(char) if is_invisible_control(char) else char for char in text)

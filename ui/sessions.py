@@ -1,0 +1,81 @@
+"""Browser sessions of the chat: each tab's own documents and conversation, kept on the server.
+
+A session is found by the tab's session hash on every event, changed in place and never
+handed back to the web framework, so two events of one tab (an upload finishing while a
+question is answered) cannot overwrite each other's work. A session's corpus is freed when
+its tab closes, when it has been idle for IDLE_SECONDS, or, beyond MAX_SESSIONS, oldest first.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from qa.assistant import Assistant
+from qa.index.documents import Document
+from qa.models import Answer
+
+IDLE_SECONDS = 30 * 60
+MAX_SESSIONS = 200
+
+
+@dataclass
+class ChatSession:
+    """One tab: its uploaded documents (None: the server's corpus), conversation and last answer."""
+
+    uploads: dict[str, Document] = field(default_factory=dict)  # doc_id -> document, in upload order
+    read_files: dict[str, str] = field(default_factory=dict)  # upload path already read -> doc_id
+    assistant: Assistant | None = None  # over `uploads`; None while there are none
+    history: list[dict] = field(default_factory=list)
+    last_answer: Answer | None = None
+    last_used: float = field(default_factory=time.monotonic)
+    lock: threading.Lock = field(default_factory=threading.Lock)  # one change of documents at a time
+
+    @property
+    def sentences(self) -> int:
+        return len(self.assistant.index.rows) if self.assistant else 0
+
+    def use_documents(self, documents: dict[str, Document]) -> None:
+        """Search exactly these uploaded documents (none: the server's corpus again), embedding only new ones."""
+        if not documents:
+            self.uploads, self.assistant = {}, None
+            return
+        previous = self.assistant.index if self.assistant else None
+        self.assistant = Assistant.from_documents(list(documents.values()), previous=previous)
+        self.uploads = dict(documents)
+
+    def forget_documents(self) -> None:
+        self.uploads, self.read_files, self.assistant = {}, {}, None
+
+
+class SessionRegistry:
+    """Sessions by session hash, created on first use and dropped when closed, idle or too many."""
+
+    def __init__(self, idle_seconds: float = IDLE_SECONDS, max_sessions: int = MAX_SESSIONS) -> None:
+        self.idle_seconds = idle_seconds
+        self.max_sessions = max_sessions
+        self._sessions: dict[str, ChatSession] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session_hash: str | None) -> ChatSession:
+        with self._lock:
+            self._drop_idle()
+            session = self._sessions.pop(session_hash or "", None) or ChatSession()
+            session.last_used = time.monotonic()
+            self._sessions[session_hash or ""] = session  # most recently used last
+            while len(self._sessions) > self.max_sessions:
+                self._sessions.pop(next(iter(self._sessions)))
+            return session
+
+    def drop(self, session_hash: str | None) -> None:
+        with self._lock:
+            self._sessions.pop(session_hash or "", None)
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def _drop_idle(self) -> None:
+        now = time.monotonic()
+        for key in [key for key, session in self._sessions.items() if now - session.last_used > self.idle_seconds]:
+            del self._sessions[key]
