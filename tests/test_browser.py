@@ -1,4 +1,5 @@
-"""The chat in a real browser: type a question, see the marked source, upload a hostile file.
+"""The chat in a real browser: type a question, see the marked source, upload a hostile file,
+and the controls that change what is searched (upload while answering, ×, clear, back to the seeds).
 
 Drives Debian's headless Chromium with Playwright against `qa serve` on a free localhost port.
 Skips when Chromium is missing, unless QA_REQUIRE_BROWSER=1 (CI sets it). Screenshots go to
@@ -8,12 +9,14 @@ $QA_SCREENSHOTS (default: artifacts/ in the repository).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -38,9 +41,10 @@ def server(tmp_path_factory):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     home = tmp_path_factory.mktemp("home")
+    server_tmp = tmp_path_factory.mktemp("server-tmp")  # where the server makes its private upload folder
     log = open(home / "serve.log", "w")
     process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], stdout=log,
-                               stderr=subprocess.STDOUT, env={**os.environ, "QA_HOME": str(home)})
+                               stderr=subprocess.STDOUT, env={**os.environ, "QA_HOME": str(home), "TMPDIR": str(server_tmp)})
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 300
     while time.time() < deadline:
@@ -54,10 +58,11 @@ def server(tmp_path_factory):
     else:
         process.kill()
         pytest.fail("qa serve did not answer within 300 s")
-    yield url
+    yield SimpleNamespace(url=url, tmp=server_tmp)
     process.terminate()
     process.wait(timeout=30)
     log.close()
+    assert not list(server_tmp.glob("qa-serve-uploads-*")), "the upload folder outlived the server"
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +76,7 @@ def page(server, tmp_path_factory):
         page = context.new_page()
         page.dialogs = []
         page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-        page.goto(server, wait_until="load", timeout=120_000)
+        page.goto(server.url, wait_until="load", timeout=120_000)
         page.wait_for_selector("#qa-question textarea", timeout=120_000)
         yield page
         context.close()
@@ -99,17 +104,27 @@ def test_question_typed_and_answered_with_the_source_marked(page):
     assert "100,000" in answer
     marked = page.locator("#qa-chat .qa-answer").last.locator("mark").first.inner_text()
     assert marked == answer
-    assert page.locator("#qa-chat .qa-answer").last.locator(".qa-doc").first.inner_text().strip().endswith(".txt")
+    assert page.locator("#qa-chat .qa-answer").last.locator(".qa-doc").first.inner_text().strip().endswith(".txt)")
     page.screenshot(path=str(screenshots() / "chat-answer.png"), full_page=True)
 
 
-def test_uploaded_html_renders_literally_and_runs_nothing(page, tmp_path):
+def upload(page, *paths) -> str:
+    """Upload files, wait for the status line to change, and return it."""
+    before = page.locator("#qa-status").inner_text()
+    page.locator("#qa-upload input[type=file]").set_input_files([str(p) for p in paths])
+    page.wait_for_function("b => { const t = document.querySelector('#qa-status').innerText;"
+                           " return t !== b && /added/i.test(t) && !/\\d\\.\\ds/.test(t); }", arg=before, timeout=120_000)
+    return page.locator("#qa-status").inner_text()
+
+
+def test_uploaded_html_renders_literally_and_runs_nothing(page, server, tmp_path):
     hostile = tmp_path / "hostile.md"
     hostile.write_text(PAYLOAD, encoding="utf-8")
-    page.locator("#qa-upload input[type=file]").set_input_files(str(hostile))
-    page.wait_for_function("() => document.querySelector('#qa-status').innerText.includes('Indexed 1 document')",
-                           timeout=120_000)
+    assert "Added hostile.md" in upload(page, hostile)
     assert "hostile.md" in page.locator("#qa-documents").inner_text()
+    (folder,) = server.tmp.glob("qa-serve-uploads-*")
+    assert folder.stat().st_mode & 0o077 == 0
+    assert not list(folder.rglob("hostile.md")), "the upload was kept after it was read"
     ask(page, "What is the vault code?")
     reply = page.locator("#qa-chat .qa-answer, #qa-chat .qa-none").last
     reply.locator("details summary").first.click()
@@ -122,9 +137,53 @@ def test_uploaded_html_renders_literally_and_runs_nothing(page, tmp_path):
     page.screenshot(path=str(screenshots() / "chat-hostile-upload.png"), full_page=True)
 
 
-def test_back_to_the_seeds_without_restarting(page):
+def test_back_to_the_seeds_empties_the_file_list(page):
     page.locator("#qa-reset").click()
     page.wait_for_function("() => document.querySelector('#qa-documents').innerText.includes('000_7c3df8a57b36a49b.txt')",
                            timeout=60_000)
+    assert page.locator("#qa-upload button[aria-label='Remove this file']").count() == 0
     ask(page, "Where will negotiators meet again?")
     assert page.locator("#qa-chat .qa-short").last.inner_text() == "Berlin"
+
+
+def test_an_upload_during_an_answer_is_kept_and_searched(page, tmp_path):
+    notes = tmp_path / "lighthouse.txt"
+    notes.write_text("Keeper's log\nThe lighthouse keeper is named Ingrid Solberg.\n", encoding="utf-8")
+    box = page.locator("#qa-question textarea")
+    box.fill("How many troops has Russia amassed at the Ukraine border?")
+    box.press("Enter")  # the answer comes back after the upload has finished
+    status = upload(page, notes)
+    page.wait_for_function("() => !document.querySelector('#qa-chat .pending, #qa-chat .generating')", timeout=120_000)
+    assert "Added lighthouse.txt" in status
+    page.wait_for_timeout(1000)
+    assert "Keeper's log" in page.locator("#qa-documents").inner_text()
+    ask(page, "Who is the lighthouse keeper?")
+    assert page.locator("#qa-chat .qa-short").last.inner_text() == "Ingrid Solberg"
+
+
+def test_removing_a_file_with_x_stops_searching_it_and_other_types_get_a_message(page, tmp_path):
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(b"%PDF-1.4 not text")
+    assert "scan.pdf: only .txt and .md files can be searched" in upload(page, pdf)
+    page.locator("#qa-upload button[aria-label='Remove this file']").first.click()  # lighthouse.txt
+    page.wait_for_function("() => document.querySelector('#qa-status').innerText.includes('Removed lighthouse.txt')",
+                           timeout=60_000)
+    assert "lighthouse" not in page.locator("#qa-documents").inner_text()
+    ask(page, "Who is the lighthouse keeper?")
+    assert page.locator("#qa-chat .qa-none, #qa-chat .qa-answer").last.inner_text().count("Ingrid") == 0
+
+
+def test_clearing_the_conversation_is_for_good(page):
+    page.locator("#qa-chat button[aria-label='Clear']").first.click()
+    page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-answer, #qa-chat .qa-none').length === 0",
+                           timeout=30_000)
+    ask(page, "Where will negotiators meet again?")
+    assert page.locator("#qa-chat .qa-answer, #qa-chat .qa-none, #qa-chat .qa-error").count() == 1
+
+
+def test_every_button_says_what_it_does(page):
+    labels = page.evaluate("""() => [...document.querySelectorAll('button, [role=button]')]
+        .filter(b => b.offsetParent !== null)
+        .map(b => (b.innerText.trim() || b.getAttribute('aria-label') || b.getAttribute('title') || '').trim())""")
+    assert labels and all(labels), labels
+    assert not [label for label in labels if re.fullmatch(r"[a-z_]+\.[a-z_]+", label)], labels

@@ -60,20 +60,28 @@ def test_ask_json_contract(built_index, seed_texts):
 
 
 @pytest.mark.slow
-def test_batch_keeps_order_and_ids(built_index, seed_texts, tmp_path):
+def test_batch_gives_every_line_one_answer_in_order_with_its_id(built_index, seed_texts, tmp_path):
     home, _, _ = built_index
     batch = tmp_path / "questions.jsonl"
-    lines = [{"id": 7, "question": "Who is the National Security Council spokesperson?"},
-             {"id": "b", "question": "   "},
-             {"id": 3, "question": "Where will negotiators meet again?"}]
-    batch.write_text("\n".join(json.dumps(line) for line in lines) + "\nnot json\n", encoding="utf-8")
+    lines = [json.dumps({"id": 7, "question": "Who is the National Security Council spokesperson?"}).encode(),
+             json.dumps({"id": "b", "question": "   "}).encode(),
+             json.dumps({"id": 3, "question": 42}).encode(),
+             b'{"id": 4, "question": "\\ud800 x?"}',  # a lone surrogate, escaped in JSON
+             b"",
+             b"not json",
+             '{"id": 6, "question": "caf\xe9?"}'.encode("latin-1"),
+             json.dumps({"id": 8, "question": "Where will negotiators meet again?"}).encode()]
+    batch.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(lines) + b"\r\n")
     result = qa("ask", "--batch", str(batch), "--json", "--index", str(home / "ix"), home=home)
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [o["id"] for o in out] == [7, "b", 3, None]
-    assert CONTRACT <= set(out[0]) and out[0]["answer"]
+    assert [o["id"] for o in out] == [7, "b", 3, 4, None, None, None, 8]
+    assert CONTRACT <= set(out[0]) and out[0]["answer"] and out[-1]["answer"]
     assert "empty" in out[1]["error"] and out[1]["answer"] is None
-    assert "line 4" in out[3]["error"]
+    assert "line 3" in out[2]["error"] and "question" in out[2]["error"]
+    assert "error" not in out[3] and out[3]["question"] == "\ufffd x?"
+    assert "line 5: blank line" in out[4]["error"] and "line 6: not JSON" in out[5]["error"]
+    assert "line 7: not UTF-8" in out[6]["error"]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -82,12 +90,48 @@ def test_batch_keeps_order_and_ids(built_index, seed_texts, tmp_path):
     (["ask", "why?", "--index", "/nonexistent/ix"], "no index at"),
     (["index", "/nonexistent/folder", "--index", "/tmp/unused-ix"], "no such file or folder"),
     (["ask"], "give either a QUESTION or --batch"),
+    (["serve", "--port", "99999"], "not a port number"),
+    (["serve", "--host", "no-such-host.invalid"], "not an address or host name"),
+    (["index", "x", "--index", "/tmp/unused-ix", "--model", "/nonexistent"], "embedding model '/nonexistent'"),
+    (["ask", "why?", "--model", "/nonexistent", "--index", "/tmp/unused-ix"], "embedding model '/nonexistent'"),
+    (["frobnicate"], "invalid choice"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
     result = qa(*args, home=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+
+
+def test_a_port_already_taken_is_refused_before_any_model_loads(tmp_path):
+    import socket
+    import time
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        started = time.monotonic()
+        result = qa("serve", "--port", str(taken.getsockname()[1]), home=tmp_path)
+    assert result.returncode == 2 and "pick another port" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert time.monotonic() - started < 30  # not after warming the models (they take far longer)
+
+
+def test_help_and_input_errors_import_no_heavy_library():
+    probe = ("import sys, qa, qa.cli\n"
+             "try:\n    qa.cli.main(['ask', ''])\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'gradio', 'faiss') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
+
+
+def test_index_of_the_wrong_shape_is_one_line_and_exit_2(tmp_path):
+    directory = tmp_path / "ix"
+    directory.mkdir()
+    (directory / "manifest.json").write_text(json.dumps({"format_version": "1", "model": "m", "documents": 0, "sentences": 0}))
+    result = qa("ask", "why?", "--index", str(directory), home=tmp_path)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "damaged" in result.stderr and "format_version" in result.stderr
 
 
 def test_damaged_index_says_how_to_rebuild(tmp_path):

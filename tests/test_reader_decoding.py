@@ -73,3 +73,18 @@ def test_window_offsets_ignore_the_question(tiny_reader):
     windows = tokenize_windows(tiny_reader.tokenizer, ["Kyiv Kyiv?"], ["Kyiv is a city."])
     assert isinstance(windows[0], Window)
     assert sum(o is not None for o in windows[0].context_offsets) == len(tiny_reader.tokenizer.tokenize("Kyiv is a city."))
+
+
+@pytest.mark.parametrize("question", ["why " * 155 + "?", "?" * 1000, ", " * 500, "中" * 1000, "a" * 1000])
+def test_any_question_up_to_the_limit_leaves_room_for_the_context(tiny_reader, question):
+    """Long questions once left the tokenizer no room ("stride must be strictly less than max_len")."""
+    text = "The council met in Geneva on Tuesday. " * 20
+    spans = tiny_reader.read(question, [passage(text)])
+    assert spans and all(text[s.start : s.end] == s.text for s in spans)
+
+
+def test_invisible_controls_never_sit_at_an_answers_edges():
+    text = "code 1234 \u202e5678\u202c 9 end"
+    start, end = align_to_words(text, text.index("\u202e"), text.index("\u202c") + 1)
+    assert text[start:end] == "5678"
+    assert align_to_words("\u200b\u200b", 0, 2) == (2, 2)

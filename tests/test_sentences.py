@@ -57,3 +57,15 @@ def test_metadata_date_line_is_kept_out_of_sentences(seed_texts):
     body = sentences_of(document.text, document.body_start)
     assert not any("date 2022" in s for s in body)
     assert body[0].startswith("The White House says")
+
+
+def test_run_on_text_is_cut_into_bounded_pieces_with_exact_offsets():
+    from qa.index.sentences import MAX_SENTENCE_CHARS
+
+    text = "intro. " + "word " * 2000 + "\n" + "x" * 1500 + "\rlast line here."
+    spans = split_sentences(text)
+    assert all(0 < span.end - span.start <= MAX_SENTENCE_CHARS for span in spans)
+    assert all(text[s.start] != " " and text[s.end - 1] != " " for s in spans)
+    covered = "".join(text[s.start : s.end] for s in spans).replace(" ", "")
+    assert covered == text.replace(" ", "").replace("\n", "").replace("\r", "")
+    assert text[spans[-1].start : spans[-1].end] == "last line here."  # a lone CR ends a line too

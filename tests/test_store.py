@@ -78,3 +78,44 @@ def test_failed_save_keeps_the_old_index(tmp_path, hash_embedder, monkeypatch):
     assert len(SentenceIndex.load(tmp_path / "ix").documents) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["ix"]
 
+
+
+@pytest.mark.parametrize("file, content, says", [
+    ("manifest.json", [], "top level"),
+    ("manifest.json", {"format_version": "1", "model": "hash-embedder-test", "documents": 1, "sentences": 2}, "format_version"),
+    ("manifest.json", {"format_version": 1}, "model"),
+    ("documents.json", ["a"], "top level"),
+    ("documents.json", {"a": {"text": 5}}, "a.text"),
+    ("sentences.json", {"a": 1}, "top level"),
+    ("sentences.json", [["a", 0, "5"], ["a", 6, 9]], "0.2"),
+    ("sentences.json", [["a", -3, 5], ["a", 6, 9]], "offsets -3..5"),
+    ("sentences.json", [["a", 9, 4], ["a", 6, 9]], "offsets 9..4"),
+    ("sentences.json", [["zz", 0, 4], ["a", 6, 9]], "unknown document 'zz'"),
+])
+def test_valid_json_of_the_wrong_shape_is_a_damaged_index(tmp_path, hash_embedder, file, content, says):
+    index, _ = SentenceIndex.build(docs(a="One cat sat on the mat. Two dogs ran away."), hash_embedder)
+    index.save(tmp_path / "ix")
+    (tmp_path / "ix" / file).write_text(json.dumps(content))
+    with pytest.raises(IndexStoreError, match="damaged") as caught:
+        SentenceIndex.load(tmp_path / "ix")
+    assert says in str(caught.value) and "qa index PATH --index" in str(caught.value)
+
+
+def test_what_a_killed_save_leaves_is_tidied(tmp_path, hash_embedder):
+    import os
+
+    index, _ = SentenceIndex.build(docs(a="One cat sat on the mat."), hash_embedder)
+    index.save(tmp_path / "ix")
+    stale = tmp_path / ".ix.saving-dead"
+    stale.mkdir()
+    (stale / "manifest.json").write_text("{}")
+    os.utime(stale, (0, 0))
+    fresh = tmp_path / ".ix.saving-running"  # may belong to a save still running: left alone
+    fresh.mkdir()
+    (tmp_path / "ix").rename(tmp_path / "ix.old")  # killed between the two renames of a save
+    assert len(SentenceIndex.load(tmp_path / "ix").documents) == 1  # the old index is put back
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".ix.saving-running", "ix"]
+    index.save(tmp_path / "ix")
+    (tmp_path / "ix.old").mkdir()  # killed after the new index was in place
+    SentenceIndex.load(tmp_path / "ix")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".ix.saving-running", "ix"]

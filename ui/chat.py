@@ -45,6 +45,9 @@ CSS = """
 .qa-hint { color: #555; font-size: 0.9em; margin-top: 4px; }
 """
 
+UPLOAD_SWEEP_SECONDS = (60, 600)  # the web framework's own copies of uploads: swept every minute once 10 minutes old
+LABELS = {"common.upload": "Add more documents"}  # a key the web framework leaves untranslated
+
 sessions = SessionRegistry()
 _served_index: Path | None = None
 _home: Assistant | None = None
@@ -130,7 +133,7 @@ def upload(files: list | None, request: gr.Request) -> tuple[str, str]:
             budget -= count
             documents[document.doc_id] = document
             session.read_files[str(path)] = document.doc_id
-            added.append(f"{document.doc_id} ({count} sentences)")
+            added.append(f"{document.doc_id} ({count} sentence{'' if count == 1 else 's'})")
         if added:
             try:
                 session.use_documents(documents)
@@ -215,12 +218,12 @@ def end_session(request: gr.Request) -> None:
 
 # ---- page --------------------------------------------------------------------------------
 def build_app() -> gr.Blocks:
-    with gr.Blocks(title="Document QA", analytics_enabled=False) as app:
+    with gr.Blocks(title="Document QA", analytics_enabled=False, delete_cache=UPLOAD_SWEEP_SECONDS) as app:
         gr.Markdown("## Ask your documents\nAnswers are exact quotes from the documents, with their source.")
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Conversation", height=520, elem_id="qa-chat", sanitize_html=True,
-                                  render_markdown=True, feedback_options=None)
+                                  render_markdown=True, feedback_options=None, buttons=["copy", "copy_all"])
                 question = gr.Textbox(placeholder="Ask a question and press Enter", show_label=False,
                                       elem_id="qa-question", max_lines=3)
                 gr.Examples(EXAMPLES, inputs=question, label="Try")

@@ -103,7 +103,7 @@ def serve(index_dir: Path | None = None, host: str = "127.0.0.1", port: int = 78
             chat.build_app().queue().launch(
                 server_name=host, server_port=port, share=share, theme=theme, css=chat.CSS,
                 max_file_size=chat.MAX_UPLOAD_BYTES, show_error=False, footer_links=[],
-                app_kwargs={"middleware": middleware})
+                app_kwargs={"middleware": middleware}, i18n=gr.I18n(en=chat.LABELS))
         except OSError as error:
             raise QAError(f"cannot serve on {host}:{port} ({error}); pick another port with --port") from None
     finally:
