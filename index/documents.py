@@ -60,6 +60,8 @@ class SkippedFile(BaseModel, frozen=True):
 
 def make_document(doc_id: str, text: str) -> Document:
     """A Document, with lone surrogates cleaned and a leading `date YYYY-MM-DD` line recognised as metadata."""
+    if not isinstance(doc_id, str) or not isinstance(text, str):
+        raise CorpusError(f"{doc_id!r}: a document needs a text name and text, not {type(text).__name__}")
     text = clean_text(text)
     metadata = _METADATA_LINE.match(text)
     if not metadata:

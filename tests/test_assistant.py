@@ -76,3 +76,44 @@ def test_module_level_ask_uses_the_default_index(tmp_path, monkeypatch):
     answer = qa.ask("Where are the negotiators set to meet again?")
     assert answer.answer == "Berlin"
     assert (tmp_path / "seeds-index" / "manifest.json").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["why " * 155 + "?", "?" * 1000, ", " * 500, "中" * 1000, "\ud800 who?"])
+def test_every_question_within_the_limit_gets_an_answer_object(seeds_assistant, question):
+    answer = seeds_assistant.ask(question)
+    assert answer.answer is None or answer.answer in answer.source.sentence
+
+
+@pytest.mark.slow
+def test_a_run_on_document_is_read_in_bounded_pieces_and_shown_briefly():
+    from qa import Assistant
+    from qa.index.sentences import MAX_SENTENCE_CHARS
+    from qa.ui.render import answer_html
+
+    text = " ".join(f"item {n} weighs {n % 90 + 10} grams" for n in range(4000)) + " and the vault code is 4242"
+    assistant = Assistant.from_texts({"runon.txt": text, "bad.txt": "Lone \udc00 surrogates are cleaned here."})
+    assert max(row.end - row.start for row in assistant.index.rows) <= MAX_SENTENCE_CHARS
+    answer = assistant.ask("What is the vault code?")
+    assert answer.evidence
+    for source in answer.evidence:
+        document = assistant.index.documents[source.doc_id].text
+        assert len(source.sentence) <= MAX_SENTENCE_CHARS
+        assert document[source.sentence_start : source.sentence_end] == source.sentence
+    assert len(answer_html(answer, assistant.index)) < 50_000
+
+
+@pytest.mark.slow
+def test_assistants_share_one_copy_of_each_model(seeds_assistant):
+    from qa import Assistant
+
+    other = Assistant.from_texts({"x.txt": "A small document about sailing boats."})
+    assert other.retriever.embedder is seeds_assistant.retriever.embedder
+    assert other.reader is seeds_assistant.reader
+
+
+def test_documents_that_are_not_text_are_refused_with_a_typed_error():
+    from qa import Assistant, CorpusError
+
+    with pytest.raises(CorpusError, match="needs a text name and text"):
+        Assistant.from_texts({"a.txt": b"bytes, not text"})

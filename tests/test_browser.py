@@ -58,6 +58,8 @@ def server(tmp_path_factory):
     else:
         process.kill()
         pytest.fail("qa serve did not answer within 300 s")
+    said = (home / "serve.log").read_text()
+    assert "opening the seeds index" in said and "loading the models" in said  # it says what it is doing
     yield SimpleNamespace(url=url, tmp=server_tmp)
     process.terminate()
     process.wait(timeout=30)

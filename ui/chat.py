@@ -229,8 +229,7 @@ def build_app() -> gr.Blocks:
                 gr.Examples(EXAMPLES, inputs=question, label="Try")
             with gr.Column(scale=1):
                 documents = gr.HTML(elem_id="qa-documents")
-                files = gr.File(label=f"Add .txt / .md documents (up to {MAX_UPLOAD_FILES} at a time, "
-                                      f"{MAX_UPLOAD_BYTES // 1_000_000} MB each)",
+                files = gr.File(label=f"Your .txt / .md files ({MAX_UPLOAD_BYTES // 1_000_000} MB each)",
                                 file_count="multiple", elem_id="qa-upload")
                 status = gr.HTML(elem_id="qa-status")
                 reset = gr.Button("Back to the seeds", elem_id="qa-reset")

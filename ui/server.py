@@ -5,7 +5,7 @@ Uploads pass through the web framework's upload folder. It is pointed at a folde
 this process (mode 700), created at start and removed on exit; the chat deletes each upload
 as soon as it has read it. Bound to a loopback address, the server answers only requests
 whose Host header names the local machine, so a web page elsewhere cannot reach it through
-DNS rebinding.
+DNS rebinding (unless `--share` asked for a public link, whose requests name that link).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def serve(index_dir: Path | None = None, host: str = "127.0.0.1", port: int = 78
         print("qa serve: loading the models...", file=sys.stderr, flush=True)
         chat.home_assistant().warm_up()
         theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-        middleware = [Middleware(LocalHostOnly)] if is_loopback(host) else []
+        middleware = [Middleware(LocalHostOnly)] if is_loopback(host) and not share else []  # a share link is another name
         try:
             chat.build_app().queue().launch(
                 server_name=host, server_port=port, share=share, theme=theme, css=chat.CSS,

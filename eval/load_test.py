@@ -1,0 +1,167 @@
+"""A bounded load test of `qa serve` on localhost (prints figures; asserts nothing about time).
+
+    python -m qa.eval.load_test [--askers 3] [--uploads 50]
+
+1. `qa serve` starts on a free localhost port (seeds index built in a temporary QA_HOME).
+2. Quiet: each of ASKERS browser sessions asks the seeds evaluation questions; latency p50/p95.
+3. Under an upload: one session uploads a large document (close to a tab's sentence limit)
+   while the askers keep asking; their latency while it indexes, and the upload's own time.
+4. Memory: UPLOADS sessions each upload a document and close (as a tab does); the server's
+   resident memory before and after.
+Every request goes to 127.0.0.1; every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from qa.eval.benchmark import percentile
+from qa.eval.seeds_eval import load_items
+from qa.ui.chat import MAX_SESSION_SENTENCES
+
+SERVER_START_SECONDS = 600
+PHASE_SECONDS = 300
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def start_server(home: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    log = open(home / "serve.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], stdout=log,
+                              stderr=subprocess.STDOUT, env={**os.environ, "QA_HOME": str(home), "TMPDIR": str(home)})
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return server, url
+        except OSError:
+            time.sleep(1)
+    server.kill()
+    raise SystemExit(f"qa serve did not start: {(home / 'serve.log').read_text()[-2000:]}")
+
+
+def client(url: str):
+    from gradio_client import Client
+
+    return Client(url, verbose=False, download_files=False)
+
+
+def document(path: Path, sentences: int, tag: str) -> Path:
+    lines = [f"Report {tag} line {n}: the depot in sector {n % 97} shipped {n * 7} crates on day {n % 31}."
+             for n in range(sentences)]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def ask_until(url: str, questions: list[str], stop: threading.Event, latencies: list[float], errors: list[str],
+              limit: int) -> None:
+    """One session asking questions in turn until `stop` is set or `limit` questions are asked."""
+    session = client(url)
+    try:
+        for n in range(limit):
+            if stop.is_set():
+                break
+            started = time.perf_counter()
+            try:
+                session.predict(questions[n % len(questions)], api_name="/respond")
+                latencies.append(time.perf_counter() - started)
+            except Exception as error:  # a failed request is a figure, not a crash of the test
+                errors.append(type(error).__name__)
+    finally:
+        session.close()
+
+
+def run_askers(url: str, questions: list[str], askers: int, stop: threading.Event, limit: int) -> tuple[list[float], list[str], list[threading.Thread]]:
+    latencies, errors = [], []
+    threads = [threading.Thread(target=ask_until, args=(url, questions, stop, latencies, errors, limit)) for _ in range(askers)]
+    for thread in threads:
+        thread.start()
+    return latencies, errors, threads
+
+
+def upload(url: str, path: Path) -> tuple[float, str]:
+    from gradio_client import handle_file
+
+    session = client(url)
+    try:
+        started = time.perf_counter()
+        status, _ = session.predict([handle_file(str(path))], api_name="/upload")
+        return time.perf_counter() - started, status
+    finally:
+        session.close()
+
+
+def summary(latencies: list[float]) -> str:
+    if not latencies:
+        return "no answers"
+    return (f"{len(latencies)} answers, p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--askers", type=int, default=3)
+    parser.add_argument("--uploads", type=int, default=50)
+    parser.add_argument("--upload-sentences", type=int, default=200, help="sentences in each memory-test upload")
+    args = parser.parse_args()
+    questions = [item.question for item in load_items()]
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        server, url = start_server(home)
+        try:
+            quiet, errors, threads = run_askers(url, questions, args.askers, threading.Event(), len(questions))
+            for thread in threads:
+                thread.join(PHASE_SECONDS)
+            print(f"quiet, {args.askers} sessions asking: {summary(quiet)}; errors {len(errors)}")
+
+            stop = threading.Event()
+            busy, errors, threads = run_askers(url, questions, args.askers, stop, 10_000)
+            time.sleep(1)
+            big = document(home / "big.txt", MAX_SESSION_SENTENCES - 10, "big")
+            seconds, status = upload(url, big)
+            stop.set()
+            for thread in threads:
+                thread.join(PHASE_SECONDS)
+            print(f"one session uploading {big.stat().st_size / 1e3:.0f} kB ({MAX_SESSION_SENTENCES - 10} sentences): "
+                  f"indexed in {seconds:.1f} s ({'added' if 'Added' in status else status[:80]})")
+            print(f"  meanwhile, {args.askers} sessions asking: {summary(busy)}; errors {len(errors)}")
+
+            before = resident_mb(server.pid)
+            for n in range(args.uploads):
+                _, status = upload(url, document(home / f"u{n}.txt", args.upload_sentences, f"u{n}"))
+                if "Added" not in status:
+                    print(f"  upload {n} was not added: {status[:120]}")
+            time.sleep(3)  # the closed sessions' unload events run after their heartbeats end
+            after = resident_mb(server.pid)
+            print(f"memory: {before:.0f} MB before {args.uploads} uploads ({args.upload_sentences} sentences each, "
+                  f"one closed session each), {after:.0f} MB after: {after - before:+.0f} MB")
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    main()
