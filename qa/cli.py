@@ -119,6 +119,8 @@ def _assistant(args: argparse.Namespace):
 def _ask(args: argparse.Namespace) -> int:
     if (args.question is None) == (args.batch is None):
         raise QAError("give either a QUESTION or --batch FILE.jsonl")
+    if args.model and not args.index:
+        raise QAError("--model names the model an index was built with; give that index with --index")
     if args.batch is None:
         question = validate_question(args.question)  # before any model loads
         answer = _assistant(args).ask(question)

@@ -19,6 +19,7 @@ from qa.errors import CorpusError, QAError
 from qa.index.documents import SUFFIXES, Document, read_document, unique_id
 from qa.index.sentences import answerable_sentences
 from qa.models import Answer
+from qa.text import MAX_QUESTION_CHARS
 from qa.ui.render import answer_html, documents_html, literal
 from qa.ui.sessions import ChatSession, SessionRegistry
 
@@ -84,7 +85,9 @@ def respond(question: str, request: gr.Request) -> tuple[list[dict], str]:
         reply = f"<div class='qa-error'>⚠️ {literal(str(error))}</div>"
     except Exception as error:  # a chat tab must get a reply, whatever happened
         reply = f"<div class='qa-error'>⚠️ This question could not be answered ({literal(type(error).__name__)}); try rewording it.</div>"
-    session.history += [{"role": "user", "content": literal(str(question or ""))}, {"role": "assistant", "content": reply}]
+    shown = str(question or "")
+    shown = shown if len(shown) <= MAX_QUESTION_CHARS else shown[:MAX_QUESTION_CHARS] + "…"  # never echo megabytes
+    session.history += [{"role": "user", "content": literal(shown)}, {"role": "assistant", "content": reply}]
     return list(session.history), ""
 
 
