@@ -164,12 +164,12 @@ def test_an_upload_finishing_during_an_answer_is_kept(fresh_chat, tmp_path, monk
 
 
 def test_replies_never_leave_the_tab_waiting(fresh_chat, monkeypatch):
+    history, _ = chat.respond("x" * 2_000_000, tab())
+    assert "limit is 1000" in history[-1]["content"] and len(history[-2]["content"]) < 10_000  # no megabyte echo
     broken = SimpleNamespace(index=fresh_chat.index, ask=lambda q, context=None: 1 / 0)
     monkeypatch.setattr(chat, "home_assistant", lambda: broken)
     history, _ = chat.respond("Will this fail?", tab())
     assert "could not be answered" in history[-1]["content"]
-    history, _ = chat.respond("x" * 2_000_000, tab())
-    assert "limit is 1000" in history[-1]["content"] and len(history[-2]["content"]) < 10_000
 
 
 def test_closed_and_idle_sessions_are_freed():
