@@ -31,6 +31,7 @@ from qa.ui.chat import MAX_SESSION_SENTENCES
 
 SERVER_START_SECONDS = 600
 PHASE_SECONDS = 300
+UNLOAD_SECONDS = 20  # the web framework checks a session's heartbeat every 15 s
 
 
 def free_port() -> int:
@@ -154,7 +155,7 @@ def main() -> None:
                 _, status = upload(url, document(home / f"u{n}.txt", args.upload_sentences, f"u{n}"))
                 if "Added" not in status:
                     print(f"  upload {n} was not added: {status[:120]}")
-            time.sleep(3)  # the closed sessions' unload events run after their heartbeats end
+            time.sleep(UNLOAD_SECONDS)  # a closed session's unload runs once the server's next heartbeat finds it gone
             after = resident_mb(server.pid)
             print(f"memory: {before:.0f} MB before {args.uploads} uploads ({args.upload_sentences} sentences each, "
                   f"one closed session each), {after:.0f} MB after: {after - before:+.0f} MB")
