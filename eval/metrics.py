@@ -26,6 +26,13 @@ def _token_f1(prediction: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def is_right(prediction: str | None, references: list[str] | None) -> bool:
+    """Right as the score means it: no answer where none exists, else SQuAD F1 >= 0.5 against a reference."""
+    if not references:
+        return prediction is None
+    return prediction is not None and f1(prediction, references) >= 0.5
+
+
 def mean(values: list[float]) -> float:
     """Average in percent, 0 for no values."""
     return 100.0 * sum(values) / len(values) if values else 0.0

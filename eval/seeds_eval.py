@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from qa.assistant import Assistant, default_assistant
-from qa.eval.metrics import answer_scores, mean
+from qa.eval.metrics import answer_scores, is_right, mean
 from qa.normalize import normalize_answer
 
 HERE = Path(__file__).parent
@@ -56,7 +56,8 @@ def evaluate(assistant: Assistant, items: list[EvalItem]) -> dict:
     }
     per_item = [
         {"id": item.id, "question": item.question, "answer": results[item.id].answer, "score": round(results[item.id].score, 3),
-         "expected": item.answers, "source": results[item.id].source.doc_id if results[item.id].source else None}
+         "expected": item.answers, "source": results[item.id].source.doc_id if results[item.id].source else None,
+         "right": is_right(results[item.id].answer, item.answers)}
         for item in items
     ]
     return {"figures": {k: round(v, 1) for k, v in figures.items()}, "questions": len(items), "per_item": per_item}
@@ -83,7 +84,7 @@ def run(as_json: bool = False) -> int:
         print(json.dumps({**report, "floors": floors, "failures": failures}, indent=2, ensure_ascii=False))
     else:
         for row in report["per_item"]:
-            mark = "ok " if (row["answer"] is None) == (row["expected"] is None) else "-- "
+            mark = "ok " if row["right"] else "-- "
             print(f"{mark}{row['id']} {row['question'][:60]:60} -> {row['answer']!r} ({row['score']})")
         print(f"\n{report['questions']} questions")
         for name, value in report["figures"].items():

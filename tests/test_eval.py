@@ -5,7 +5,7 @@ import json
 import pytest
 
 from qa.eval.calibrate import cascade, quick_bar
-from qa.eval.metrics import answer_scores, exact_match, f1
+from qa.eval.metrics import answer_scores, exact_match, f1, is_right
 from qa.eval.seeds_eval import FLOORS, below_floors, evaluate, load_items
 
 
@@ -16,6 +16,12 @@ def test_squad_normalisation_and_max_over_references():
     assert f1("", ["x"]) == 0.0
     scores = answer_scores(["Berlin", None], [["Berlin"], ["Kyiv"]])
     assert scores["exact_match"] == 50.0 and scores["per_item"][1] == {"em": 0.0, "f1": 0.0}
+
+
+def test_an_item_is_right_only_when_its_answer_is():
+    assert is_right("Berlin", ["Berlin"]) and is_right("in Berlin", ["Berlin"])
+    assert not is_right("Kyiv", ["Berlin"])  # answered, but wrong
+    assert not is_right(None, ["Berlin"]) and is_right(None, None) and not is_right("Berlin", None)
 
 
 def test_evaluation_set_is_well_formed():
@@ -42,3 +48,4 @@ def test_seeds_evaluation_meets_its_floors(seeds_assistant):
     floors = json.loads(FLOORS.read_text())
     assert set(floors) <= set(report["figures"])
     assert below_floors(report["figures"], floors) == []
+    assert all(row["right"] == is_right(row["answer"], row["expected"]) for row in report["per_item"])
