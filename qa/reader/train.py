@@ -1,12 +1,16 @@
-"""Train the span reader on SQuAD v1.1 (CPU or GPU) and write the shipped weights.
+"""Train the span reader on SQuAD v1.1-format data (CPU or GPU) and write the shipped weights.
 
-    python -m qa.reader.train --squad PATH/TO/squad/train.json   # SQuAD v1.1 format
+    python -m qa.reader.train --squad PATH/TO/squad/train.json [--extra MORE.json ...]
 
-Reproducible: fixed seed; the configuration, the data's sha256 and the weights' sha256 are
-recorded in weights/training.json, rewritten after every epoch. `--resume` continues a
-schedule that was stopped after a saved epoch: same data order and learning-rate schedule,
-fresh optimiser moments (they are not saved). The last `--holdout-articles` articles of the file are
-kept out of training: `eval/calibrate.py` fits the answer score on them.
+Reproducible: fixed seed; the configuration, every data file with its sha256 and question
+count, and the weights' sha256 are recorded in weights/training.json, rewritten after every
+epoch. The last `--holdout-articles` articles of `--squad` are kept out of training:
+`eval/calibrate.py` fits the answer score on them.
+
+A run can span sessions: every `--checkpoint-minutes` (and at every epoch's end, and when
+`--stop-after-minutes` stops it) it saves a checkpoint in `--checkpoint-dir`: trained weights,
+optimiser moments, step, position in the epoch's batches and the random state. `--resume`
+continues from there mid-epoch with the same batches and learning rates, as if never stopped.
 """
 
 from __future__ import annotations
@@ -17,13 +21,12 @@ import os
 import platform
 import random
 import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 
-from qa.reader.network import (
-    FROZEN_TENSORS, load_reader_network, load_tokenizer, new_reader_network, save_trained_tensors, sha256_of,
-)
+from qa.reader.network import FROZEN_TENSORS, load_tokenizer, new_reader_network, save_trained_tensors, sha256_of
 from qa.reader.windows import MAX_TOKENS, STRIDE, Window, answer_token_span, pad_windows, tokenize_windows
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -74,6 +77,17 @@ def collate(examples: list[tuple[Window, int, int]], device: torch.device) -> di
     return {name: tensor.to(device) for name, tensor in batch.items()}
 
 
+@dataclass
+class Progress:
+    """Where a run stands: the next batch to train on, and the work done so far."""
+
+    epoch: int = 1
+    position: int = 0  # batches of `epoch` already trained on
+    step: int = 0
+    minutes: float = 0.0
+    resumed_at_steps: list[int] = field(default_factory=list)
+
+
 def train(args: argparse.Namespace) -> None:
     random.seed(args.seed)
     torch.manual_seed(args.seed)
@@ -82,56 +96,72 @@ def train(args: argparse.Namespace) -> None:
         torch.set_num_threads(os.cpu_count() or 1)
     tokenizer = load_tokenizer()
     articles, held_out = split_articles(load_squad(args.squad), args.holdout_articles)
+    articles += [article for path in args.extra for article in load_squad(path)]
     if args.limit_questions:
         articles = _first_questions(articles, args.limit_questions)
     examples = training_windows(tokenizer, articles, args.max_tokens, args.stride)
     sampler = random.Random(args.seed)
     examples = [e for e in examples if e[1] > 0 or sampler.random() < args.negative_share]
-    print(f"{len(examples)} windows from {sum(len(p['qas']) for a in articles for p in a['paragraphs'])} questions; "
+    print(f"{len(examples)} windows from {_questions(articles)} questions; "
           f"held out: {[a['title'] for a in held_out]}", flush=True)
 
     steps_per_epoch = -(-len(examples) // args.batch_size)
     total_steps = steps_per_epoch * args.epochs
-    epochs_done, minutes_before, model = _resume(args, len(examples)) if args.resume else (0, 0.0, new_reader_network())
-    model = model.to(device).train()
+    warmup = int(total_steps * args.warmup)
+    model = new_reader_network().to(device).train()
     for name, parameter in model.named_parameters():
         parameter.requires_grad = name not in FROZEN_TENSORS
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
-    warmup = int(total_steps * args.warmup)
-    first_step = epochs_done * steps_per_epoch
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda done: _lr_factor(first_step + done, warmup, total_steps))
+    progress = _restore(args, len(examples), model, optimizer) if args.resume else Progress()
     rng = random.Random(args.seed)
     lengths = [len(window.input_ids) for window, _, _ in examples]
-    started, step = time.time(), first_step
+    started = last_checkpoint = time.time()
+    first_step = progress.step
+
+    def minutes() -> float:
+        return progress.minutes + (time.time() - started) / 60
+
     for epoch in range(1, args.epochs + 1):
         batches = length_grouped_batches(lengths, args.batch_size, rng)  # drawn for done epochs too: same order
-        if epoch <= epochs_done:
+        if epoch < progress.epoch:
             continue
-        for batch_ids in batches:
+        for position, batch_ids in enumerate(batches):
+            if epoch == progress.epoch and position < progress.position:
+                continue
+            for group in optimizer.param_groups:
+                group["lr"] = args.lr * _lr_factor(progress.step, warmup, total_steps)
             loss = model(**collate([examples[i] for i in batch_ids], device)).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimizer.step()
-            schedule.step()
             optimizer.zero_grad(set_to_none=True)
-            step += 1
-            if step % 50 == 0 or step == total_steps:
-                elapsed = time.time() - started
-                rate = elapsed / (step - first_step)
-                print(f"epoch {epoch} step {step}/{total_steps} loss {loss.item():.3f} "
-                      f"elapsed {elapsed / 60:.1f} min, eta {rate * (total_steps - step) / 60:.1f} min", flush=True)
+            progress.step += 1
+            if progress.step % 50 == 0 or progress.step == total_steps:
+                rate = (time.time() - started) / (progress.step - first_step)
+                print(f"epoch {epoch} step {progress.step}/{total_steps} loss {loss.item():.3f} "
+                      f"elapsed {minutes():.1f} min, eta {rate * (total_steps - progress.step) / 60:.1f} min", flush=True)
+            stopping = args.stop_after_minutes and (time.time() - started) / 60 >= args.stop_after_minutes
+            if stopping or time.time() - last_checkpoint >= args.checkpoint_minutes * 60:
+                _checkpoint(args, len(examples), model, optimizer,
+                            Progress(epoch, position + 1, progress.step, minutes(), progress.resumed_at_steps))
+                last_checkpoint = time.time()
+            if stopping:
+                print(f"stopped after {args.stop_after_minutes} min at step {progress.step}; continue with --resume", flush=True)
+                return
+        _checkpoint(args, len(examples), model, optimizer, Progress(epoch + 1, 0, progress.step, minutes(), progress.resumed_at_steps))
+        last_checkpoint = time.time()
         weights_sha = save_trained_tensors(model, args.out / "reader.safetensors")
         record = {
-            "command": "python -m qa.reader.train " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in sorted(_config(args).items())),
+            "command": "python -m qa.reader.train " + " ".join(_as_options(_config(args))),
             "config": _config(args),
-            "squad_train_sha256": sha256_of(args.squad),
+            "data": _data_record(args),
             "held_out_articles": [a["title"] for a in held_out],
-            "training_questions": sum(len(p["qas"]) for a in articles for p in a["paragraphs"]),
+            "training_questions": _questions(articles),
             "training_windows": len(examples),
             "epochs_done": epoch,
-            "train_minutes": round(minutes_before + (time.time() - started) / 60, 1),
-            "resumed_after_epoch": epochs_done or None,
+            "train_minutes": round(minutes(), 1),
+            "resumed_at_steps": progress.resumed_at_steps,
             "device": torch.cuda.get_device_name() if device.type == "cuda" else f"cpu x{torch.get_num_threads()} ({platform.machine()})",
             "torch": torch.__version__,
             "weights_sha256": weights_sha,
@@ -145,21 +175,71 @@ def _lr_factor(step: int, warmup: int, total_steps: int) -> float:
     return min((step + 1) / max(warmup, 1), max(0.0, (total_steps - step) / max(total_steps - warmup, 1)))
 
 
+RUN_CONTROL = ("resume", "checkpoint_dir", "checkpoint_minutes", "stop_after_minutes")
+
+
 def _config(args: argparse.Namespace) -> dict:
-    """The settings that define the weights (not how the run was started)."""
-    return {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "resume"}
+    """The settings that define the weights (not how the run was started, stopped or saved)."""
+    return {k: [str(p) for p in v] if isinstance(v, list) else str(v) if isinstance(v, Path) else v
+            for k, v in vars(args).items() if k not in RUN_CONTROL}
 
 
-def _resume(args: argparse.Namespace, windows: int) -> tuple[int, float, torch.nn.Module]:
-    """(epochs done, minutes spent, network) of the stopped run in `args.out`, if it had these settings."""
-    record = json.loads((args.out / "training.json").read_text(encoding="utf-8"))
-    if record["config"] != _config(args) or record["training_windows"] != windows:
-        raise SystemExit(f"--resume: {args.out / 'training.json'} was made with other settings or data")
-    if record["epochs_done"] >= args.epochs:
+def _as_options(config: dict) -> list[str]:
+    options = []
+    for key, value in sorted(config.items()):
+        if value == []:
+            continue
+        options.append(f"--{key.replace('_', '-')} " + (" ".join(value) if isinstance(value, list) else str(value)))
+    return options
+
+
+def _questions(articles: list[dict]) -> int:
+    return sum(len(p["qas"]) for a in articles for p in a["paragraphs"])
+
+
+def _data_record(args: argparse.Namespace) -> list[dict]:
+    """Every data file with its sha256 and question count (the held-out articles are within --squad's)."""
+    return [{"file": Path(path).name, "sha256": sha256_of(path), "questions": _questions(load_squad(path))}
+            for path in [args.squad, *args.extra]]
+
+
+def _checkpoint(args: argparse.Namespace, windows: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                progress: Progress) -> None:
+    """Save everything a resumed run needs, atomically (a run killed mid-save keeps the previous checkpoint)."""
+    args.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    state = {
+        "config": _config(args), "windows": windows, "progress": asdict(progress),
+        "model": {k: v for k, v in model.state_dict().items() if k not in FROZEN_TENSORS},
+        "optimizer": optimizer.state_dict(),
+        "torch_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+    }
+    partial = args.checkpoint_dir / "checkpoint.pt.partial"
+    torch.save(state, partial)
+    os.replace(partial, args.checkpoint_dir / "checkpoint.pt")
+    print(f"checkpoint at step {progress.step} ({progress.minutes:.1f} min)", flush=True)
+
+
+def _restore(args: argparse.Namespace, windows: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Progress:
+    """Load the checkpoint of a stopped run with these settings into model and optimiser; its progress."""
+    path = args.checkpoint_dir / "checkpoint.pt"
+    if not path.is_file():
+        raise SystemExit(f"--resume: no checkpoint at {path}")
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    if state["config"] != _config(args) or state["windows"] != windows:
+        raise SystemExit(f"--resume: {path} was made with other settings or data")
+    progress = Progress(**state["progress"])
+    if progress.epoch > args.epochs:
         raise SystemExit(f"--resume: all {args.epochs} epochs are already done")
-    network = load_reader_network(args.out / "reader.safetensors", record["weights_sha256"])
-    print(f"resuming after epoch {record['epochs_done']} ({record['train_minutes']} min so far)", flush=True)
-    return record["epochs_done"], record["train_minutes"], network
+    model.load_state_dict(state["model"], strict=False)
+    optimizer.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["torch_rng"])
+    if state["cuda_rng"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
+    progress.resumed_at_steps = [*progress.resumed_at_steps, progress.step]
+    print(f"resuming at epoch {progress.epoch}, batch {progress.position}, step {progress.step} "
+          f"({progress.minutes:.1f} min so far)", flush=True)
+    return progress
 
 
 def _first_questions(articles: list[dict], limit: int) -> list[dict]:
@@ -180,7 +260,9 @@ def _first_questions(articles: list[dict], limit: int) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--squad", type=Path, required=True, help="SQuAD v1.1 train.json")
+    parser.add_argument("--squad", type=Path, required=True, help="SQuAD v1.1 train.json (its last articles are held out)")
+    parser.add_argument("--extra", type=Path, nargs="*", default=[], metavar="FILE",
+                        help="more SQuAD-format training files, all used for training")
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -193,7 +275,11 @@ def main() -> None:
     parser.add_argument("--holdout-articles", type=int, default=2)
     parser.add_argument("--limit-questions", type=int, default=0, help="train on a prefix only (smoke runs)")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--resume", action="store_true", help="continue the stopped run saved in --out")
+    parser.add_argument("--resume", action="store_true", help="continue the stopped run from its checkpoint")
+    parser.add_argument("--checkpoint-dir", type=Path, default=Path("runs/reader"), help="where checkpoints go")
+    parser.add_argument("--checkpoint-minutes", type=float, default=20.0, help="save a checkpoint this often")
+    parser.add_argument("--stop-after-minutes", type=float, default=0.0,
+                        help="stop (with a checkpoint) after this long, to resume later; 0: run to the end")
     train(parser.parse_args())
 
 
