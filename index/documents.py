@@ -1,14 +1,16 @@
-"""Documents: read a folder of .txt / .md files (or a mapping) into typed records.
+"""Documents: read a folder of supported files (or a mapping of texts) into typed records.
 
-Offsets everywhere index into the document's text: the file's bytes decoded as UTF-8, a
-leading byte-order mark dropped, nothing else changed (a CRLF line ending stays two
-characters). That is `open(path, encoding="utf-8-sig", newline="").read()`, not Python's
-default text mode, which turns CRLF into one character. A first line such as
-`date 2022-01-28 ...` is metadata: its date is kept and its line is never indexed.
+Offsets everywhere index into the document's text. For .txt / .md that is the file's bytes
+decoded as UTF-8, a leading byte-order mark dropped, nothing else changed (a CRLF line ending
+stays two characters): `open(path, encoding="utf-8-sig", newline="").read()`, not Python's
+default text mode, which turns CRLF into one character. For PDF, Word and HTML it is the text
+`index.formats` extracts, which the index stores. A first line such as `date 2022-01-28 ...`
+is metadata: its date is kept and its line is never indexed.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import warnings
@@ -17,10 +19,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from qa.errors import CorpusError
+from qa.index.formats import SUFFIXES, extract_text
 from qa.text import clean_text, is_invisible_control
 
-SUFFIXES = (".txt", ".md")
-MAX_DOCUMENT_BYTES = 5_000_000
+MAX_DOCUMENT_BYTES = 20_000_000
 MAX_TITLE_CHARS = 80
 _METADATA_LINE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[^\n]*(?:\n|\Z)")
 _HEADING_MARKS = re.compile(r"^[#>*\-\s]+")
@@ -33,6 +35,13 @@ class Document(BaseModel, frozen=True):
     text: str
     date: str | None = None
     body_start: int = 0
+    page_starts: list[int] = []  # paged formats (PDF): where each page begins in `text`
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding `offset`, or None for a document without pages."""
+        if not self.page_starts:
+            return None
+        return max(1, bisect.bisect_right(self.page_starts, offset))
 
     @property
     def sha256(self) -> str:
@@ -58,32 +67,20 @@ class SkippedFile(BaseModel, frozen=True):
     reason: str
 
 
-def make_document(doc_id: str, text: str) -> Document:
+def make_document(doc_id: str, text: str, page_starts: list[int] | None = None) -> Document:
     """A Document, with lone surrogates cleaned and a leading `date YYYY-MM-DD` line recognised as metadata."""
     if not isinstance(doc_id, str) or not isinstance(text, str):
         raise CorpusError(f"{doc_id!r}: a document needs a text name and text, not {type(text).__name__}")
     text = clean_text(text)
+    pages = list(page_starts or [])
     metadata = _METADATA_LINE.match(text)
     if not metadata:
-        return Document(doc_id=doc_id, text=text)
-    return Document(doc_id=doc_id, text=text, date=metadata.group(1), body_start=metadata.end())
-
-
-def decode_text(raw: bytes, name: str) -> str:
-    """The text of a file's bytes (see the module docstring); CorpusError if it is not usable text."""
-    if b"\x00" in raw:
-        raise CorpusError(f"{name}: looks binary, not text")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CorpusError(f"{name}: not UTF-8 text; convert it to UTF-8") from None
-    if not text.strip():
-        raise CorpusError(f"{name}: empty")
-    return text
+        return Document(doc_id=doc_id, text=text, page_starts=pages)
+    return Document(doc_id=doc_id, text=text, date=metadata.group(1), body_start=metadata.end(), page_starts=pages)
 
 
 def read_document(path: Path, doc_id: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> Document:
-    """Read one file; raise CorpusError saying why it cannot be used."""
+    """Read one file of a supported format; raise CorpusError saying why it cannot be used."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -91,7 +88,8 @@ def read_document(path: Path, doc_id: str, max_bytes: int = MAX_DOCUMENT_BYTES) 
         raw = path.read_bytes()
     except OSError as error:
         raise CorpusError(f"{doc_id}: cannot be read ({error.strerror or error})") from None
-    return make_document(doc_id, decode_text(raw, doc_id))
+    extracted = extract_text(raw, path.suffix, doc_id)
+    return make_document(doc_id, extracted.text, extracted.page_starts)
 
 
 def unique_id(wanted: str, taken: set[str] | dict, prefix: str = "") -> str:
@@ -133,5 +131,5 @@ def load_documents(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]
                 warnings.warn(f"skipped {error}", stacklevel=2)
     if not documents:
         where = ", ".join(str(p) for p in paths)
-        raise CorpusError(f"no readable .txt or .md document in {where}; add UTF-8 text files and index again")
+        raise CorpusError(f"no readable document in {where}; add {', '.join(SUFFIXES)} files and index again")
     return list(documents.values()), skipped

@@ -2,7 +2,7 @@
 
 Layout of an index directory:
     manifest.json   format version, embedding model identity, counts
-    documents.json  {doc_id: {text, date, body_start}}  (answers are cut from these texts)
+    documents.json  {doc_id: {text, date, body_start, page_starts}}  (answers are cut from these texts)
     sentences.json  [[doc_id, start, end], ...]          row i <-> vector i
     vectors.faiss   inner-product index over unit vectors (cosine similarity)
 Writes go to a temporary sibling directory (`.NAME.saving-*`) that replaces the old one only
@@ -52,6 +52,7 @@ class StoredDocument(BaseModel):
     text: str
     date: str | None = None
     body_start: int = Field(default=0, ge=0)
+    page_starts: list[int] = []
 
 
 _DOCUMENTS = TypeAdapter(dict[str, StoredDocument])
@@ -172,7 +173,8 @@ class SentenceIndex:
                 "documents": len(self.documents),
                 "sentences": len(self.rows),
             }
-            documents = {d.doc_id: {"text": d.text, "date": d.date, "body_start": d.body_start} for d in self.documents.values()}
+            documents = {d.doc_id: {"text": d.text, "date": d.date, "body_start": d.body_start, "page_starts": d.page_starts}
+                         for d in self.documents.values()}
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
             (staging / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
             (staging / "sentences.json").write_text(json.dumps([[r.doc_id, r.start, r.end] for r in self.rows]), encoding="utf-8")
@@ -230,8 +232,11 @@ def _inconsistency(documents: dict[str, Document], rows: list[SentenceRow], vect
             return f"a sentence of unknown document {row.doc_id!r}"
         if not 0 <= row.start < row.end <= len(documents[row.doc_id].text):
             return f"sentence offsets {row.start}..{row.end} outside document {row.doc_id!r}"
-    if any(doc.body_start > len(doc.text) for doc in documents.values()):
-        return "a document's body starts after its end"
+    for doc in documents.values():
+        if doc.body_start > len(doc.text):
+            return f"document {doc.doc_id!r}'s body starts after its end"
+        if doc.page_starts != sorted(doc.page_starts) or any(not 0 <= p <= len(doc.text) for p in doc.page_starts):
+            return f"document {doc.doc_id!r}'s pages are out of order or outside its text"
     return None
 
 

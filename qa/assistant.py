@@ -154,9 +154,9 @@ class Assistant:
         rows = [self.index.rows[n] for n in self.index.rows_overlapping(doc_id, start, end)]
         sentence_start = min([start] + [r.start for r in rows])
         sentence_end = max([end] + [r.end for r in rows])
-        text = self.index.documents[doc_id].text
-        return Source(doc_id=doc_id, start=start, end=end, sentence=text[sentence_start:sentence_end],
-                      sentence_start=sentence_start, sentence_end=sentence_end)
+        document = self.index.documents[doc_id]
+        return Source(doc_id=doc_id, start=start, end=end, sentence=document.text[sentence_start:sentence_end],
+                      sentence_start=sentence_start, sentence_end=sentence_end, page=document.page_at(start))
 
 
 def _same_answer_in(span: ReaderSpan, best: ReaderSpan) -> tuple[str, int, int] | None:

@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="qa", description="Extractive question answering over your documents.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND", parser_class=_Parser)
 
-    index = commands.add_parser("index", help="build or update an index over folders or files of .txt/.md")
+    index = commands.add_parser("index", help="build or update an index over folders or files (.txt .md .pdf .docx .html)")
     index.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     index.add_argument("--index", type=Path, required=True, metavar="DIR", help="index directory (created or updated)")
     index.add_argument("--model", help="sentence-transformers model folder (default: bundled all-MiniLM-L6-v2)")
@@ -190,7 +190,8 @@ def _readable(answer) -> str:
         before = source.sentence[: source.start - source.sentence_start]
         after = source.sentence[source.end - source.sentence_start :]
         shown = visible_controls(f"{before}[{answer.answer}]{after}")
-        lines.append(f"  {visible_controls(source.doc_id)} [{source.start}:{source.end}]: {shown}")
+        page = f" page {source.page}" if source.page else ""
+        lines.append(f"  {visible_controls(source.doc_id)}{page} [{source.start}:{source.end}]: {shown}")
     return "\n".join(lines)
 
 

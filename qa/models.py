@@ -8,7 +8,8 @@ from qa.index.retriever import Passage
 
 
 class Source(BaseModel):
-    """Where an answer (or a passage considered) sits: offsets into the document's text, end exclusive."""
+    """Where an answer (or a passage considered) sits: offsets into the document's text, end exclusive,
+    and for a paged document (PDF) the 1-based page of `start`."""
 
     doc_id: str
     start: int
@@ -16,6 +17,7 @@ class Source(BaseModel):
     sentence: str
     sentence_start: int
     sentence_end: int
+    page: int | None = None
 
 
 class Answer(BaseModel):

@@ -163,10 +163,23 @@ def test_an_upload_during_an_answer_is_kept_and_searched(page, tmp_path):
     assert page.locator("#qa-chat .qa-short").last.inner_text() == "Ingrid Solberg"
 
 
+def test_a_pdf_is_answered_from_with_its_page(page, tmp_path):
+    from conftest import make_pdf
+
+    report = tmp_path / "port-report.pdf"
+    report.write_bytes(make_pdf([["Annual report of the port authority.", "Ships arrived all year."],
+                                 ["The harbour pilot is named Tomas Berg.", "He joined in March."]]))
+    assert "Added port-report.pdf" in upload(page, report)
+    ask(page, "Who is the harbour pilot?")
+    reply = page.locator("#qa-chat .qa-answer").last
+    assert reply.locator(".qa-short").inner_text() == "Tomas Berg"
+    assert "page 2" in reply.locator(".qa-doc").first.inner_text()
+
+
 def test_removing_a_file_with_x_stops_searching_it_and_other_types_get_a_message(page, tmp_path):
-    pdf = tmp_path / "scan.pdf"
-    pdf.write_bytes(b"%PDF-1.4 not text")
-    assert "scan.pdf: only .txt and .md files can be searched" in upload(page, pdf)
+    tool = tmp_path / "tool.exe"
+    tool.write_bytes(b"MZ not a document")
+    assert "tool.exe: only .txt .md .pdf .docx .html .htm files can be searched" in upload(page, tool)
     page.locator("#qa-upload button[aria-label='Remove this file']").first.click()  # lighthouse.txt
     page.wait_for_function("() => document.querySelector('#qa-status').innerText.includes('Removed lighthouse.txt')",
                            timeout=60_000)

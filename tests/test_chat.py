@@ -94,11 +94,11 @@ def test_upload_accepts_text_rejects_the_rest_with_reasons_and_deletes_every_upl
              upload_file(tmp_path, "latin.txt", "caf\xe9".encode("latin-1")),
              upload_file(tmp_path, "big.txt", "a " * chat.MAX_UPLOAD_BYTES),
              upload_file(tmp_path, "tool.exe", b"MZ"),
-             upload_file(tmp_path, "report.pdf", b"%PDF-1.4")]
+             upload_file(tmp_path, "report.pdf", b"%PDF-1.4 broken")]
     message, documents = map(plain, chat.upload(files, tab()))
     assert searched() == ["notes.md"]
-    assert "Added notes.md" in message and "not UTF-8" in message and "over the 1 MB limit" in message
-    assert "tool.exe: only .txt and .md" in message and "report.pdf: only" in message
+    assert "Added notes.md" in message and "not UTF-8" in message and "over the 5 MB limit" in message
+    assert "tool.exe: only .txt .md .pdf .docx .html .htm files" in message and "report.pdf: a damaged PDF" in message
     assert str(tmp_path) not in message and "Our office is in Lisbon" in documents
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # nothing uploaded stays on disk
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import SEEDS
 
 CONTRACT = {"question", "answer", "score", "source", "evidence"}
-SOURCE_KEYS = {"doc_id", "start", "end", "sentence", "sentence_start", "sentence_end"}
+SOURCE_KEYS = {"doc_id", "start", "end", "sentence", "sentence_start", "sentence_end", "page"}
 
 
 def qa(*args: str, home) -> subprocess.CompletedProcess:
@@ -34,6 +34,7 @@ def check_source(source, texts):
     text = texts[source["doc_id"]]
     assert text[source["sentence_start"] : source["sentence_end"]] == source["sentence"]
     assert source["sentence_start"] <= source["start"] < source["end"] <= source["sentence_end"]
+    assert source["page"] is None  # text files have no pages
 
 
 @pytest.mark.slow
@@ -124,6 +125,38 @@ def test_help_and_input_errors_import_no_heavy_library():
              "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'gradio', 'faiss') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_pdf_word_and_html_are_answered_from_with_exact_offsets_and_the_pdf_page(tmp_path):
+    from docx import Document as WordDocument
+
+    from conftest import make_pdf
+    from qa.index.formats import extract_text
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "report.pdf").write_bytes(make_pdf([["Annual report of the port authority.", "Ships arrived all year."],
+                                                 ["The harbour master is Ingrid Solberg.", "She was appointed in May."]]))
+    word = WordDocument()
+    word.add_paragraph("The lighthouse was painted in the colour teal last spring.")
+    word.save(docs / "works.docx")
+    (docs / "news.html").write_text("<nav>Home NAVIGATION</nav><main><p>The ferry to the island leaves at seven "
+                                    "fifteen every morning.</p></main><footer>Contact FOOTER</footer>", encoding="utf-8")
+    built = qa("index", str(docs), "--index", str(tmp_path / "ix"), home=tmp_path)
+    assert built.returncode == 0 and "indexed 3 documents" in built.stdout, built.stderr
+    texts = {p.name: extract_text(p.read_bytes(), p.suffix, p.name).text for p in docs.iterdir()}
+    for question, doc_id, page in [("Who is the harbour master?", "report.pdf", 2),
+                                   ("What colour was the lighthouse painted?", "works.docx", None),
+                                   ("When does the ferry leave?", "news.html", None)]:
+        result = qa("ask", question, "--index", str(tmp_path / "ix"), "--json", home=tmp_path)
+        answer = json.loads(result.stdout)
+        assert answer["answer"] and answer["source"]["doc_id"] == doc_id and answer["source"]["page"] == page, answer
+        source = answer["source"]
+        assert texts[doc_id][source["start"] : source["end"]] == answer["answer"]
+        assert texts[doc_id][source["sentence_start"] : source["sentence_end"]] == source["sentence"]
+    nothing = qa("ask", "What does the footer say about contact?", "--index", str(tmp_path / "ix"), "--json", home=tmp_path)
+    assert "FOOTER" not in nothing.stdout and "NAVIGATION" not in nothing.stdout  # boilerplate was never indexed
 
 
 def test_index_of_the_wrong_shape_is_one_line_and_exit_2(tmp_path):

@@ -13,7 +13,7 @@ def test_folder_ids_are_relative_paths_and_bad_files_are_skipped(tmp_path):
     (tmp_path / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me".encode("latin-1"))
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02binary")
     (tmp_path / "empty.txt").write_text("   \n", encoding="utf-8")
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF")
+    (tmp_path / "ignored.xyz").write_bytes(b"not a supported format")
     with pytest.warns(UserWarning) as caught:
         documents, skipped = load_documents([tmp_path])
     assert sorted(d.doc_id for d in documents) == ["a.txt", "sub/b.md"]

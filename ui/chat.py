@@ -4,6 +4,7 @@ remove your own documents.
 Each tab's documents and conversation live in `ui.sessions` on the server, found by the
 tab's session hash. Uploads are read once, deleted from disk as soon as they are read, and
 held in memory only; what an upload may cost is bounded (files, bytes, sentences per session).
+Uploads may be .txt, .md, .pdf, .docx or .html (see `index.formats`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from qa.ui.render import answer_html, documents_html, literal
 from qa.ui.sessions import ChatSession, SessionRegistry
 
 MAX_UPLOAD_FILES = 20
-MAX_UPLOAD_BYTES = 1_000_000
+MAX_UPLOAD_BYTES = 5_000_000
 MAX_SESSION_SENTENCES = 3_000  # about half a minute of embedding on 2 CPU cores
 EXAMPLES = [
     "When could Russia invade Ukraine?",
@@ -150,7 +151,7 @@ def upload(files: list | None, request: gr.Request) -> tuple[str, str]:
 
 def _read_upload(path: Path, doc_id: str) -> Document:
     if path.suffix.lower() not in SUFFIXES:
-        raise CorpusError(f"{doc_id}: only .txt and .md files can be searched")
+        raise CorpusError(f"{doc_id}: only {' '.join(SUFFIXES)} files can be searched")
     return read_document(path, doc_id, max_bytes=MAX_UPLOAD_BYTES)
 
 
@@ -232,7 +233,7 @@ def build_app() -> gr.Blocks:
                 gr.Examples(EXAMPLES, inputs=question, label="Try")
             with gr.Column(scale=1):
                 documents = gr.HTML(elem_id="qa-documents")
-                files = gr.File(label=f"Your .txt / .md files ({MAX_UPLOAD_BYTES // 1_000_000} MB each)",
+                files = gr.File(label=f"Your documents: {' '.join(SUFFIXES)} ({MAX_UPLOAD_BYTES // 1_000_000} MB each)",
                                 file_count="multiple", elem_id="qa-upload")
                 status = gr.HTML(elem_id="qa-status")
                 reset = gr.Button("Back to the seeds", elem_id="qa-reset")

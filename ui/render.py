@@ -76,7 +76,8 @@ def _source_html(source: Source, index: SentenceIndex, mark: bool) -> str:
     else:
         sentence_html = literal(sentence)
     paragraph = _paragraph(source, index)
-    return (f"<div class='qa-source'><div class='qa-doc'>{document_label(index, source.doc_id)}</div>"
+    page = f" <span class='qa-page'>· page {source.page}</span>" if source.page else ""
+    return (f"<div class='qa-source'><div class='qa-doc'>{document_label(index, source.doc_id)}{page}</div>"
             f"<blockquote>{sentence_html}</blockquote>"
             f"<details><summary>Show the surrounding paragraph</summary><p>{literal(paragraph)}</p></details></div>")
 

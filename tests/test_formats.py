@@ -1,0 +1,103 @@
+"""Document formats with files the tests make: PDF pages, Word paragraphs and tables, the main
+content of HTML; damaged, encrypted and text-less files refused with the reason."""
+
+import io
+
+import pytest
+
+from conftest import make_pdf
+from qa.errors import CorpusError
+from qa.index.documents import load_documents
+from qa.index.formats import extract_text
+
+REPORT = [["Annual report of the harbour.", "Ships arrived all year round."],
+          ["The harbour master is Ada Lovelace.", "She was appointed in May 2021."]]
+PAGE = """<!doctype html><html><head><title>Harbour news</title><style>p { color: red }</style>
+<script>var secret = "SCRIPT-TEXT";</script></head><body>
+<nav><a href="/">Home</a> <a href="/about">NAV-TEXT</a></nav>
+<header class="site-header">HEADER-TEXT</header>
+<main><h1>Harbour news</h1><p>The harbour master is <b>Ada</b> Lovelace. She started in <i>May</i> 2021.</p>
+<table><tr><th>Ship</th><th>Berth</th></tr><tr><td>Aurora</td><td>7</td></tr></table>
+<div class="cookie-banner">COOKIE-TEXT</div><aside>ASIDE-TEXT</aside></main>
+<footer>FOOTER-TEXT Copyright 2026</footer></body></html>"""
+
+
+def test_pdf_text_layer_page_by_page_with_page_numbers(tmp_path):
+    (tmp_path / "report.pdf").write_bytes(make_pdf(REPORT))
+    (document,), _ = load_documents([tmp_path])
+    start = document.text.index("Ada Lovelace")
+    assert document.page_at(start) == 2 and document.page_at(document.text.index("Ships")) == 1
+    assert document.text[document.page_starts[1]:].startswith("The harbour master")
+    assert document.title == "Annual report of the harbour."
+
+
+def test_word_paragraphs_headings_and_tables_in_order(tmp_path):
+    from docx import Document as WordDocument
+
+    word = WordDocument()
+    word.add_heading("Crew list", level=1)
+    word.add_paragraph("The harbour master is Ada Lovelace.")
+    table = word.add_table(rows=2, cols=2)
+    for row, cells in enumerate([("Ship", "Berth"), ("Aurora", "7")]):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    word.add_paragraph("Closing remarks follow the table.")
+    word.save(tmp_path / "crew.docx")
+    (document,), _ = load_documents([tmp_path])
+    assert document.text == "Crew list\nThe harbour master is Ada Lovelace.\nShip | Berth\nAurora | 7\nClosing remarks follow the table."
+    assert document.page_starts == [] and document.page_at(3) is None
+
+
+def test_html_keeps_the_main_content_and_drops_boilerplate():
+    text = extract_text(PAGE.encode("utf-8"), ".html", "news.html").text
+    assert text.splitlines()[0] == "Harbour news"
+    assert "The harbour master is Ada Lovelace. She started in May 2021." in text
+    assert "Ship Berth" in text and "Aurora 7" in text
+    for boilerplate in ("SCRIPT-TEXT", "NAV-TEXT", "HEADER-TEXT", "COOKIE-TEXT", "ASIDE-TEXT", "FOOTER-TEXT", "color"):
+        assert boilerplate not in text
+    without_main = "<html><body><nav>Menu</nav><p>Plain page text here.</p><footer>Foot</footer></body></html>"
+    assert extract_text(without_main.encode(), ".htm", "x.htm").text == "Plain page text here."
+    latin = '<meta charset="iso-8859-1"><p>Caf\xe9 cr\xe8me</p>'.encode("latin-1")
+    assert extract_text(latin, ".html", "l.html").text == "Café crème"
+
+
+def encrypted_pdf() -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(REPORT))))
+    writer.encrypt("secret")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name, raw, reason", [
+    ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog", "damaged PDF"),
+    ("truncated.pdf", make_pdf(REPORT)[:300], "PDF"),
+    ("scan.pdf", make_pdf([[], []]), "no text layer"),
+    ("locked.pdf", None, "encrypted"),
+    ("broken.docx", b"PK\x03\x04 not really a zip", "damaged Word file"),
+    ("empty.html", b"<html><script>only()</script></html>", "no text"),
+])
+def test_unusable_files_are_skipped_with_a_one_line_reason(tmp_path, name, raw, reason):
+    (tmp_path / name).write_bytes(encrypted_pdf() if raw is None else raw)
+    (tmp_path / "ok.txt").write_text("A readable note sits beside it.", encoding="utf-8")
+    with pytest.warns(UserWarning) as caught:
+        documents, skipped = load_documents([tmp_path])
+    assert [d.doc_id for d in documents] == ["ok.txt"]
+    assert [s.doc_id for s in skipped] == [name] and reason in skipped[0].reason
+    assert len(str(caught[0].message).splitlines()) == 1
+    with pytest.raises(CorpusError, match=reason):
+        extract_text((tmp_path / name).read_bytes(), (tmp_path / name).suffix, name)
+
+
+def test_pages_survive_saving_the_index(tmp_path, hash_embedder):
+    from qa.index.store import SentenceIndex
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "report.pdf").write_bytes(make_pdf(REPORT))
+    documents, _ = load_documents([tmp_path / "docs"])
+    index, _ = SentenceIndex.build(documents, hash_embedder)
+    index.save(tmp_path / "ix")
+    loaded = SentenceIndex.load(tmp_path / "ix")
+    assert loaded.documents["report.pdf"].page_starts == documents[0].page_starts == [0, documents[0].text.index("The harbour")]
