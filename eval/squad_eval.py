@@ -4,7 +4,8 @@
 
 1. reader alone, given the gold paragraph: EM / F1 (official normalisation, max over references);
 2. open corpus: every dev paragraph indexed as a document, every question asked through the
-   full pipeline: EM / F1 (an abstention scores 0) and recall@1/@5 of the answer's paragraph;
+   full pipeline: EM / F1 (an abstention scores 0) and recall@1/@3 of the answer's paragraph
+   (3: the passages the reader reads; `eval/retrieval_eval.py` measures retrieval deeper);
 3. abstention: each question asked with its own article removed from the index: the share
    that correctly gets no answer, and the F1 the threshold costs on the answerable questions.
 """
@@ -36,13 +37,13 @@ def gold_paragraph(reader: SpanReader, questions: list[SquadQuestion]) -> dict:
 
 
 def open_corpus(assistant: Assistant, questions: list[SquadQuestion]) -> dict:
-    answers, always, recall1, recall5 = [], [], [], []
+    answers, always, recall1, recall3 = [], [], [], []
     for q in questions:
         hits, scored = assistant.candidates(q.question)
         always.append(scored[0][1].text if scored else "")
         answers.append(always[-1] if scored and scored[0][0] >= assistant.confidence.threshold else None)
         recall1.append(q.doc_id in [h.doc_id for h in hits[:1]])
-        recall5.append(q.doc_id in [h.doc_id for h in hits[:5]])
+        recall3.append(q.doc_id in [h.doc_id for h in hits[:3]])
     references = [q.answers for q in questions]
     with_threshold, without = answer_scores(answers, references), answer_scores(always, references)
     return {
@@ -50,7 +51,7 @@ def open_corpus(assistant: Assistant, questions: list[SquadQuestion]) -> dict:
         "f1_never_abstaining": round(without["f1"], 1),
         "answered": round(100 * sum(a is not None for a in answers) / len(answers), 1),
         "recall_at_1": round(100 * sum(recall1) / len(questions), 1),
-        "recall_at_5": round(100 * sum(recall5) / len(questions), 1),
+        "recall_at_3": round(100 * sum(recall3) / len(questions), 1),
         "questions": len(questions),
     }
 

@@ -1,7 +1,16 @@
-"""Retriever: the sentences nearest to a question, with their neighbours as reading context."""
+"""Retriever: the sentences that best match a question, with their neighbours as reading context.
+
+Two rankings are fused: dense (embedding cosine similarity: paraphrases) and lexical (BM25:
+exact words, names, codes). The top CANDIDATES of each are scored by a blend of cosine
+similarity and BM25 (relative to the best match). Every hit keeps its cosine similarity as
+its score, whichever ranking found it, so the answer score's features keep their meaning.
+"""
 
 from __future__ import annotations
 
+from typing import Literal
+
+import numpy as np
 from pydantic import BaseModel
 
 from qa.index.embedder import Embedder
@@ -29,22 +38,49 @@ class Passage(BaseModel, frozen=True):
     rank: int  # 0 for the passage holding the best retrieved sentence
 
 
+Mode = Literal["dense", "lexical", "hybrid"]
+CANDIDATES = 100  # how deep each ranking goes before fusion
+LEXICAL_WEIGHT = 0.2  # hybrid score = 0.8 cosine + 0.2 BM25 / best BM25; chosen on SQuAD train articles (eval/retrieval_eval.py)
+
+
+def fused_scores(similarity: dict[int, float], bm25: dict[int, float], weight: float = LEXICAL_WEIGHT) -> dict[int, float]:
+    """Hybrid score of each candidate: its cosine similarity blended with its BM25 relative to the best (0 if unmatched)."""
+    best = max(bm25.values(), default=0.0) or 1.0
+    return {n: (1 - weight) * similarity[n] + weight * bm25.get(n, 0.0) / best for n in similarity}
+
+
 class Retriever:
     """Top-k sentences for a question, grouped into passages with `context` neighbours either side."""
 
-    def __init__(self, index: SentenceIndex, embedder: Embedder, k: int = 3, context: int = 1) -> None:
+    def __init__(self, index: SentenceIndex, embedder: Embedder, k: int = 3, context: int = 1, mode: Mode = "hybrid") -> None:
         self.index = index
         self.embedder = embedder
         self.k = k
         self.context = context
+        self.mode = mode
 
     def sentences(self, question: str, k: int | None = None) -> list[RetrievedSentence]:
-        """The k most similar indexed sentences, best first."""
-        query = self.embedder.encode([question])[0]
+        """The k best-matching indexed sentences, best first."""
+        return self.ranked(question, self.embedder.encode([question])[0], k)
+
+    def ranked(self, question: str, query: np.ndarray, k: int | None = None, mode: Mode | None = None) -> list[RetrievedSentence]:
+        """The k best sentences for a question whose embedding is `query`, by `mode` (default: the retriever's)."""
+        k, mode = k or self.k, mode or self.mode
+        depth = max(k, CANDIDATES)
+        dense = self.index.search(query, depth) if mode != "lexical" else []
+        lexical = self.index.lexical.search(question, depth) if mode != "dense" else []
+        similarity = dict(dense)
+        for n, _ in lexical:
+            similarity.setdefault(n, self.index.similarity(query, n))
+        if mode == "hybrid":
+            fused = fused_scores(similarity, dict(lexical))
+            rows = sorted(fused, key=lambda n: -fused[n])
+        else:
+            rows = [n for n, _ in dense or lexical]
         return [
             RetrievedSentence(row=n, doc_id=self.index.rows[n].doc_id, start=self.index.rows[n].start,
-                              end=self.index.rows[n].end, score=score)
-            for n, score in self.index.search(query, k or self.k)
+                              end=self.index.rows[n].end, score=similarity[n])
+            for n in rows[:k]
         ]
 
     def passages(self, hits: list[RetrievedSentence], context: int | None = None) -> list[Passage]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from qa.errors import IndexStoreError, UnknownDocumentError
 from qa.index.documents import Document
 from qa.index.embedder import Embedder
+from qa.index.lexical import LexicalIndex
 from qa.index.sentences import answerable_sentences
 
 FORMAT_VERSION = 1
@@ -84,6 +86,8 @@ class SentenceIndex:
         self.documents = documents
         self.rows = rows
         self.vectors = vectors
+        self._lexical: LexicalIndex | None = None
+        self._lexical_lock = threading.Lock()
         self._rows_by_doc: dict[str, list[int]] = {}
         for number, row in enumerate(rows):
             self._rows_by_doc.setdefault(row.doc_id, []).append(number)
@@ -138,6 +142,18 @@ class SentenceIndex:
             return []
         scores, numbers = self.vectors.search(query_vector.reshape(1, -1).astype(np.float32), min(k, len(self.rows)))
         return [(int(n), float(s)) for n, s in zip(numbers[0], scores[0]) if n >= 0]
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        """BM25 over the sentences, built on first use."""
+        with self._lexical_lock:
+            if self._lexical is None:
+                self._lexical = LexicalIndex([self.sentence_text(n) for n in range(len(self.rows))])
+            return self._lexical
+
+    def similarity(self, query_vector: np.ndarray, row_number: int) -> float:
+        """Cosine similarity of the query and one indexed sentence."""
+        return float(self.vectors.reconstruct(row_number) @ query_vector)
 
     def document(self, doc_id: str) -> Document:
         if doc_id not in self.documents:
@@ -262,14 +278,18 @@ def _reconstruct(vectors: faiss.Index, numbers: list[int]) -> np.ndarray:
 
 
 def _embed_in_batches(texts: list[str], embedder: Embedder, progress: Callable[[int, int], None] | None) -> np.ndarray:
-    batches = [texts[i : i + EMBED_CHUNK] for i in range(0, len(texts), EMBED_CHUNK)] or [[]]
-    parts, done = [], 0
-    for batch in batches:
-        parts.append(embedder.encode(batch))
-        done += len(batch)
+    """Vectors of the texts, in their order. They are embedded longest first, EMBED_CHUNK at a time, so
+    each batch holds texts of similar length (little padding) and a waiting question gets its turn soon."""
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    for begin in range(0, len(order), EMBED_CHUNK):
+        chunk = order[begin : begin + EMBED_CHUNK]
+        vectors[chunk] = embedder.encode([texts[i] for i in chunk])
         if progress:
-            progress(done, len(texts))
-    return np.vstack(parts)
+            progress(begin + len(chunk), len(texts))
+    if progress and not texts:
+        progress(0, 0)
+    return vectors
 
 
 def _assemble(parts: list[np.ndarray | None], embedded: np.ndarray, embedder: Embedder) -> np.ndarray:

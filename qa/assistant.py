@@ -139,7 +139,8 @@ class Assistant:
 
     def scored(self, hits: list[RetrievedSentence], spans: list[ReaderSpan]) -> list[tuple[float, ReaderSpan]]:
         """Spans with their calibrated scores, best first."""
-        scored = [(self.confidence.probability(span_features(span, hits[0].score)), span) for span in spans]
+        best_similarity = max(hit.score for hit in hits)  # the top hit of a fused ranking need not be the most similar
+        scored = [(self.confidence.probability(span_features(span, best_similarity)), span) for span in spans]
         return sorted(scored, key=lambda pair: -pair[0])
 
     def _inside_one_sentence(self, span: ReaderSpan) -> bool:
