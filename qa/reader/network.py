@@ -1,7 +1,9 @@
-"""The span reader network: a start/end head on the bundled all-MiniLM-L6-v2 encoder.
+"""The span reader network: a start/end head on a BERT encoder, the bundled all-MiniLM-L6-v2 by default.
 
-Only what training changes is shipped: every tensor except the token-embedding matrix,
-which stays frozen and is taken from the bundled encoder at load time.
+On the bundled base only what training changes is shipped: every tensor except the
+token-embedding matrix, which stays frozen and is taken from the bundled encoder at load
+time. On another base (`train.py --base`) every tensor is shipped, with its config.json beside
+the weights, and the network is built from that config.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
-from transformers import AutoModelForQuestionAnswering, AutoTokenizer, PreTrainedTokenizerFast
+from transformers import AutoConfig, AutoModelForQuestionAnswering, AutoTokenizer, PreTrainedTokenizerFast
 from transformers.utils import logging as transformers_logging
 
 from qa.errors import ModelIntegrityError
@@ -75,17 +77,18 @@ def quiet_loading() -> Iterator[None]:
 
 
 def new_reader_network(encoder_dir: Path | None = None) -> torch.nn.Module:
-    """Encoder weights from the bundled model plus a freshly initialised start/end head."""
+    """Encoder weights from the base (the bundled model by default) plus a freshly initialised
+    start/end head (two outputs, whatever head the base was trained with)."""
     with quiet_loading():  # the new head is expected, not worth a load report
-        return AutoModelForQuestionAnswering.from_pretrained(str(encoder_dir or bundled_encoder_dir()))
+        return AutoModelForQuestionAnswering.from_pretrained(str(encoder_dir or bundled_encoder_dir()), num_labels=2)
 
 
-def save_trained_tensors(model: torch.nn.Module, path: Path) -> str:
-    """Store every tensor except the frozen ones, in fp16; return the file's sha256."""
+def save_trained_tensors(model: torch.nn.Module, path: Path, frozen: tuple[str, ...] = FROZEN_TENSORS) -> str:
+    """Store every tensor except the `frozen` ones, in fp16; return the file's sha256."""
     tensors = {
         name: tensor.detach().to("cpu", torch.float16).contiguous()
         for name, tensor in model.state_dict().items()
-        if name not in FROZEN_TENSORS
+        if name not in frozen
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(path))
@@ -93,11 +96,16 @@ def save_trained_tensors(model: torch.nn.Module, path: Path) -> str:
 
 
 def load_reader_network(weights: Path, expected_sha256: str, encoder_dir: Path | None = None) -> torch.nn.Module:
-    """The trained reader: bundled encoder, overwritten by the shipped (verified) tensors."""
+    """The trained reader: the shipped (verified) tensors over the bundled encoder, or, when a
+    config.json lies beside them, a network built from it holding every shipped tensor."""
     verify_file(weights, expected_sha256)
-    model = new_reader_network(encoder_dir)
+    own_config = weights.parent / "config.json"
+    if own_config.is_file():
+        model, frozen = AutoModelForQuestionAnswering.from_config(AutoConfig.from_pretrained(str(weights.parent))), ()
+    else:
+        model, frozen = new_reader_network(encoder_dir), FROZEN_TENSORS
     trained = {name: tensor.float() for name, tensor in load_file(str(weights)).items()}
     missing, unexpected = model.load_state_dict(trained, strict=False)
-    if unexpected or set(missing) - set(FROZEN_TENSORS):
+    if unexpected or set(missing) - set(frozen):
         raise ModelIntegrityError(f"{weights.name} does not match the reader network; reinstall the package")
     return model.eval()

