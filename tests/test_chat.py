@@ -104,13 +104,19 @@ def test_upload_accepts_text_rejects_the_rest_with_reasons_and_deletes_every_upl
 
 
 def test_uploads_add_up_and_same_names_are_both_kept(fresh_chat, tmp_path):
-    chat.upload([upload_file(tmp_path, "notes.txt", "Alpha team meets on Monday mornings.")], tab())
-    message, _ = chat.upload([upload_file(tmp_path, "notes.txt", "Beta team meets on Friday evenings."),
-                              upload_file(tmp_path, "notes?.txt", "Gamma team meets on Sunday at noon."),
-                              upload_file(tmp_path, "notes*.txt", "Delta team never meets at all, sadly.")], tab())
+    first = [upload_file(tmp_path, "notes.txt", "Alpha team meets on Monday mornings.")]
+    chat.upload(first, tab())
+    second = [upload_file(tmp_path, "notes.txt", "Beta team meets on Friday evenings."),
+              upload_file(tmp_path, "notes?.txt", "Gamma team meets on Sunday at noon."),
+              upload_file(tmp_path, "notes*.txt", "Delta team never meets at all, sadly."),
+              upload_file(tmp_path, "notes.exe", b"MZ")]
+    chat.upload(second, tab())
     assert searched() == ["notes (2).txt", "notes.txt", "notes_ (2).txt", "notes_.txt"]
     again, _ = chat.upload([upload_file(tmp_path, "copy.txt", "Beta team meets on Friday evenings.")], tab())
     assert "already added" in again and len(searched()) == 4
+    listed = first + second + [upload_file(tmp_path, "late.txt", "Epsilon team meets daily.")]
+    message = plain(chat.upload(listed, tab())[0])  # the file list shows earlier files too: only the new one is read
+    assert message == "Added late.txt (1 sentence)." and len(searched()) == 5
     assert searched("tab-2") == ["home.txt"]  # another tab is untouched
 
 

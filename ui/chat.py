@@ -115,7 +115,7 @@ def upload(files: list | None, request: gr.Request) -> tuple[str, str]:
         documents = dict(session.uploads)
         budget = MAX_SESSION_SENTENCES - session.sentences
         paths = [Path(getattr(f, "name", None) or getattr(f, "path", None) or f) for f in (files or [])]
-        fresh = [p for p in paths if str(p) not in session.read_files or p.exists()]
+        fresh = [p for p in paths if p.exists()]  # the list also shows earlier files, read (and deleted) already
         if len(fresh) > MAX_UPLOAD_FILES:
             rejected.append(f"{len(fresh) - MAX_UPLOAD_FILES} files over the limit of {MAX_UPLOAD_FILES} at a time")
             for path in fresh[MAX_UPLOAD_FILES:]:
