@@ -32,7 +32,6 @@ from qa.index.lexical import LexicalIndex
 from qa.index.sentences import answerable_sentences
 
 FORMAT_VERSION = 1
-FILES = ("manifest.json", "documents.json", "sentences.json", "vectors.faiss")
 STALE_STAGING_SECONDS = 600  # a staging folder this old belongs to no running save
 EMBED_CHUNK = 64  # texts per call to the embedder: a question waits at most this many
 
