@@ -1,30 +1,35 @@
 """Speed figures on this machine (prints them; asserts nothing about time).
 
-    python -m qa.eval.benchmark
+    python -m qa.eval.benchmark [--squad ../shared/datasets/squad/dev.json]
 
 - warm `ask` latency p50/p95 over the seeds evaluation questions (models loaded, index built);
 - reader latency added per question p50/p95 (every reading an `ask` does), as shipped and with
   quick answers from the best sentence alone (the bar `eval/calibrate.py` fitted), interleaved so
   both see the same machine, and how many questions the quick reading answered; throughput;
 - one forward pass of the reader network by window length (what reading costs per token);
-- indexing throughput in sentences per second (embedding + FAISS, seeds text repeated);
+- indexing throughput in sentences per second (embedding + FAISS, seeds text repeated), and with
+  `--squad dev.json` a fresh index of the SQuAD dev contexts: sentences per second and the share of
+  the time spent outside the embedder (splitting, bookkeeping, FAISS);
 - time from process start to first answer, for `qa ask` in a fresh process (default index ready).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import torch
 
 from qa.assistant import default_assistant
 from qa.confidence import CALIBRATION_FILE
 from qa.eval.seeds_eval import load_items
+from qa.eval.squad import load_questions
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
 
@@ -32,6 +37,32 @@ from qa.index.store import SentenceIndex
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+class TimedEmbedder:
+    """Wraps an embedder and keeps the time spent embedding."""
+
+    def __init__(self, embedder) -> None:
+        self.embedder, self.seconds = embedder, 0.0
+        self.identity, self.dimension = embedder.identity, embedder.dimension
+
+    def encode(self, texts: list[str], show_progress: bool = False):
+        started = time.perf_counter()
+        try:
+            return self.embedder.encode(texts)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def squad_indexing(dev: Path, embedder) -> str:
+    """A fresh index of the dev contexts: sentences/s and where the time goes."""
+    contexts = {q.doc_id: q.context for q in load_questions(dev)}
+    timed = TimedEmbedder(embedder)
+    started = time.perf_counter()
+    _, report = SentenceIndex.build([make_document(doc_id, text) for doc_id, text in contexts.items()], timed)
+    total = time.perf_counter() - started
+    return (f"{report.sentences / total:6.0f} sentences/s for a fresh index of the SQuAD dev contexts "
+            f"({report.sentences} sentences, {total:.1f} s; {100 * (total - timed.seconds) / total:.1f} % outside the embedder)")
 
 
 class TimedReader:
@@ -67,6 +98,9 @@ def forward_ms(network: torch.nn.Module, tokens: int, repeats: int = 15) -> floa
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--squad", type=Path, help="SQuAD dev.json: also time a fresh index of its contexts")
+    args = parser.parse_args()
     assistant = default_assistant()
     assistant.warm_up()
     questions = [item.question for item in load_items()]
@@ -117,6 +151,8 @@ def main() -> None:
     print("reader forward pass   " + ", ".join(f"{n} tokens {ms:.1f} ms" for n, ms in forward.items()))
     print(f"throughput            {questions_per_s:6.1f} questions/s (one process, `ask` end to end)")
     print(f"indexing throughput   {sentences_per_s:6.0f} sentences/s ({report.sentences} sentences)")
+    if args.squad:
+        print(f"indexing throughput   {squad_indexing(args.squad, assistant.retriever.embedder)}")
     print(f"process start -> first answer  {first_answer_s:5.2f} s (`qa ask`, default index already built)")
 
 

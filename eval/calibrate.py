@@ -48,7 +48,7 @@ def candidate_rows(assistant: Assistant, questions: list[SquadQuestion], in_corp
         for mode, spans in readings.items():
             for span in spans:
                 label = float(in_corpus and f1(span.text, question.answers) >= 0.5)
-                rows[mode].append((question.id, span_features(span, hits[0].score), label))
+                rows[mode].append((question.id, span_features(question.question, span, hits), label))
     return rows
 
 

@@ -18,6 +18,11 @@ _TERM = re.compile(r"\w+(?:[-./,:]\w+)*")
 _PART = re.compile(r"\w+")
 
 
+def content_words(text: str) -> set[str]:
+    """The text's words that carry content: lower-cased, question and function words left out."""
+    return {word for word in _PART.findall(text.lower()) if word not in STOPWORDS and (len(word) > 1 or word.isdigit())}
+
+
 def match_expression(question: str) -> str | None:
     """The FTS5 query for a question: its terms OR-ed, each quoted; None when nothing is left to search."""
     terms = []

@@ -119,10 +119,10 @@ class Assistant:
         if not hits:
             return hits, []
         if self.confidence.quick_accept is not None:
-            quick = self.scored(hits, self.read(question, hits[:1], neighbours=0))
+            quick = self.scored(question, hits, self.read(question, hits[:1], neighbours=0))
             if quick and quick[0][0] >= self.confidence.quick_accept:
                 return hits, quick
-        return hits, self.scored(hits, self.read(question, hits))
+        return hits, self.scored(question, hits, self.read(question, hits))
 
     def retrieve(self, question: str, context: str | None = None) -> list[RetrievedSentence]:
         """The sentences nearest to the question (and to `context`, when given), best first."""
@@ -137,10 +137,9 @@ class Assistant:
         spans = self.reader.read(question, self.retriever.passages(hits, neighbours)) if hits else []
         return [span for span in spans if self._inside_one_sentence(span)]
 
-    def scored(self, hits: list[RetrievedSentence], spans: list[ReaderSpan]) -> list[tuple[float, ReaderSpan]]:
+    def scored(self, question: str, hits: list[RetrievedSentence], spans: list[ReaderSpan]) -> list[tuple[float, ReaderSpan]]:
         """Spans with their calibrated scores, best first."""
-        best_similarity = max(hit.score for hit in hits)  # the top hit of a fused ranking need not be the most similar
-        scored = [(self.confidence.probability(span_features(span, best_similarity)), span) for span in spans]
+        scored = [(self.confidence.probability(span_features(question, span, hits)), span) for span in spans]
         return sorted(scored, key=lambda pair: -pair[0])
 
     def _inside_one_sentence(self, span: ReaderSpan) -> bool:

@@ -17,19 +17,28 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from qa.index.lexical import content_words
+from qa.index.retriever import RetrievedSentence
 from qa.models import ReaderSpan
 
-FEATURES = ("span_log_prob", "no_answer_log_prob", "passage_similarity", "best_similarity")
+FEATURES = ("span_log_prob", "no_answer_log_prob", "passage_similarity", "best_similarity", "question_coverage")
 CALIBRATION_FILE = Path(__file__).parent / "reader" / "weights" / "calibration.json"
 
 
-def span_features(span: ReaderSpan, best_similarity: float) -> list[float]:
-    """Feature vector, in FEATURES order, for one candidate span."""
+def span_features(question: str, span: ReaderSpan, hits: list[RetrievedSentence]) -> list[float]:
+    """Feature vector, in FEATURES order, for one candidate span read from a question's retrieved hits.
+
+    Similarities are cosine similarities (a hit found by its words keeps its cosine); coverage is
+    the share of the question's content words that the span's passage holds, the lexical evidence.
+    """
+    words = content_words(question)
+    coverage = len(words & content_words(span.passage.text)) / len(words) if words else 0.0
     return [
         max(span.log_prob, -30.0),
         max(span.no_answer_log_prob, -30.0),
         span.passage.retrieval_score,
-        best_similarity,
+        max(hit.score for hit in hits),
+        coverage,
     ]
 
 

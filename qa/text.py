@@ -28,7 +28,7 @@ def validate_question(question: object) -> str:
     if not isinstance(question, str):
         raise InvalidQuestionError(f"the question must be text, not {type(question).__name__}")
     question = clean_text(question).strip()
-    if not question:
+    if all(char.isspace() or is_invisible_control(char) for char in question):
         raise InvalidQuestionError("the question is empty; type a question about the documents")
     if len(question) > MAX_QUESTION_CHARS:
         raise InvalidQuestionError(

@@ -87,6 +87,7 @@ def test_batch_gives_every_line_one_answer_in_order_with_its_id(built_index, see
 
 @pytest.mark.parametrize("args, message", [
     (["ask", ""], "the question is empty"),
+    (["ask", "\u200b\u202e \t"], "the question is empty"),
     (["ask", "x" * 1001], "limit is 1000"),
     (["ask", "why?", "--index", "/nonexistent/ix"], "no index at"),
     (["index", "/nonexistent/folder", "--index", "/tmp/unused-ix"], "no such file or folder"),
