@@ -46,9 +46,9 @@ def candidate_rows(assistant: Assistant, questions: list[SquadQuestion], in_corp
         readings = {"quick": assistant.read(question.question, hits[:1], neighbours=0),
                     "full": assistant.read(question.question, hits)}
         for mode, spans in readings.items():
-            for span in spans:
+            for span, vector in zip(spans, span_features(question.question, hits, spans)):
                 label = float(in_corpus and f1(span.text, question.answers) >= 0.5)
-                rows[mode].append((question.id, span_features(question.question, span, hits), label))
+                rows[mode].append((question.id, vector, label))
     return rows
 
 

@@ -48,10 +48,12 @@ def resident_mb(pid: int) -> float:
 
 
 def start_server(home: Path) -> tuple[subprocess.Popen, str]:
+    """`qa serve` on a free localhost port, answering: the process and its URL. Its index, log
+    (serve.log) and private upload folder live in `home`; RuntimeError if it does not start."""
     port = free_port()
-    log = open(home / "serve.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], stdout=log,
-                              stderr=subprocess.STDOUT, env={**os.environ, "QA_HOME": str(home), "TMPDIR": str(home)})
+    with open(home / "serve.log", "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], stdout=log,
+                                  stderr=subprocess.STDOUT, env={**os.environ, "QA_HOME": str(home), "TMPDIR": str(home)})
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline and server.poll() is None:
@@ -61,7 +63,7 @@ def start_server(home: Path) -> tuple[subprocess.Popen, str]:
         except OSError:
             time.sleep(1)
     server.kill()
-    raise SystemExit(f"qa serve did not start: {(home / 'serve.log').read_text()[-2000:]}")
+    raise RuntimeError(f"qa serve did not start: {(home / 'serve.log').read_text()[-2000:]}")
 
 
 def client(url: str):

@@ -26,6 +26,7 @@ MAX_DOCUMENT_BYTES = 20_000_000
 MAX_TITLE_CHARS = 80
 _METADATA_LINE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[^\n]*(?:\n|\Z)")
 _HEADING_MARKS = re.compile(r"^[#>*\-\s]+")
+_LINE = re.compile(r"[^\r\n]+")
 
 
 class Document(BaseModel, frozen=True):
@@ -50,8 +51,8 @@ class Document(BaseModel, frozen=True):
     @property
     def title(self) -> str:
         """A readable title: the body's first line, without Markdown marks, cut to a few words."""
-        for line in self.text[self.body_start :].splitlines():
-            words = "".join(ch for ch in _HEADING_MARKS.sub("", line) if not is_invisible_control(ch)).split()
+        for line in _LINE.finditer(self.text, self.body_start):  # stops at the first line with words
+            words = "".join(ch for ch in _HEADING_MARKS.sub("", line.group()) if not is_invisible_control(ch)).split()
             if words:
                 title = " ".join(words)
                 if len(title) <= MAX_TITLE_CHARS:
@@ -122,8 +123,9 @@ def load_documents(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]
             named = [(root, root.name)]
         else:
             raise CorpusError(f"{root}: no such file or folder")
+        folder_name = (root if root.is_dir() else root.parent).resolve().name
         for file, name in named:
-            doc_id = unique_id(name, documents, prefix=root.resolve().name if root.is_dir() else root.resolve().parent.name)
+            doc_id = unique_id(name, documents, prefix=folder_name)
             try:
                 documents[doc_id] = read_document(file, doc_id)
             except CorpusError as error:

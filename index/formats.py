@@ -40,7 +40,7 @@ def extract_text(raw: bytes, suffix: str, name: str) -> ExtractedText:
     """The text of a file's bytes in the format its suffix names; CorpusError saying why not."""
     suffix = suffix.lower()
     if suffix in TEXT_SUFFIXES:
-        extracted = ExtractedText(text=decode_text(raw, name))
+        extracted = ExtractedText(text=_decode_text(raw, name))
     elif suffix == ".pdf":
         extracted = _pdf(raw, name)
     elif suffix == ".docx":
@@ -54,7 +54,7 @@ def extract_text(raw: bytes, suffix: str, name: str) -> ExtractedText:
     return extracted
 
 
-def decode_text(raw: bytes, name: str) -> str:
+def _decode_text(raw: bytes, name: str) -> str:
     """UTF-8 text with a leading byte-order mark dropped; CorpusError if binary or not UTF-8."""
     if b"\x00" in raw:
         raise CorpusError(f"{name}: looks binary, not text")
@@ -67,7 +67,6 @@ def decode_text(raw: bytes, name: str) -> str:
 # ---- PDF ----------------------------------------------------------------------------------
 def _pdf(raw: bytes, name: str) -> ExtractedText:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(raw))
@@ -76,10 +75,8 @@ def _pdf(raw: bytes, name: str) -> ExtractedText:
         pages = [_tidy_page(page.extract_text() or "") for page in reader.pages]
     except CorpusError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as error:
+    except Exception as error:  # pypdf raises many kinds (PdfReadError, KeyError, RecursionError...) on damaged files
         raise CorpusError(f"{name}: a damaged PDF ({type(error).__name__})") from None
-    except Exception as error:  # pypdf raises more kinds than it documents on hostile files
-        raise CorpusError(f"{name}: the PDF cannot be read ({type(error).__name__})") from None
     if not any(page.strip() for page in pages):
         raise CorpusError(f"{name}: the PDF has no text layer (a scan?); run OCR on it first")
     text, starts = "", []

@@ -18,9 +18,14 @@ _TERM = re.compile(r"\w+(?:[-./,:]\w+)*")
 _PART = re.compile(r"\w+")
 
 
+def _carries_content(word: str) -> bool:
+    """Not a question or function word, nor a single letter (a single digit counts)."""
+    return word not in STOPWORDS and (len(word) > 1 or word.isdigit())
+
+
 def content_words(text: str) -> set[str]:
-    """The text's words that carry content: lower-cased, question and function words left out."""
-    return {word for word in _PART.findall(text.lower()) if word not in STOPWORDS and (len(word) > 1 or word.isdigit())}
+    """The text's words that carry content, lower-cased."""
+    return {word for word in _PART.findall(text.lower()) if _carries_content(word)}
 
 
 def match_expression(question: str) -> str | None:
@@ -28,7 +33,7 @@ def match_expression(question: str) -> str | None:
     terms = []
     for term in _TERM.findall(question.lower()):
         parts = _PART.findall(term)
-        if len(parts) == 1 and (parts[0] in STOPWORDS or len(parts[0]) < 2 and not parts[0].isdigit()):
+        if len(parts) == 1 and not _carries_content(parts[0]):
             continue
         quoted = '"' + " ".join(parts) + '"'
         if quoted not in terms:

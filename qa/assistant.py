@@ -139,7 +139,8 @@ class Assistant:
 
     def scored(self, question: str, hits: list[RetrievedSentence], spans: list[ReaderSpan]) -> list[tuple[float, ReaderSpan]]:
         """Spans with their calibrated scores, best first."""
-        scored = [(self.confidence.probability(span_features(question, span, hits)), span) for span in spans]
+        features = span_features(question, hits, spans)
+        scored = [(self.confidence.probability(vector), span) for vector, span in zip(features, spans)]
         return sorted(scored, key=lambda pair: -pair[0])
 
     def _inside_one_sentence(self, span: ReaderSpan) -> bool:

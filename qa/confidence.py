@@ -25,20 +25,20 @@ FEATURES = ("span_log_prob", "no_answer_log_prob", "passage_similarity", "best_s
 CALIBRATION_FILE = Path(__file__).parent / "reader" / "weights" / "calibration.json"
 
 
-def span_features(question: str, span: ReaderSpan, hits: list[RetrievedSentence]) -> list[float]:
-    """Feature vector, in FEATURES order, for one candidate span read from a question's retrieved hits.
+def span_features(question: str, hits: list[RetrievedSentence], spans: list[ReaderSpan]) -> list[list[float]]:
+    """One feature vector, in FEATURES order, per candidate span read from a question's retrieved hits.
 
     Similarities are cosine similarities (a hit found by its words keeps its cosine); coverage is
     the share of the question's content words that the span's passage holds, the lexical evidence.
     """
     words = content_words(question)
-    coverage = len(words & content_words(span.passage.text)) / len(words) if words else 0.0
+    best_similarity = max(hit.score for hit in hits)
+    coverage = {passage.text: len(words & content_words(passage.text)) / len(words) if words else 0.0
+                for passage in {span.passage for span in spans}}
     return [
-        max(span.log_prob, -30.0),
-        max(span.no_answer_log_prob, -30.0),
-        span.passage.retrieval_score,
-        max(hit.score for hit in hits),
-        coverage,
+        [max(span.log_prob, -30.0), max(span.no_answer_log_prob, -30.0), span.passage.retrieval_score,
+         best_similarity, coverage[span.passage.text]]
+        for span in spans
     ]
 
 

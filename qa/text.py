@@ -42,6 +42,6 @@ def is_invisible_control(char: str) -> bool:
     return char not in _SHOWN_AS_IS and unicodedata.category(char) in ("Cc", "Cf")
 
 
-def visible_controls(text: str, mark=lambda char: f"[U+{ord(char):04X}]") -> str:
-    """The text with each invisible control replaced by `mark(char)` (default: "[U+202E]")."""
-    return "".join(mark(char) if is_invisible_control(char) else char for char in text)
+def visible_controls(text: str) -> str:
+    """The text with each invisible control replaced by its code point, as in "[U+202E]"."""
+    return "".join(f"[U+{ord(char):04X}]" if is_invisible_control(char) else char for char in text)

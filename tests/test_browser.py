@@ -10,11 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -37,34 +32,19 @@ def server(tmp_path_factory):
         if os.environ.get("QA_REQUIRE_BROWSER") == "1":
             pytest.fail("Chromium is required here (QA_REQUIRE_BROWSER=1) but /usr/bin/chromium is missing")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    home = tmp_path_factory.mktemp("home")
-    server_tmp = tmp_path_factory.mktemp("server-tmp")  # where the server makes its private upload folder
-    log = open(home / "serve.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], stdout=log,
-                               stderr=subprocess.STDOUT, env={**os.environ, "QA_HOME": str(home), "TMPDIR": str(server_tmp)})
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"qa serve exited: {(home / 'serve.log').read_text()[-2000:]}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            time.sleep(1)
-    else:
-        process.kill()
-        pytest.fail("qa serve did not answer within 300 s")
+    from qa.eval.load_test import start_server
+
+    home = tmp_path_factory.mktemp("home")  # the server's index, log and private upload folder
+    try:
+        process, url = start_server(home)
+    except RuntimeError as error:
+        pytest.fail(str(error))
     said = (home / "serve.log").read_text()
     assert "opening the seeds index" in said and "loading the models" in said  # it says what it is doing
-    yield SimpleNamespace(url=url, tmp=server_tmp)
+    yield SimpleNamespace(url=url, tmp=home)
     process.terminate()
     process.wait(timeout=30)
-    log.close()
-    assert not list(server_tmp.glob("qa-serve-uploads-*")), "the upload folder outlived the server"
+    assert not list(home.glob("qa-serve-uploads-*")), "the upload folder outlived the server"
 
 
 @pytest.fixture(scope="module")

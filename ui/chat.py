@@ -73,6 +73,11 @@ def _current(session: ChatSession) -> Assistant:
     return session.assistant or home_assistant()
 
 
+def _documents_panel(session: ChatSession) -> str:
+    """The list of what this tab searches: its uploads, or the server's documents."""
+    return documents_html(_current(session).index, session.assistant is not None)
+
+
 # ---- questions ---------------------------------------------------------------------------
 def respond(question: str, request: gr.Request) -> tuple[list[dict], str]:
     """Answer one chat message; return the conversation and an empty input box."""
@@ -112,7 +117,7 @@ def upload(files: list | None, request: gr.Request) -> tuple[str, str]:
     session = _session(request)
     added, rejected = [], []
     with session.lock:
-        documents = dict(session.uploads)
+        documents = session.uploads
         budget = MAX_SESSION_SENTENCES - session.sentences
         paths = [Path(getattr(f, "name", None) or getattr(f, "path", None) or f) for f in (files or [])]
         fresh = [p for p in paths if p.exists()]  # the list also shows earlier files, read (and deleted) already
@@ -146,7 +151,7 @@ def upload(files: list | None, request: gr.Request) -> tuple[str, str]:
     message = f"Added {', '.join(added)}." if added else "No document was added."
     if rejected:
         message += " Not added: " + "; ".join(rejected)
-    return literal(message), documents_html(_current(session).index, bool(session.uploads))
+    return literal(message), _documents_panel(session)
 
 
 def _read_upload(path: Path, doc_id: str) -> Document:
@@ -187,10 +192,11 @@ def remove_file(deleted: gr.DeletedFileData, request: gr.Request) -> tuple[str, 
     session = _session(request)
     with session.lock:
         doc_id = session.read_files.pop(str(getattr(deleted.file, "path", deleted.file)), None)
-        if doc_id in session.uploads:
-            session.use_documents({k: v for k, v in session.uploads.items() if k != doc_id})
+        uploads = session.uploads
+        if doc_id in uploads:
+            session.use_documents({k: v for k, v in uploads.items() if k != doc_id})
     message = f"Removed {doc_id}." if doc_id else "Removed."
-    return literal(message), documents_html(_current(session).index, bool(session.uploads))
+    return literal(message), _documents_panel(session)
 
 
 def remove_all_files(request: gr.Request) -> tuple[str, str]:
@@ -198,7 +204,7 @@ def remove_all_files(request: gr.Request) -> tuple[str, str]:
     session = _session(request)
     with session.lock:
         session.forget_documents()
-    return literal("Removed your documents; searching the server's documents again."), documents_html(home_assistant().index, False)
+    return literal("Removed your documents; searching the server's documents again."), _documents_panel(session)
 
 
 def back_to_seeds(request: gr.Request) -> tuple[str, list, None, str]:
@@ -207,12 +213,12 @@ def back_to_seeds(request: gr.Request) -> tuple[str, list, None, str]:
     with session.lock:
         session.forget_documents()
         session.history, session.last_answer = [], None
-    return literal("Searching the server's documents again."), [], None, documents_html(home_assistant().index, False)
+    return literal("Searching the server's documents again."), [], None, _documents_panel(session)
 
 
 def show_documents(request: gr.Request) -> str:
     session = _session(request)
-    return documents_html(_current(session).index, bool(session.uploads))
+    return _documents_panel(session)
 
 
 def end_session(request: gr.Request) -> None:

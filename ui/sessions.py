@@ -24,13 +24,17 @@ MAX_SESSIONS = 200
 class ChatSession:
     """One tab: its uploaded documents (None: the server's corpus), conversation and last answer."""
 
-    uploads: dict[str, Document] = field(default_factory=dict)  # doc_id -> document, in upload order
     read_files: dict[str, str] = field(default_factory=dict)  # upload path already read -> doc_id
-    assistant: Assistant | None = None  # over `uploads`; None while there are none
+    assistant: Assistant | None = None  # over the tab's uploaded documents; None while there are none
     history: list[dict] = field(default_factory=list)
     last_answer: Answer | None = None
     last_used: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)  # one change of documents at a time
+
+    @property
+    def uploads(self) -> dict[str, Document]:
+        """The tab's uploaded documents by id, in upload order (empty: it searches the server's)."""
+        return dict(self.assistant.index.documents) if self.assistant else {}
 
     @property
     def sentences(self) -> int:
@@ -38,15 +42,11 @@ class ChatSession:
 
     def use_documents(self, documents: dict[str, Document]) -> None:
         """Search exactly these uploaded documents (none: the server's corpus again), embedding only new ones."""
-        if not documents:
-            self.uploads, self.assistant = {}, None
-            return
         previous = self.assistant.index if self.assistant else None
-        self.assistant = Assistant.from_documents(list(documents.values()), previous=previous)
-        self.uploads = dict(documents)
+        self.assistant = Assistant.from_documents(list(documents.values()), previous=previous) if documents else None
 
     def forget_documents(self) -> None:
-        self.uploads, self.read_files, self.assistant = {}, {}, None
+        self.read_files, self.assistant = {}, None
 
 
 class SessionRegistry:

@@ -95,8 +95,10 @@ def train(args: argparse.Namespace) -> None:
     if device.type == "cpu":
         torch.set_num_threads(os.cpu_count() or 1)
     tokenizer = load_tokenizer(args.base)
-    articles, held_out = split_articles(load_squad(args.squad), args.holdout_articles)
-    articles += [article for path in args.extra for article in load_squad(path)]
+    files = {path: load_squad(path) for path in [args.squad, *args.extra]}
+    data = [{"file": Path(path).name, "sha256": sha256_of(path), "questions": _questions(found)} for path, found in files.items()]
+    articles, held_out = split_articles(files[args.squad], args.holdout_articles)
+    articles += [article for path in args.extra for article in files[path]]
     if args.limit_questions:
         articles = _first_questions(articles, args.limit_questions)
     examples = training_windows(tokenizer, articles, args.max_tokens, args.stride)
@@ -155,7 +157,7 @@ def train(args: argparse.Namespace) -> None:
         record = {
             "command": "python -m qa.reader.train " + " ".join(_as_options(_config(args))),
             "config": _config(args),
-            "data": _data_record(args),
+            "data": data,  # every file with its sha256 and question count (the held-out articles are within --squad's)
             "held_out_articles": [a["title"] for a in held_out],
             "training_questions": _questions(articles),
             "base": _base_name(args.base),
@@ -215,12 +217,6 @@ def _base_name(base: Path | None) -> str:
 
 def _questions(articles: list[dict]) -> int:
     return sum(len(p["qas"]) for a in articles for p in a["paragraphs"])
-
-
-def _data_record(args: argparse.Namespace) -> list[dict]:
-    """Every data file with its sha256 and question count (the held-out articles are within --squad's)."""
-    return [{"file": Path(path).name, "sha256": sha256_of(path), "questions": _questions(load_squad(path))}
-            for path in [args.squad, *args.extra]]
 
 
 def _checkpoint(args: argparse.Namespace, windows: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer,

@@ -34,7 +34,8 @@ def tokenize_windows(
     Questions are cut to MAX_QUESTION_TOKENS first, so however long a question is, every
     window keeps room for the context.
     """
-    questions = [cap_question(tokenizer, question) for question in questions]
+    capped = {question: cap_question(tokenizer, question) for question in set(questions)}  # one per distinct question
+    questions = [capped[question] for question in questions]
     encoded = tokenizer(
         questions,
         contexts,
