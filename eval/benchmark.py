@@ -132,7 +132,7 @@ def main() -> None:
 
     forward = {tokens: forward_ms(timed.reader.network, tokens) for tokens in (8, 48, 192)}
 
-    texts = [document.text for document in assistant.index.documents.values()]
+    texts = [assistant.index.document(doc_id).text for doc_id in assistant.index.document_ids()]
     corpus = [make_document(f"copy{i}/{n}", text) for i in range(20) for n, text in enumerate(texts)]
     started = time.perf_counter()
     index, report = SentenceIndex.build(corpus, assistant.retriever.embedder)

@@ -125,7 +125,7 @@ def main() -> None:
     rows_in = candidate_rows(Assistant(full, embedder, confidence=placeholder), questions, in_corpus=True)
     rows_out: dict[str, Rows] = {mode: [] for mode in MODES}
     for article in articles:
-        reduced = Assistant(without_article(full, article), embedder, confidence=placeholder)
+        reduced = Assistant(without_article(full, embedder, article), embedder, confidence=placeholder)
         for mode, rows in candidate_rows(reduced, [q for q in questions if q.article == article], in_corpus=False).items():
             rows_out[mode] += rows
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import faiss
-import numpy as np
 from pydantic import BaseModel
 
 from qa.index.documents import make_document
@@ -45,11 +43,8 @@ def paragraph_index(questions: list[SquadQuestion], embedder: Embedder) -> Sente
     return index
 
 
-def without_article(index: SentenceIndex, article: str) -> SentenceIndex:
-    """The same index with one article's paragraphs removed (vectors reused, nothing re-embedded)."""
-    keep = [n for n, row in enumerate(index.rows) if not row.doc_id.startswith(article + "/")]
-    vectors = faiss.IndexFlatIP(index.vectors.d)
-    if keep:
-        vectors.add(np.vstack([index.vectors.reconstruct(n) for n in keep]).astype(np.float32))
-    documents = {d: doc for d, doc in index.documents.items() if not d.startswith(article + "/")}
-    return SentenceIndex(index.model_identity, documents, [index.rows[n] for n in keep], vectors)
+def without_article(index: SentenceIndex, embedder: Embedder, article: str) -> SentenceIndex:
+    """A copy of the index without one article's paragraphs (vectors reused, nothing re-embedded)."""
+    kept = [index.document(doc_id) for doc_id in index.document_ids() if not doc_id.startswith(article + "/")]
+    reduced, _ = SentenceIndex.build(kept, embedder, previous=index)
+    return reduced

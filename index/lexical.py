@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 
 STOPWORDS = set("""a about an and are as at be by did do does for from had has have how i in is it its of on or
 that the their there this to was were what when where which who whom whose why will with would you your""".split())
@@ -41,23 +40,32 @@ def match_expression(question: str) -> str | None:
     return " OR ".join(terms) or None
 
 
-class LexicalIndex:
-    """BM25 over sentence texts; row n of the index is the n-th text given."""
+class LexicalTable:
+    """BM25 over sentence texts in an FTS5 table of the store's SQLite database (row id = sentence id).
 
-    def __init__(self, texts: list[str]) -> None:
-        self._db = sqlite3.connect(":memory:", check_same_thread=False)
-        self._lock = threading.Lock()
-        self._db.execute("CREATE VIRTUAL TABLE sentences USING fts5(text, tokenize='unicode61 remove_diacritics 2')")
-        self._db.executemany("INSERT INTO sentences(rowid, text) VALUES (?, ?)", enumerate(texts))
-        self._db.commit()
+    The table is contentless: it keeps only the word index, since the texts live in the documents.
+    Removing a sentence therefore needs its text again. The caller serialises access to `db`.
+    """
+
+    def __init__(self, db: sqlite3.Connection, name: str = "lexical") -> None:
+        self.db, self.name = db, name
+
+    def create(self) -> None:
+        self.db.execute(f"CREATE VIRTUAL TABLE {self.name} USING fts5(text, content='', tokenize='unicode61 remove_diacritics 2')")
+
+    def add(self, rows: list[tuple[int, str]]) -> None:
+        self.db.executemany(f"INSERT INTO {self.name}(rowid, text) VALUES (?, ?)", rows)
+
+    def remove(self, rows: list[tuple[int, str]]) -> None:
+        """Forget sentences, given with the text they were added with."""
+        self.db.executemany(f"INSERT INTO {self.name}({self.name}, rowid, text) VALUES ('delete', ?, ?)", rows)
 
     def search(self, question: str, k: int) -> list[tuple[int, float]]:
-        """(row number, BM25 score, higher is better) of the k best-matching sentences."""
+        """(sentence id, BM25 score, higher is better) of the k best-matching sentences."""
         expression = match_expression(question)
         if expression is None:
             return []
-        with self._lock:
-            found = self._db.execute(
-                "SELECT rowid, bm25(sentences) FROM sentences WHERE sentences MATCH ? ORDER BY bm25(sentences) LIMIT ?",
-                (expression, k)).fetchall()
+        found = self.db.execute(
+            f"SELECT rowid, bm25({self.name}) FROM {self.name} WHERE {self.name} MATCH ? ORDER BY bm25({self.name}) LIMIT ?",
+            (expression, k)).fetchall()
         return [(int(row), -float(score)) for row, score in found]

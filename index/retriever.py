@@ -68,7 +68,7 @@ class Retriever:
         k, mode = k or self.k, mode or self.mode
         depth = max(k, CANDIDATES)
         dense = self.index.search(query, depth) if mode != "lexical" else []
-        lexical = self.index.lexical.search(question, depth) if mode != "dense" else []
+        lexical = self.index.lexical_search(question, depth) if mode != "dense" else []
         similarity = dict(dense)
         for n, _ in lexical:
             similarity.setdefault(n, self.index.similarity(query, n))
@@ -77,11 +77,7 @@ class Retriever:
             rows = sorted(fused, key=lambda n: -fused[n])
         else:
             rows = [n for n, _ in dense or lexical]
-        return [
-            RetrievedSentence(row=n, doc_id=self.index.rows[n].doc_id, start=self.index.rows[n].start,
-                              end=self.index.rows[n].end, score=similarity[n])
-            for n in rows[:k]
-        ]
+        return [RetrievedSentence(row=n, score=similarity[n], **self.index.row(n).model_dump()) for n in rows[:k]]
 
     def passages(self, hits: list[RetrievedSentence], context: int | None = None) -> list[Passage]:
         """Hits widened by `context` (default: the retriever's) neighbours either side; overlapping
@@ -90,7 +86,7 @@ class Retriever:
         windows: dict[str, list[list]] = {}
         for rank, hit in enumerate(hits):
             rows = self.index.neighbours(hit.row, context)
-            start, end = self.index.rows[rows[0]].start, self.index.rows[rows[-1]].end
+            start, end = self.index.row(rows[0]).start, self.index.row(rows[-1]).end
             merged = windows.setdefault(hit.doc_id, [])
             for window in merged:
                 if start <= window[1] and window[0] <= end:
@@ -100,7 +96,7 @@ class Retriever:
             else:
                 merged.append([start, end, hit.score, rank])
         passages = [
-            Passage(doc_id=doc_id, start=s, end=e, text=self.index.documents[doc_id].text[s:e], retrieval_score=score, rank=rank)
+            Passage(doc_id=doc_id, start=s, end=e, text=self.index.document(doc_id).text[s:e], retrieval_score=score, rank=rank)
             for doc_id, group in windows.items()
             for s, e, score, rank in group
         ]

@@ -1,67 +1,58 @@
-"""The sentence index: FAISS vectors plus the sentence table, persisted in one directory.
+"""The sentence index: documents, sentences and BM25 in SQLite, sentence vectors beside it.
 
 Layout of an index directory:
-    manifest.json   format version, embedding model identity, counts
-    documents.json  {doc_id: {text, date, body_start, page_starts}}  (answers are cut from these texts)
-    sentences.json  [[doc_id, start, end], ...]          row i <-> vector i
-    vectors.faiss   inner-product index over unit vectors (cosine similarity)
-Writes go to a temporary sibling directory (`.NAME.saving-*`) that replaces the old one only
-when complete, so an interrupted update loses nothing. What a killed save leaves behind is
-tidied by the next save or load: a complete `NAME.old` with no `NAME` is put back, stale
-staging folders are removed.
+    index.sqlite    meta (format, model, vector generation), documents (text, date, pages),
+                    sentences (id, document, offsets), lexical (FTS5 word index), delta (the
+                    vectors of sentences added since the last compaction), tombstones (removed
+                    sentences whose vectors are still in the base segment)
+    ids-G.npy, vectors-G.npy [, ann-G.faiss]    the base segment of generation G (index/vectors.py)
+An update is one SQLite transaction: it touches only the changed documents' rows, so an
+interrupted update leaves the index as it was. When the delta and tombstones outgrow
+COMPACT_SHARE of the base, the update writes the next generation's files first and switches
+to them in the same transaction. Opening reads the vectors' ids and maps the vectors; document
+texts are read when needed. `SentenceIndex.build` makes an index in memory (chat uploads, evaluation).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
-import faiss
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel
 
 from qa.errors import IndexStoreError, UnknownDocumentError
 from qa.index.documents import Document
 from qa.index.embedder import Embedder
-from qa.index.lexical import LexicalIndex
+from qa.index.lexical import LexicalTable
 from qa.index.sentences import answerable_sentences
+from qa.index.vectors import BaseSegment, VectorSet
 
-FORMAT_VERSION = 1
-STALE_STAGING_SECONDS = 600  # a staging folder this old belongs to no running save
+FORMAT_VERSION = 2
+DATABASE = "index.sqlite"
+STALE_STAGING_SECONDS = 600  # a staging folder or segment file this old belongs to no running update
 EMBED_CHUNK = 64  # texts per call to the embedder: a question waits at most this many
-
-
-class Manifest(BaseModel):
-    """manifest.json, checked strictly: a format version written as "1" is damage, not version 1."""
-
-    model_config = ConfigDict(strict=True)
-    format_version: int
-    model: str
-    documents: int = Field(ge=0)
-    sentences: int = Field(ge=0)
-
-
-class StoredDocument(BaseModel):
-    """One entry of documents.json."""
-
-    model_config = ConfigDict(strict=True)
-    text: str
-    date: str | None = None
-    body_start: int = Field(default=0, ge=0)
-    page_starts: list[int] = []
-
-
-_DOCUMENTS = TypeAdapter(dict[str, StoredDocument])
-_ROWS = TypeAdapter(list[tuple[str, int, int]], config=ConfigDict(strict=True))
+COMPACT_MIN, COMPACT_SHARE = 10_000, 0.1  # compact when delta + tombstones > max(COMPACT_MIN, COMPACT_SHARE x base)
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents(doc_id TEXT PRIMARY KEY, text TEXT NOT NULL, date TEXT, body_start INTEGER NOT NULL,
+                       page_starts TEXT NOT NULL, sha256 TEXT NOT NULL);
+CREATE TABLE sentences(id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
+CREATE INDEX sentences_in_order ON sentences(doc_id, start);
+CREATE TABLE delta(id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
+CREATE TABLE tombstones(id INTEGER PRIMARY KEY);
+"""
 
 
 class SentenceRow(BaseModel, frozen=True):
-    """One indexed sentence: where it is, and its position in the document's sentence list."""
+    """One indexed sentence: its document and offsets."""
 
     doc_id: str
     start: int
@@ -78,188 +69,288 @@ class UpdateReport(BaseModel):
 
 
 class SentenceIndex:
-    """Documents, their answerable sentences, and a FAISS index over the sentence vectors."""
+    """Documents, their answerable sentences, BM25 over them and their vectors. Thread-safe."""
 
-    def __init__(self, model_identity: str, documents: dict[str, Document], rows: list[SentenceRow], vectors: faiss.Index):
-        self.model_identity = model_identity
-        self.documents = documents
-        self.rows = rows
-        self.vectors = vectors
-        self._lexical: LexicalIndex | None = None
-        self._lexical_lock = threading.Lock()
-        self._rows_by_doc: dict[str, list[int]] = {}
-        for number, row in enumerate(rows):
-            self._rows_by_doc.setdefault(row.doc_id, []).append(number)
+    def __init__(self, db: sqlite3.Connection, vectors: VectorSet, directory: Path | None) -> None:
+        self._db, self.vectors, self.directory = db, vectors, directory
+        self._lock = threading.RLock()
+        self._lexical = LexicalTable(db)
+        self.model_identity = self._meta("model")
+        self.document = lru_cache(maxsize=256)(self._read_document)
 
-    # ---- building -------------------------------------------------------------------
+    # ---- creating and opening ---------------------------------------------------------
     @classmethod
-    def build(
-        cls,
-        documents: list[Document],
-        embedder: Embedder,
-        previous: "SentenceIndex | None" = None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> tuple["SentenceIndex", UpdateReport]:
-        """Index the documents, reusing vectors of documents unchanged since `previous`."""
-        if previous is not None and previous.model_identity != embedder.identity:
-            previous = None
-        reusable = {
-            doc.doc_id
-            for doc in documents
-            if previous is not None and doc.doc_id in previous.documents and previous.documents[doc.doc_id].text == doc.text
-        }
-        rows: list[SentenceRow] = []
-        vector_parts: list[np.ndarray] = []
-        to_embed: list[tuple[int, str]] = []  # (row number, text)
-        for doc in documents:
-            if doc.doc_id in reusable:
-                numbers = previous._rows_by_doc.get(doc.doc_id, [])
-                rows += [previous.rows[n] for n in numbers]
-                vector_parts.append(_reconstruct(previous.vectors, numbers))
-                continue
-            for span in answerable_sentences(doc.text, doc.body_start):
-                to_embed.append((len(rows), doc.text[span.start : span.end]))
-                rows.append(SentenceRow(doc_id=doc.doc_id, start=span.start, end=span.end))
-                vector_parts.append(None)  # placeholder, filled below
-        embedded = _embed_in_batches([text for _, text in to_embed], embedder, progress)
-        matrix = _assemble(vector_parts, embedded, embedder)
-        vectors = faiss.IndexFlatIP(matrix.shape[1])
-        vectors.add(matrix)
-        index = cls(embedder.identity, {doc.doc_id: doc for doc in documents}, rows, vectors)
-        report = UpdateReport(
-            embedded_documents=sorted(doc.doc_id for doc in documents if doc.doc_id not in reusable),
-            reused_documents=sorted(reusable),
-            removed_documents=sorted(set(previous.documents) - set(index.documents)) if previous else [],
-            sentences=len(rows),
-        )
-        return index, report
-
-    # ---- reading --------------------------------------------------------------------
-    def search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """(row number, cosine similarity) of the k nearest sentences, best first."""
-        if not self.rows:
-            return []
-        scores, numbers = self.vectors.search(query_vector.reshape(1, -1).astype(np.float32), min(k, len(self.rows)))
-        return [(int(n), float(s)) for n, s in zip(numbers[0], scores[0]) if n >= 0]
-
-    @property
-    def lexical(self) -> LexicalIndex:
-        """BM25 over the sentences, built on first use."""
-        with self._lexical_lock:
-            if self._lexical is None:
-                self._lexical = LexicalIndex([self.sentence_text(n) for n in range(len(self.rows))])
-            return self._lexical
-
-    def similarity(self, query_vector: np.ndarray, row_number: int) -> float:
-        """Cosine similarity of the query and one indexed sentence."""
-        return float(self.vectors.reconstruct(row_number) @ query_vector)
-
-    def document(self, doc_id: str) -> Document:
-        if doc_id not in self.documents:
-            raise UnknownDocumentError(f"unknown document {doc_id!r}; known: {', '.join(sorted(self.documents)) or 'none'}")
-        return self.documents[doc_id]
-
-    def neighbours(self, row_number: int, width: int) -> list[int]:
-        """Row numbers of the sentence and up to `width` sentences either side, same document."""
-        numbers = self._rows_by_doc[self.rows[row_number].doc_id]
-        position = numbers.index(row_number)
-        return numbers[max(0, position - width) : position + width + 1]
-
-    def rows_overlapping(self, doc_id: str, start: int, end: int) -> list[int]:
-        """Row numbers of the document's sentences that overlap [start, end) (a point when start == end)."""
-        end = max(end, start + 1)
-        return [n for n in self._rows_by_doc.get(doc_id, []) if self.rows[n].start < end and start < self.rows[n].end]
-
-    def sentence_text(self, row_number: int) -> str:
-        row = self.rows[row_number]
-        return self.documents[row.doc_id].text[row.start : row.end]
-
-    # ---- persistence ----------------------------------------------------------------
-    def save(self, directory: Path) -> None:
-        """Write atomically: the old index stays until the new one is complete."""
-        directory = Path(directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        _tidy_after_killed_save(directory)
-        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.saving-", dir=directory.parent))
-        try:
-            manifest = {
-                "format_version": FORMAT_VERSION,
-                "model": self.model_identity,
-                "documents": len(self.documents),
-                "sentences": len(self.rows),
-            }
-            documents = {d.doc_id: {"text": d.text, "date": d.date, "body_start": d.body_start, "page_starts": d.page_starts}
-                         for d in self.documents.values()}
-            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-            (staging / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
-            (staging / "sentences.json").write_text(json.dumps([[r.doc_id, r.start, r.end] for r in self.rows]), encoding="utf-8")
-            faiss.write_index(self.vectors, str(staging / "vectors.faiss"))
-            backup = directory.with_name(directory.name + ".old")
-            if directory.exists():
-                shutil.rmtree(backup, ignore_errors=True)
-                directory.rename(backup)
-            staging.rename(directory)
-            shutil.rmtree(backup, ignore_errors=True)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    def create(cls, model_identity: str, dimension: int, directory: Path | None = None) -> "SentenceIndex":
+        """An empty index, in memory or in a new directory."""
+        if directory is not None:
+            Path(directory).mkdir(parents=True)
+        db = _connect(Path(directory) / DATABASE if directory else ":memory:")
+        db.executescript(_SCHEMA)
+        LexicalTable(db).create()
+        meta = {"format_version": FORMAT_VERSION, "model": model_identity, "dimension": dimension, "generation": 0}
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [(key, json.dumps(value)) for key, value in meta.items()])
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(db, VectorSet(BaseSegment.empty(dimension), empty, np.zeros((0, dimension)), empty), directory)
 
     @classmethod
-    def load(cls, directory: Path, expected_model: str | None = None) -> "SentenceIndex":
-        """Read an index; IndexStoreError (saying what to do) if it is missing, damaged or foreign."""
+    def build(cls, documents: list[Document], embedder: Embedder, previous: "SentenceIndex | None" = None,
+              progress: Callable[[int, int], None] | None = None) -> tuple["SentenceIndex", UpdateReport]:
+        """An index in memory of the documents, reusing `previous`'s vectors of those unchanged."""
+        index = cls.create(embedder.identity, embedder.dimension)
+        return index, index.update(documents, embedder, progress, previous)
+
+    @classmethod
+    def open(cls, directory: Path, expected_model: str | None = None) -> "SentenceIndex":
+        """Open an index; IndexStoreError (saying what to do) if it is missing, old, damaged or foreign."""
         directory = Path(directory)
         rebuild = f"rebuild it with: qa index PATH --index {directory}"
         _tidy_after_killed_save(directory)
-        if not (directory / "manifest.json").is_file():
+        if not (directory / DATABASE).is_file():
+            if (directory / "manifest.json").is_file():
+                raise IndexStoreError(f"index at {directory} was made by an earlier version (JSON files); {rebuild}")
             raise IndexStoreError(f"no index at {directory}; build one with: qa index PATH --index {directory}")
         try:
-            raw_manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-            version = raw_manifest.get("format_version") if isinstance(raw_manifest, dict) else None
-            if type(version) is int and version != FORMAT_VERSION:
+            db = _connect(directory / DATABASE)
+            meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            version = json.loads(meta.get("format_version", "null"))
+            if version != FORMAT_VERSION:
                 raise IndexStoreError(f"index at {directory} has format {version}, this version reads {FORMAT_VERSION}; {rebuild}")
-            manifest = Manifest.model_validate(raw_manifest)
-            if expected_model is not None and manifest.model != expected_model:
-                raise IndexStoreError(f"index at {directory} was built with model {manifest.model!r}, not "
+            model = json.loads(meta["model"])
+            if expected_model is not None and model != expected_model:
+                raise IndexStoreError(f"index at {directory} was built with model {model!r}, not "
                                       f"{expected_model!r}; pass that model or {rebuild}")
-            stored = _DOCUMENTS.validate_json((directory / "documents.json").read_bytes())
-            documents = {doc_id: Document(doc_id=doc_id, **fields.model_dump()) for doc_id, fields in stored.items()}
-            rows = [SentenceRow(doc_id=d, start=s, end=e) for d, s, e in _ROWS.validate_json((directory / "sentences.json").read_bytes())]
-            vectors = faiss.read_index(str(directory / "vectors.faiss"))
+            dimension, generation = json.loads(meta["dimension"]), json.loads(meta["generation"])
+            base = BaseSegment.read(directory, generation) if generation else BaseSegment.empty(dimension)
+            delta = db.execute("SELECT id, vector FROM delta ORDER BY id").fetchall()
+            vectors = VectorSet(
+                base, np.array([i for i, _ in delta], dtype=np.int64),
+                np.frombuffer(b"".join(v for _, v in delta), dtype=np.float32).reshape(len(delta), dimension),
+                np.array([i for (i,) in db.execute("SELECT id FROM tombstones")], dtype=np.int64))
+            sentences = db.execute("SELECT count(*) FROM sentences").fetchone()[0]
         except IndexStoreError:
             raise
-        except ValidationError as error:
-            where = ".".join(str(part) for part in error.errors()[0]["loc"])
-            raise IndexStoreError(f"index at {directory} is damaged (unexpected content at {where or 'top level'}: "
-                                  f"{error.errors()[0]['msg']}); {rebuild}") from None
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
-            raise IndexStoreError(f"index at {directory} is damaged ({type(error).__name__}); {rebuild}") from None
-        problem = _inconsistency(documents, rows, vectors)
-        if problem:
-            raise IndexStoreError(f"index at {directory} is damaged ({problem}); {rebuild}")
-        return cls(manifest.model, documents, rows, vectors)
+        except (sqlite3.Error, OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+            raise IndexStoreError(f"index at {directory} is damaged ({type(error).__name__}: {error}); {rebuild}") from None
+        if sentences != len(vectors) or vectors.dimension != dimension:
+            raise IndexStoreError(f"index at {directory} is damaged (vectors and sentence table disagree); {rebuild}")
+        _remove_old_segments(directory, generation)
+        return cls(db, vectors, directory)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ---- updating ---------------------------------------------------------------------
+    def update(self, documents: list[Document], embedder: Embedder, progress: Callable[[int, int], None] | None = None,
+               previous: "SentenceIndex | None" = None) -> UpdateReport:
+        """Make the index hold exactly these documents: unchanged ones are kept, changed and new ones
+        embedded (or their vectors taken from `previous`, when it holds the same text), missing ones removed."""
+        held = self._stored_hashes()
+        wanted = {doc.doc_id: doc for doc in documents}
+        changed = [doc for doc in wanted.values() if held.get(doc.doc_id) != doc.sha256]
+        removed = sorted(set(held) - set(wanted))
+        if previous is not None and previous.model_identity != embedder.identity:
+            previous = None
+        new_rows: list[tuple[str, int, int]] = []
+        vectors: list[np.ndarray | None] = []
+        to_embed: list[str] = []
+        reused = []
+        for doc in changed:
+            copied = previous._vectors_of(doc) if previous is not None else None
+            if copied is not None:
+                reused.append(doc.doc_id)
+            for number, span in enumerate(answerable_sentences(doc.text, doc.body_start)):
+                new_rows.append((doc.doc_id, span.start, span.end))
+                vectors.append(copied[number] if copied is not None else None)
+                if copied is None:
+                    to_embed.append(doc.text[span.start : span.end])
+        fresh = iter(_embed_in_batches(to_embed, embedder, progress))
+        matrix = np.array([v if v is not None else next(fresh) for v in vectors], dtype=np.float32).reshape(-1, embedder.dimension)
+        with self._lock:
+            self._write(changed, removed, new_rows, matrix, held)
+        return UpdateReport(
+            embedded_documents=sorted(doc.doc_id for doc in changed if doc.doc_id not in reused),
+            reused_documents=sorted((set(wanted) - {doc.doc_id for doc in changed}) | set(reused)),
+            removed_documents=removed,
+            sentences=len(self),
+        )
+
+    def _write(self, changed: list[Document], removed: list[str], new_rows: list[tuple[str, int, int]],
+               matrix: np.ndarray, held: dict[str, str]) -> None:
+        """One transaction: old sentences of changed and removed documents out, the new ones in."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            gone_docs = removed + [doc.doc_id for doc in changed if doc.doc_id in held]
+            gone = self._sentences_of(gone_docs)
+            self._lexical.remove([(n, text) for n, text in gone])
+            gone_ids = [n for n, _ in gone]
+            db.executemany("DELETE FROM sentences WHERE id = ?", [(n,) for n in gone_ids])
+            db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in gone_docs])
+            db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)", [
+                (d.doc_id, d.text, d.date, d.body_start, json.dumps(d.page_starts), d.sha256) for d in changed])
+            new_ids = [db.execute("INSERT INTO sentences(doc_id, start, end) VALUES (?, ?, ?)", row).lastrowid for row in new_rows]
+            texts = {d.doc_id: d.text for d in changed}
+            self._lexical.add([(n, texts[d][s:e]) for n, (d, s, e) in zip(new_ids, new_rows)])
+            vectors = self.vectors.changed(gone_ids, new_ids, matrix)
+            if self.directory is not None and _needs_compaction(vectors):
+                vectors = self._compact(vectors)
+            else:
+                db.executemany("DELETE FROM delta WHERE id = ?", [(n,) for n in gone_ids])
+                db.executemany("INSERT INTO delta VALUES (?, ?)", [(n, v.tobytes()) for n, v in zip(new_ids, matrix)])
+                db.executemany("INSERT OR IGNORE INTO tombstones VALUES (?)", [(n,) for n in gone_ids if self.vectors.base.contains(n)])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self.vectors = vectors
+        self.document.cache_clear()
+
+    def _compact(self, vectors: VectorSet) -> VectorSet:
+        """Write every live vector as the next generation's base segment (inside the open transaction)."""
+        generation = int(self._meta("generation")) + 1
+        ids, matrix = vectors.live()
+        BaseSegment.write(self.directory, generation, ids, matrix)
+        self._db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (json.dumps(generation),))
+        self._db.execute("DELETE FROM delta")
+        self._db.execute("DELETE FROM tombstones")
+        empty = np.zeros(0, dtype=np.int64)
+        return VectorSet(BaseSegment.read(self.directory, generation), empty, np.zeros((0, vectors.dimension)), empty)
+
+    # ---- reading ----------------------------------------------------------------------
+    def __len__(self) -> int:
+        """The number of indexed sentences."""
+        return len(self.vectors)
+
+    def document_ids(self) -> list[str]:
+        with self._lock:
+            return [d for (d,) in self._db.execute("SELECT doc_id FROM documents ORDER BY rowid")]
+
+    def _read_document(self, doc_id: str) -> Document:
+        with self._lock:
+            found = self._db.execute("SELECT text, date, body_start, page_starts FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if found is None:
+            known = self.document_ids()
+            raise UnknownDocumentError(f"unknown document {doc_id!r}; known: {', '.join(known[:20]) or 'none'}"
+                                       + (f" and {len(known) - 20} more" if len(known) > 20 else ""))
+        text, date, body_start, page_starts = found
+        return Document(doc_id=doc_id, text=text, date=date, body_start=body_start, page_starts=json.loads(page_starts))
+
+    def row(self, sentence_id: int) -> SentenceRow:
+        with self._lock:
+            doc_id, start, end = self._db.execute("SELECT doc_id, start, end FROM sentences WHERE id = ?", (sentence_id,)).fetchone()
+        return SentenceRow(doc_id=doc_id, start=start, end=end)
+
+    def sentence_text(self, sentence_id: int) -> str:
+        row = self.row(sentence_id)
+        return self.document(row.doc_id).text[row.start : row.end]
+
+    def search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(sentence id, cosine similarity) of the k nearest sentences, best first."""
+        return self.vectors.search(query_vector, k)
+
+    def lexical_search(self, question: str, k: int) -> list[tuple[int, float]]:
+        """(sentence id, BM25 score) of the k sentences whose words best match the question."""
+        with self._lock:
+            return self._lexical.search(question, k)
+
+    def similarity(self, query_vector: np.ndarray, sentence_id: int) -> float:
+        """Cosine similarity of the query and one indexed sentence."""
+        return float(self.vectors.vector(sentence_id) @ query_vector)
+
+    def neighbours(self, sentence_id: int, width: int) -> list[int]:
+        """Ids of the sentence and up to `width` sentences either side in its document, in order."""
+        row = self.row(sentence_id)
+        with self._lock:
+            before = self._db.execute("SELECT id FROM sentences WHERE doc_id = ? AND start < ? ORDER BY start DESC LIMIT ?",
+                                      (row.doc_id, row.start, width)).fetchall()
+            after = self._db.execute("SELECT id FROM sentences WHERE doc_id = ? AND start > ? ORDER BY start LIMIT ?",
+                                     (row.doc_id, row.start, width)).fetchall()
+        return [n for (n,) in reversed(before)] + [sentence_id] + [n for (n,) in after]
+
+    def rows_overlapping(self, doc_id: str, start: int, end: int) -> list[tuple[int, SentenceRow]]:
+        """(id, row) of the document's sentences that overlap [start, end) (a point when start == end), in order."""
+        with self._lock:
+            found = self._db.execute("SELECT id, start, end FROM sentences WHERE doc_id = ? AND start < ? AND end > ? ORDER BY start",
+                                     (doc_id, max(end, start + 1), start)).fetchall()
+        return [(n, SentenceRow(doc_id=doc_id, start=s, end=e)) for n, s, e in found]
+
+    # ---- helpers ----------------------------------------------------------------------
+    def _meta(self, key: str):
+        with self._lock:
+            return json.loads(self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
+
+    def _stored_hashes(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._db.execute("SELECT doc_id, sha256 FROM documents").fetchall())
+
+    def _sentences_of(self, doc_ids: list[str]) -> list[tuple[int, str]]:
+        """(id, text) of every sentence of these documents."""
+        found = []
+        for doc_id in doc_ids:
+            text = self._db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+            found += [(n, text[s:e]) for n, s, e in self._db.execute("SELECT id, start, end FROM sentences WHERE doc_id = ?", (doc_id,))]
+        return found
+
+    def _vectors_of(self, document: Document) -> np.ndarray | None:
+        """This index's vectors of the document's sentences, in order, if it holds the same text."""
+        with self._lock:
+            held = self._db.execute("SELECT sha256 FROM documents WHERE doc_id = ?", (document.doc_id,)).fetchone()
+            if held is None or held[0] != document.sha256:
+                return None
+            ids = [n for (n,) in self._db.execute("SELECT id FROM sentences WHERE doc_id = ? ORDER BY start", (document.doc_id,))]
+        return np.array([self.vectors.vector(n) for n in ids], dtype=np.float32).reshape(len(ids), self.vectors.dimension)
 
 
-def _inconsistency(documents: dict[str, Document], rows: list[SentenceRow], vectors: faiss.Index) -> str | None:
-    """What makes the loaded parts disagree, or None."""
-    if vectors.ntotal != len(rows):
-        return "vectors and sentence table disagree"
-    for row in rows:
-        if row.doc_id not in documents:
-            return f"a sentence of unknown document {row.doc_id!r}"
-        if not 0 <= row.start < row.end <= len(documents[row.doc_id].text):
-            return f"sentence offsets {row.start}..{row.end} outside document {row.doc_id!r}"
-    for doc in documents.values():
-        if doc.body_start > len(doc.text):
-            return f"document {doc.doc_id!r}'s body starts after its end"
-        if doc.page_starts != sorted(doc.page_starts) or any(not 0 <= p <= len(doc.text) for p in doc.page_starts):
-            return f"document {doc.doc_id!r}'s pages are out of order or outside its text"
-    return None
+def _connect(path: Path | str) -> sqlite3.Connection:
+    db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+    if path != ":memory:":
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+def _needs_compaction(vectors: VectorSet) -> bool:
+    pending = len(vectors.delta_ids) + len(vectors.dead)
+    return pending > max(COMPACT_MIN, COMPACT_SHARE * len(vectors.base.ids))
+
+
+def _remove_old_segments(directory: Path, generation: int) -> None:
+    """Delete earlier generations' files, and later ones that a dead update left (a running one is recent)."""
+    for path in directory.glob("*-*.*"):
+        stem, _, number = path.stem.rpartition("-")
+        if stem in ("ids", "vectors", "ann") and number.isdigit() and int(number) != generation:
+            if int(number) < generation or time.time() - path.stat().st_mtime > STALE_STAGING_SECONDS:
+                path.unlink(missing_ok=True)
+
+
+def create_in_place(directory: Path, model_identity: str, dimension: int,
+                    fill: Callable[[SentenceIndex], UpdateReport]) -> tuple[SentenceIndex, UpdateReport]:
+    """A new index at `directory`, filled in a staging folder that replaces what is there only when complete."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    _tidy_after_killed_save(directory)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.saving-", dir=directory.parent))
+    try:
+        index = SentenceIndex.create(model_identity, dimension, staging / "index")
+        report = fill(index)
+        index.close()
+        backup = directory.with_name(directory.name + ".old")
+        if directory.exists():
+            shutil.rmtree(backup, ignore_errors=True)
+            directory.rename(backup)
+        (staging / "index").rename(directory)
+        shutil.rmtree(backup, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return SentenceIndex.open(directory, model_identity), report
 
 
 def _tidy_after_killed_save(directory: Path) -> None:
     """Put back `NAME.old` when a save died between its two renames; remove what dead saves left."""
     backup = directory.with_name(directory.name + ".old")
     if backup.is_dir():
-        if not (directory / "manifest.json").is_file() and (backup / "manifest.json").is_file():
+        if not (directory / DATABASE).is_file() and (backup / DATABASE).is_file():
             shutil.rmtree(directory, ignore_errors=True)
             backup.rename(directory)
         else:
@@ -268,12 +359,6 @@ def _tidy_after_killed_save(directory: Path) -> None:
         for staging in directory.parent.glob(f".{directory.name}.*"):
             if staging.is_dir() and time.time() - staging.stat().st_mtime > STALE_STAGING_SECONDS:
                 shutil.rmtree(staging, ignore_errors=True)
-
-
-def _reconstruct(vectors: faiss.Index, numbers: list[int]) -> np.ndarray:
-    if not numbers:
-        return np.zeros((0, vectors.d), dtype=np.float32)
-    return np.vstack([vectors.reconstruct(n) for n in numbers]).astype(np.float32)
 
 
 def _embed_in_batches(texts: list[str], embedder: Embedder, progress: Callable[[int, int], None] | None) -> np.ndarray:
@@ -289,11 +374,3 @@ def _embed_in_batches(texts: list[str], embedder: Embedder, progress: Callable[[
     if progress and not texts:
         progress(0, 0)
     return vectors
-
-
-def _assemble(parts: list[np.ndarray | None], embedded: np.ndarray, embedder: Embedder) -> np.ndarray:
-    """Reused blocks and freshly embedded rows (placeholders, in order) as one matrix."""
-    fresh = iter(embedded)
-    rows = [block if block is not None else next(fresh)[None, :] for block in parts]
-    rows = [block for block in rows if len(block)]
-    return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, embedder.dimension), dtype=np.float32)

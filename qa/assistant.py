@@ -15,7 +15,7 @@ from qa.errors import IndexStoreError
 from qa.index.documents import Document, load_documents, make_document
 from qa.index.embedder import Embedder, shared_embedder
 from qa.index.retriever import Passage, RetrievedSentence, Retriever
-from qa.index.store import SentenceIndex, UpdateReport
+from qa.index.store import SentenceIndex, UpdateReport, create_in_place
 from qa.models import Answer, ReaderSpan, Source
 from qa.normalize import normalize_answer
 from qa.reader.span_reader import shared_reader
@@ -63,7 +63,7 @@ class Assistant:
         """An assistant over an index built earlier with `qa index`."""
         embedder = shared_embedder(model)
         embedder.check()
-        return cls(SentenceIndex.load(index_dir, expected_model=embedder.identity), embedder, **options)
+        return cls(SentenceIndex.open(index_dir, expected_model=embedder.identity), embedder, **options)
 
     @classmethod
     def from_folder(cls, paths: list[Path], index_dir: Path | None = None, model: str | None = None,
@@ -144,7 +144,7 @@ class Assistant:
         return sorted(scored, key=lambda pair: -pair[0])
 
     def _inside_one_sentence(self, span: ReaderSpan) -> bool:
-        rows = [self.index.rows[n] for n in self.index.rows_overlapping(span.doc_id, span.start, span.end)]
+        rows = [row for _, row in self.index.rows_overlapping(span.doc_id, span.start, span.end)]
         return len(rows) == 1 and rows[0].start <= span.start and span.end <= rows[0].end
 
     def _closest(self, hits: list[RetrievedSentence]) -> list[Source]:
@@ -152,10 +152,10 @@ class Assistant:
 
     def _source(self, doc_id: str, start: int, end: int) -> Source:
         """A span with the sentence(s) around it, all as offsets into the document."""
-        rows = [self.index.rows[n] for n in self.index.rows_overlapping(doc_id, start, end)]
+        rows = [row for _, row in self.index.rows_overlapping(doc_id, start, end)]
         sentence_start = min([start] + [r.start for r in rows])
         sentence_end = max([end] + [r.end for r in rows])
-        document = self.index.documents[doc_id]
+        document = self.index.document(doc_id)
         return Source(doc_id=doc_id, start=start, end=end, sentence=document.text[sentence_start:sentence_end],
                       sentence_start=sentence_start, sentence_end=sentence_end, page=document.page_at(start))
 
@@ -180,17 +180,18 @@ def _one_per_document(places: list[tuple[str, int, int]]) -> list[tuple[str, int
 
 def build_or_update(documents: list[Document], embedder: Embedder, index_dir: Path | None,
                     progress: Callable[[int, int], None] | None = None) -> tuple[SentenceIndex, UpdateReport]:
-    """Index documents, reusing what the index at `index_dir` already holds; save it there."""
-    previous = None
-    if index_dir is not None and any(Path(index_dir).glob("*")):  # an empty folder is simply new
+    """Index documents: in memory, or updating the index at `index_dir` in place (only changed
+    documents are touched), or building a new one there when none is usable."""
+    if index_dir is None:
+        return SentenceIndex.build(documents, embedder, progress=progress)
+    if any(Path(index_dir).glob("*")):  # an empty folder is simply new
         try:
-            previous = SentenceIndex.load(index_dir, expected_model=embedder.identity)
+            index = SentenceIndex.open(index_dir, expected_model=embedder.identity)
+            return index, index.update(documents, embedder, progress)
         except IndexStoreError as error:
-            warnings.warn(f"rebuilding from scratch: {error}", stacklevel=2)
-    index, report = SentenceIndex.build(documents, embedder, previous, progress)
-    if index_dir is not None and (previous is None or report.embedded_documents or report.removed_documents):
-        index.save(index_dir)
-    return index, report
+            warnings.warn(f"building a new index: {error}", stacklevel=2)
+    return create_in_place(index_dir, embedder.identity, embedder.dimension,
+                           lambda index: index.update(documents, embedder, progress))
 
 
 _default: Assistant | None = None

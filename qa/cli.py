@@ -101,7 +101,7 @@ def _index(args: argparse.Namespace) -> int:
     documents, skipped = load_documents(args.paths)
     with progress_bar("embedding") as progress:
         index, report = build_or_update(documents, embedder, args.index, progress)
-    print(f"indexed {len(index.documents)} documents, {report.sentences} sentences into {args.index} "
+    print(f"indexed {len(index.document_ids())} documents, {report.sentences} sentences into {args.index} "
           f"({len(report.embedded_documents)} embedded, {len(report.reused_documents)} unchanged, "
           f"{len(report.removed_documents)} removed, {len(skipped)} skipped)")
     return 0

@@ -45,7 +45,7 @@ class ScriptedReader:
     def read(self, question, passages):
         spans = []
         for doc_id, word, log_prob in self.script:
-            text = self.index.documents[doc_id].text
+            text = self.index.document(doc_id).text
             start = text.index(word)
             passage = Passage(doc_id=doc_id, start=0, end=len(text), text=text, retrieval_score=0.5, rank=0)
             spans.append(ReaderSpan(doc_id=doc_id, start=start, end=start + len(word), text=word, log_prob=log_prob,
@@ -68,7 +68,7 @@ def test_one_answer_found_in_two_documents_has_two_sources(hash_embedder):
     assert answer.answer == "Emily Horne"
     assert [s.doc_id for s in answer.evidence] == ["two.txt", "one.txt"] and answer.source == answer.evidence[0]
     for source in answer.evidence:
-        text = assistant.index.documents[source.doc_id].text
+        text = assistant.index.document(source.doc_id).text
         assert text[source.start:source.end] == "Emily Horne"
         assert text[source.sentence_start:source.sentence_end] == source.sentence
     assert answer.score == pytest.approx(1 / (1 + math.exp(-(2.0 - 0.5))))  # bias + weight x best span log-prob

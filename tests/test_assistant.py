@@ -75,7 +75,7 @@ def test_module_level_ask_uses_the_default_index(tmp_path, monkeypatch):
     monkeypatch.setattr(qa.assistant, "_default", None)
     answer = qa.ask("Where are the negotiators set to meet again?")
     assert answer.answer == "Berlin"
-    assert (tmp_path / "seeds-index" / "manifest.json").is_file()
+    assert (tmp_path / "seeds-index" / "index.sqlite").is_file()
 
 
 @pytest.mark.slow
@@ -93,11 +93,11 @@ def test_a_run_on_document_is_read_in_bounded_pieces_and_shown_briefly():
 
     text = " ".join(f"item {n} weighs {n % 90 + 10} grams" for n in range(4000)) + " and the vault code is 4242"
     assistant = Assistant.from_texts({"runon.txt": text, "bad.txt": "Lone \udc00 surrogates are cleaned here."})
-    assert max(row.end - row.start for row in assistant.index.rows) <= MAX_SENTENCE_CHARS
+    assert max(assistant.index.row(n).end - assistant.index.row(n).start for n in range(1, len(assistant.index) + 1)) <= MAX_SENTENCE_CHARS
     answer = assistant.ask("What is the vault code?")
     assert answer.evidence
     for source in answer.evidence:
-        document = assistant.index.documents[source.doc_id].text
+        document = assistant.index.document(source.doc_id).text
         assert len(source.sentence) <= MAX_SENTENCE_CHARS
         assert document[source.sentence_start : source.sentence_end] == source.sentence
     assert len(answer_html(answer, assistant.index)) < 50_000

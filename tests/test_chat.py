@@ -51,7 +51,7 @@ def plain(markup: str) -> str:
 
 def searched(name: str = "tab-1") -> list[str]:
     session = chat.sessions.get(name)
-    return sorted(chat._current(session).index.documents)
+    return sorted(chat._current(session).index.document_ids())
 
 
 def test_literal_leaves_no_markup():
@@ -68,7 +68,7 @@ def test_invisible_controls_are_shown_by_name_and_cannot_reorder_text():
 
 def test_answer_html_marks_the_span_shows_the_title_and_escapes_document_text():
     index, _ = SentenceIndex.build([make_document("evil.md", "# Field notes\n" + PAYLOAD)], HashEmbedder())
-    text = index.documents["evil.md"].text
+    text = index.document("evil.md").text
     start = text.index("4242")
     sentence_start = text.index("The launch")
     source = Source(doc_id="evil.md", start=start, end=start + 4, sentence=text[sentence_start:],

@@ -160,21 +160,21 @@ def test_pdf_word_and_html_are_answered_from_with_exact_offsets_and_the_pdf_page
     assert "FOOTER" not in nothing.stdout and "NAVIGATION" not in nothing.stdout  # boilerplate was never indexed
 
 
-def test_index_of_the_wrong_shape_is_one_line_and_exit_2(tmp_path):
+def test_an_old_json_index_says_rebuild_in_one_line_and_exit_2(tmp_path):
     directory = tmp_path / "ix"
     directory.mkdir()
-    (directory / "manifest.json").write_text(json.dumps({"format_version": "1", "model": "m", "documents": 0, "sentences": 0}))
+    (directory / "manifest.json").write_text(json.dumps({"format_version": 1, "model": "m", "documents": 0, "sentences": 0}))
     result = qa("ask", "why?", "--index", str(directory), home=tmp_path)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
-    assert "damaged" in result.stderr and "format_version" in result.stderr
+    assert "earlier version" in result.stderr and f"rebuild it with: qa index PATH --index {directory}" in result.stderr
 
 
 def test_damaged_index_says_how_to_rebuild(tmp_path):
     directory = tmp_path / "ix"
     directory.mkdir()
-    (directory / "manifest.json").write_text("{broken", encoding="utf-8")
+    (directory / "index.sqlite").write_bytes(b"{broken" * 200)
     result = qa("ask", "why?", "--index", str(directory), home=tmp_path)
-    assert result.returncode == 2
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "damaged" in result.stderr and "qa index PATH --index" in result.stderr
 
 

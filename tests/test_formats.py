@@ -92,12 +92,12 @@ def test_unusable_files_are_skipped_with_a_one_line_reason(tmp_path, name, raw, 
 
 
 def test_pages_survive_saving_the_index(tmp_path, hash_embedder):
+    from qa.assistant import build_or_update
     from qa.index.store import SentenceIndex
 
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "report.pdf").write_bytes(make_pdf(REPORT))
     documents, _ = load_documents([tmp_path / "docs"])
-    index, _ = SentenceIndex.build(documents, hash_embedder)
-    index.save(tmp_path / "ix")
-    loaded = SentenceIndex.load(tmp_path / "ix")
-    assert loaded.documents["report.pdf"].page_starts == documents[0].page_starts == [0, documents[0].text.index("The harbour")]
+    build_or_update(documents, hash_embedder, tmp_path / "ix")
+    loaded = SentenceIndex.open(tmp_path / "ix")
+    assert loaded.document("report.pdf").page_starts == documents[0].page_starts == [0, documents[0].text.index("The harbour")]

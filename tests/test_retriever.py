@@ -4,7 +4,7 @@ part number among a hundred look-alike entries is found."""
 import pytest
 
 from qa.index.documents import make_document
-from qa.index.lexical import LexicalIndex, match_expression
+from qa.index.lexical import match_expression
 from qa.index.retriever import Retriever, fused_scores
 from qa.index.store import SentenceIndex
 
@@ -18,11 +18,11 @@ def test_questions_become_or_queries_of_their_terms_with_codes_as_phrases():
     assert match_expression("what is it?") is None and match_expression('"; DROP TABLE --') == '"drop" OR "table"'
 
 
-def test_bm25_ranks_the_exact_code_first():
-    lexical = LexicalIndex(CATALOGUE.splitlines())
-    (best, _), *_ = lexical.search("Where is part AB-1042 stocked?", 5)
-    assert best == 42
-    assert lexical.search("zzz-nothing-matches", 5) == [] and lexical.search("the of", 5) == []
+def test_bm25_ranks_the_exact_code_first(hash_embedder):
+    index, _ = SentenceIndex.build([make_document("catalogue.txt", CATALOGUE)], hash_embedder)
+    (best, _), *_ = index.lexical_search("Where is part AB-1042 stocked?", 5)
+    assert index.sentence_text(best).startswith("Part AB-1042 ")
+    assert index.lexical_search("zzz-nothing-matches", 5) == [] and index.lexical_search("the of", 5) == []
 
 
 def test_hybrid_score_blends_cosine_with_relative_bm25():

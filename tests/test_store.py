@@ -1,10 +1,16 @@
-"""Index persistence: save/load, incremental update, and clear errors for broken indexes."""
+"""The index store: SQLite + vector segments, per-document updates, compaction, the ANN switch,
+interrupted updates, and clear errors for missing, old, damaged or foreign indexes."""
 
 import json
+import os
+import sqlite3
 
+import numpy as np
 import pytest
 
+from qa.assistant import build_or_update
 from qa.errors import IndexStoreError, UnknownDocumentError
+from qa.index import store, vectors
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
 
@@ -13,109 +19,153 @@ def docs(**texts):
     return [make_document(name, text) for name, text in texts.items()]
 
 
-def test_save_load_round_trip(tmp_path, hash_embedder):
-    index, report = SentenceIndex.build(docs(a="One cat sat. Two dogs ran far away.", b="Advert\nBirds fly south in winter."), hash_embedder)
+def texts_of(index):
+    """Every sentence the index holds, by document, in order."""
+    return {doc_id: [text for _, text in sorted(index._sentences_of([doc_id]))] for doc_id in index.document_ids()}
+
+
+def nearest(index, embedder, query, k=3):
+    return [(index.sentence_text(n), round(score, 5)) for n, score in index.search(embedder.encode([query])[0], k)]
+
+
+def many(count, prefix="doc"):
+    return docs(**{f"{prefix}{n}": f"Sentence about topic {n} and colour {n % 7}. Another line on item {n * 3} here."
+                   for n in range(count)})
+
+
+def test_build_open_and_read(tmp_path, hash_embedder):
+    index, report = build_or_update(docs(a="One cat sat. Two dogs ran far away.", b="Advert\nBirds fly south in winter."),
+                                    hash_embedder, tmp_path / "ix")
     assert report.sentences == 3  # "Advert" is not indexed
-    index.save(tmp_path / "ix")
-    loaded = SentenceIndex.load(tmp_path / "ix", expected_model=hash_embedder.identity)
-    assert loaded.rows == index.rows
-    assert [loaded.sentence_text(i) for i in range(3)] == ["One cat sat.", "Two dogs ran far away.", "Birds fly south in winter."]
-    best, _ = loaded.search(hash_embedder.encode(["birds fly south"])[0], 1)[0]
-    assert loaded.rows[best].doc_id == "b"
-    with pytest.raises(UnknownDocumentError, match="unknown document 'zzz'"):
-        loaded.document("zzz")
+    opened = SentenceIndex.open(tmp_path / "ix", expected_model=hash_embedder.identity)
+    assert opened.document.cache_info().currsize == 0  # no text read to open it
+    assert texts_of(opened) == {"a": ["One cat sat.", "Two dogs ran far away."], "b": ["Birds fly south in winter."]}
+    best, _ = opened.search(hash_embedder.encode(["birds fly south"])[0], 1)[0]
+    assert opened.row(best).doc_id == "b"
+    assert [opened.sentence_text(n) for n in opened.neighbours(best, 1)] == ["Birds fly south in winter."]
+    with pytest.raises(UnknownDocumentError, match="unknown document 'zzz'; known: a, b"):
+        opened.document("zzz")
 
 
-def test_update_embeds_only_changed_documents(tmp_path, hash_embedder):
-    first, _ = SentenceIndex.build(docs(a="Apples are red fruit.", b="Bananas are yellow fruit.", c="Cherries are small."), hash_embedder)
-    first.save(tmp_path / "ix")
-    previous = SentenceIndex.load(tmp_path / "ix")
+def test_an_update_touches_only_the_changed_documents(tmp_path, hash_embedder):
+    build_or_update(docs(a="Apples are red fruit.", b="Bananas are yellow fruit.", c="Cherries are small."), hash_embedder, tmp_path / "ix")
+    database = (tmp_path / "ix" / store.DATABASE).stat().st_ino
     hash_embedder.encoded.clear()
-    second, report = SentenceIndex.build(docs(a="Apples are red fruit.", b="Bananas are long and yellow."), hash_embedder, previous)
+    updated, report = build_or_update(docs(a="Apples are red fruit.", b="Bananas are long and yellow."), hash_embedder, tmp_path / "ix")
     assert hash_embedder.encoded == ["Bananas are long and yellow."]
     assert (report.embedded_documents, report.reused_documents, report.removed_documents) == (["b"], ["a"], ["c"])
+    assert (tmp_path / "ix" / store.DATABASE).stat().st_ino == database  # updated in place, not rewritten
     fresh, _ = SentenceIndex.build(docs(a="Apples are red fruit.", b="Bananas are long and yellow."), hash_embedder)
-    query = hash_embedder.encode(["yellow bananas"])[0]
-    got, want = second.search(query, 2), fresh.search(query, 2)
-    assert [n for n, _ in got] == [n for n, _ in want]
-    assert [s for _, s in got] == pytest.approx([s for _, s in want])
+    reopened = SentenceIndex.open(tmp_path / "ix")
+    assert texts_of(reopened) == texts_of(fresh)
+    assert nearest(reopened, hash_embedder, "yellow bananas") == nearest(fresh, hash_embedder, "yellow bananas")
+    assert reopened.lexical_search("cherries", 5) == [] and reopened.lexical_search("long bananas", 5)
 
 
-@pytest.mark.parametrize("damage", ["manifest", "sentences", "vectors", "version", "missing"])
-def test_damaged_index_gives_a_clear_error(tmp_path, hash_embedder, damage):
-    index, _ = SentenceIndex.build(docs(a="One cat sat on the mat. Two dogs ran away."), hash_embedder)
+def test_compaction_keeps_every_answer_and_removes_old_files(tmp_path, hash_embedder, monkeypatch):
+    monkeypatch.setattr(store, "COMPACT_MIN", 5)
+    build_or_update(many(4), hash_embedder, tmp_path / "ix")  # 8 sentences: over 5, so a base segment
+    assert sorted(p.name for p in (tmp_path / "ix").glob("*.npy")) == ["ids-1.npy", "vectors-1.npy"]
+    index, _ = build_or_update(many(4)[1:] + many(1, "new"), hash_embedder, tmp_path / "ix")  # 2 tombstones, 2 in delta
+    assert len(index.vectors.dead) == 2 and len(index.vectors.delta_ids) == 2
+    index, _ = build_or_update(many(2, "other"), hash_embedder, tmp_path / "ix")  # 6 dead + 4 new: compacted again
+    assert len(index.vectors.dead) == len(index.vectors.delta_ids) == 0
+    SentenceIndex.open(tmp_path / "ix")
+    assert sorted(p.name for p in (tmp_path / "ix").glob("*.npy")) == ["ids-2.npy", "vectors-2.npy"]
+    fresh, _ = SentenceIndex.build(many(2, "other"), hash_embedder)
+    assert nearest(SentenceIndex.open(tmp_path / "ix"), hash_embedder, "topic 1 item") == nearest(fresh, hash_embedder, "topic 1 item")
+
+
+def test_above_the_measured_size_vectors_are_searched_through_an_ivf_index(tmp_path, hash_embedder, monkeypatch):
+    monkeypatch.setattr(vectors, "ANN_MIN_VECTORS", 100)
+    monkeypatch.setattr(store, "COMPACT_MIN", 10)
+    documents = many(400)
+    build_or_update(documents, hash_embedder, tmp_path / "ix")
+    assert (tmp_path / "ix" / "ann-1.faiss").is_file()
+    approximate = SentenceIndex.open(tmp_path / "ix")
+    flat, _ = SentenceIndex.build(documents, hash_embedder)
+    for query in ("topic 17 and colour 3", "item 42 here", "Another line"):
+        got, want = nearest(approximate, hash_embedder, query, 5), nearest(flat, hash_embedder, query, 5)
+        assert [score for _, score in got] == pytest.approx([score for _, score in want], abs=1e-5)  # exact rescoring
+
+
+def test_an_interrupted_update_leaves_the_index_as_it_was(tmp_path, hash_embedder, monkeypatch):
+    index, _ = build_or_update(docs(a="Apples are red fruit.", b="Bananas are yellow fruit."), hash_embedder, tmp_path / "ix")
+    before = texts_of(index), nearest(index, hash_embedder, "fruit")
+    monkeypatch.setattr(store.LexicalTable, "add", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        index.update(docs(a="Apples are green now.", c="Cherries are small."), hash_embedder)
+    assert (texts_of(index), nearest(index, hash_embedder, "fruit")) == before
+    reopened = SentenceIndex.open(tmp_path / "ix")
+    assert (texts_of(reopened), nearest(reopened, hash_embedder, "fruit")) == before
+
+
+@pytest.mark.parametrize("damage", ["garbage", "counts", "vectors", "version", "missing", "json"])
+def test_a_damaged_or_old_index_gives_a_clear_error(tmp_path, hash_embedder, monkeypatch, damage):
+    monkeypatch.setattr(store, "COMPACT_MIN", 1)
     directory = tmp_path / "ix"
-    index.save(directory)
-    if damage == "manifest":
-        (directory / "manifest.json").write_text("{not json")
-    elif damage == "sentences":
-        (directory / "sentences.json").write_text(json.dumps([["a", 0, 5]]))
+    build_or_update(docs(a="One cat sat on the mat. Two dogs ran away."), hash_embedder, directory)
+    says = "damaged"
+    if damage == "garbage":
+        (directory / store.DATABASE).write_bytes(b"garbage" * 100)
+    elif damage == "counts":
+        with sqlite3.connect(directory / store.DATABASE) as db:
+            db.execute("DELETE FROM sentences WHERE id = 1")
     elif damage == "vectors":
-        (directory / "vectors.faiss").write_bytes(b"garbage")
+        (directory / "vectors-1.npy").write_bytes(b"garbage")
     elif damage == "version":
-        manifest = json.loads((directory / "manifest.json").read_text())
-        (directory / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
-    else:
-        directory = tmp_path / "nowhere"
-    with pytest.raises(IndexStoreError, match="qa index"):
-        SentenceIndex.load(directory)
+        with sqlite3.connect(directory / store.DATABASE) as db:
+            db.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'")
+        says = "format 99"
+    elif damage == "missing":
+        directory, says = tmp_path / "nowhere", "no index"
+    else:  # an index written by the JSON store of earlier versions
+        directory, says = tmp_path / "old", "earlier version"
+        directory.mkdir()
+        (directory / "manifest.json").write_text(json.dumps({"format_version": 1}))
+    with pytest.raises(IndexStoreError, match=says) as caught:
+        SentenceIndex.open(directory)
+    assert f"qa index PATH --index {directory}" in str(caught.value)
+    if damage != "missing":
+        with pytest.warns(UserWarning, match="building a new index"):
+            build_or_update(docs(a="One cat sat on the mat."), hash_embedder, directory)
+        assert texts_of(SentenceIndex.open(directory)) == {"a": ["One cat sat on the mat."]}
 
 
 def test_index_from_another_model_is_refused(tmp_path, hash_embedder):
-    index, _ = SentenceIndex.build(docs(a="One cat sat on the mat."), hash_embedder)
-    index.save(tmp_path / "ix")
+    build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
     with pytest.raises(IndexStoreError, match="built with model 'hash-embedder-test'"):
-        SentenceIndex.load(tmp_path / "ix", expected_model="another-model")
+        SentenceIndex.open(tmp_path / "ix", expected_model="another-model")
 
 
-def test_failed_save_keeps_the_old_index(tmp_path, hash_embedder, monkeypatch):
-    index, _ = SentenceIndex.build(docs(a="One cat sat on the mat."), hash_embedder)
-    index.save(tmp_path / "ix")
-    bigger, _ = SentenceIndex.build(docs(a="One cat sat on the mat.", b="A second document here."), hash_embedder)
-    monkeypatch.setattr("faiss.write_index", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
-    with pytest.raises(OSError):
-        bigger.save(tmp_path / "ix")
-    assert len(SentenceIndex.load(tmp_path / "ix").documents) == 1
-    assert [p.name for p in tmp_path.iterdir()] == ["ix"]
+def test_a_failed_new_build_keeps_the_old_index(tmp_path, hash_embedder, monkeypatch):
+    directory = tmp_path / "ix"
+    directory.mkdir()
+    (directory / "manifest.json").write_text("{}")  # an old index: rebuilt in a staging folder
+    monkeypatch.setattr(store.LexicalTable, "add", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError), pytest.warns(UserWarning):
+        build_or_update(docs(a="One cat sat on the mat."), hash_embedder, directory)
+    assert [p.name for p in tmp_path.iterdir()] == ["ix"] and (directory / "manifest.json").is_file()
 
 
-
-@pytest.mark.parametrize("file, content, says", [
-    ("manifest.json", [], "top level"),
-    ("manifest.json", {"format_version": "1", "model": "hash-embedder-test", "documents": 1, "sentences": 2}, "format_version"),
-    ("manifest.json", {"format_version": 1}, "model"),
-    ("documents.json", ["a"], "top level"),
-    ("documents.json", {"a": {"text": 5}}, "a.text"),
-    ("sentences.json", {"a": 1}, "top level"),
-    ("sentences.json", [["a", 0, "5"], ["a", 6, 9]], "0.2"),
-    ("sentences.json", [["a", -3, 5], ["a", 6, 9]], "offsets -3..5"),
-    ("sentences.json", [["a", 9, 4], ["a", 6, 9]], "offsets 9..4"),
-    ("sentences.json", [["zz", 0, 4], ["a", 6, 9]], "unknown document 'zz'"),
-])
-def test_valid_json_of_the_wrong_shape_is_a_damaged_index(tmp_path, hash_embedder, file, content, says):
-    index, _ = SentenceIndex.build(docs(a="One cat sat on the mat. Two dogs ran away."), hash_embedder)
-    index.save(tmp_path / "ix")
-    (tmp_path / "ix" / file).write_text(json.dumps(content))
-    with pytest.raises(IndexStoreError, match="damaged") as caught:
-        SentenceIndex.load(tmp_path / "ix")
-    assert says in str(caught.value) and "qa index PATH --index" in str(caught.value)
-
-
-def test_what_a_killed_save_leaves_is_tidied(tmp_path, hash_embedder):
-    import os
-
-    index, _ = SentenceIndex.build(docs(a="One cat sat on the mat."), hash_embedder)
-    index.save(tmp_path / "ix")
+def test_what_a_killed_build_leaves_is_tidied(tmp_path, hash_embedder):
+    build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
     stale = tmp_path / ".ix.saving-dead"
     stale.mkdir()
-    (stale / "manifest.json").write_text("{}")
     os.utime(stale, (0, 0))
-    fresh = tmp_path / ".ix.saving-running"  # may belong to a save still running: left alone
+    fresh = tmp_path / ".ix.saving-running"  # may belong to a build still running: left alone
     fresh.mkdir()
-    (tmp_path / "ix").rename(tmp_path / "ix.old")  # killed between the two renames of a save
-    assert len(SentenceIndex.load(tmp_path / "ix").documents) == 1  # the old index is put back
+    (tmp_path / "ix").rename(tmp_path / "ix.old")  # killed between the two renames of a new build
+    assert SentenceIndex.open(tmp_path / "ix").document_ids() == ["a"]  # the old index is put back
     assert sorted(p.name for p in tmp_path.iterdir()) == [".ix.saving-running", "ix"]
-    index.save(tmp_path / "ix")
     (tmp_path / "ix.old").mkdir()  # killed after the new index was in place
-    SentenceIndex.load(tmp_path / "ix")
+    SentenceIndex.open(tmp_path / "ix")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".ix.saving-running", "ix"]
+
+
+def test_vector_set_changes_and_live_rows():
+    base = vectors.BaseSegment(np.array([1, 2, 3]), np.eye(3, dtype=np.float32), None)
+    changed = vectors.VectorSet(base, np.zeros(0), np.zeros((0, 3)), np.zeros(0)).changed([2], [7], np.array([[0, 1, 0]]))
+    assert len(changed) == 3 and changed.search(np.array([0, 1, 0], dtype=np.float32), 1) == [(7, 1.0)]
+    ids, matrix = changed.live()
+    assert ids.tolist() == [1, 3, 7] and matrix.tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 0]]

@@ -60,7 +60,7 @@ def document_label(index: SentenceIndex, doc_id: str) -> str:
 
 def documents_html(index: SentenceIndex, uploaded: bool) -> str:
     """The documents being searched, by title (the first DOCUMENTS_LISTED of them)."""
-    ids = list(index.documents)
+    ids = index.document_ids()
     items = "".join(f"<li>{document_label(index, doc_id)}</li>" for doc_id in ids[:DOCUMENTS_LISTED])
     more = f"<li>and {len(ids) - DOCUMENTS_LISTED:,} more</li>" if len(ids) > DOCUMENTS_LISTED else ""
     whose = "your documents" if uploaded else "the server's documents"
@@ -88,5 +88,5 @@ def _paragraph(source: Source, index: SentenceIndex) -> str:
     text = index.document(source.doc_id).text
     if not rows:
         return source.sentence
-    around = index.neighbours(rows[0], PARAGRAPH_SENTENCES) + index.neighbours(rows[-1], PARAGRAPH_SENTENCES)
-    return text[min(index.rows[n].start for n in around): max(index.rows[n].end for n in around)]
+    first, last = index.neighbours(rows[0][0], PARAGRAPH_SENTENCES)[0], index.neighbours(rows[-1][0], PARAGRAPH_SENTENCES)[-1]
+    return text[index.row(first).start: index.row(last).end]

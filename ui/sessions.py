@@ -34,11 +34,12 @@ class ChatSession:
     @property
     def uploads(self) -> dict[str, Document]:
         """The tab's uploaded documents by id, in upload order (empty: it searches the server's)."""
-        return dict(self.assistant.index.documents) if self.assistant else {}
+        index = self.assistant.index if self.assistant else None
+        return {doc_id: index.document(doc_id) for doc_id in index.document_ids()} if index else {}
 
     @property
     def sentences(self) -> int:
-        return len(self.assistant.index.rows) if self.assistant else 0
+        return len(self.assistant.index) if self.assistant else 0
 
     def use_documents(self, documents: dict[str, Document]) -> None:
         """Search exactly these uploaded documents (none: the server's corpus again), embedding only new ones."""

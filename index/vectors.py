@@ -1,0 +1,147 @@
+"""Sentence vectors by sentence id: an immutable base segment on disk plus a small delta.
+
+The base segment is two files written once: `ids-G.npy` (sorted sentence ids) and
+`vectors-G.npy` (their unit vectors, memory-mapped: only the rows read are loaded), plus, from
+ANN_MIN_VECTORS up, `ann-G.faiss`, an inverted-file index with 8-bit codes (IVF, SQ8) that finds
+candidates which are then scored exactly against the stored vectors. Updates never rewrite
+these files: new sentences go to the delta (kept in SQLite by the store, in memory here) and
+removed base sentences are tombstoned. `compacted` writes the next generation of files.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+ANN_MIN_VECTORS = 200_000  # below this a flat scan is fast enough (eval/scale_benchmark.py measures it)
+ANN_PROBES = 48  # inverted lists visited per question; recall@10 against flat is measured by the benchmark
+ANN_TRAINING_SAMPLE = 100_000
+
+
+def _search_matrix(matrix: np.ndarray, query: np.ndarray, k: int, excluded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and scores of the k rows with the largest inner product, best first."""
+    if not len(matrix) or k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    scores = matrix @ query
+    if excluded is not None and len(excluded):
+        scores[excluded] = -np.inf
+    k = min(k, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    top = top[np.isfinite(scores[top])]
+    return top, scores[top]
+
+
+class BaseSegment:
+    """Vectors of the sentence ids `ids` (sorted), searched flat or through an IVF index."""
+
+    def __init__(self, ids: np.ndarray, vectors: np.ndarray, ann: faiss.Index | None) -> None:
+        self.ids, self.vectors, self.ann = ids, vectors, ann
+
+    @classmethod
+    def empty(cls, dimension: int) -> "BaseSegment":
+        return cls(np.zeros(0, dtype=np.int64), np.zeros((0, dimension), dtype=np.float32), None)
+
+    @classmethod
+    def read(cls, directory: Path, generation: int) -> "BaseSegment":
+        ids = np.load(directory / f"ids-{generation}.npy")
+        vectors = np.load(directory / f"vectors-{generation}.npy", mmap_mode="r")
+        ann_file = directory / f"ann-{generation}.faiss"
+        ann = faiss.read_index(str(ann_file)) if ann_file.exists() else None
+        if vectors.ndim != 2 or len(ids) != len(vectors) or (ann is not None and ann.ntotal != len(ids)):
+            raise ValueError("base segment files disagree")
+        return cls(ids, vectors, ann)
+
+    @staticmethod
+    def write(directory: Path, generation: int, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Write a base segment's files (an ANN index too when there are enough vectors)."""
+        np.save(directory / f"ids-{generation}.npy", ids.astype(np.int64))
+        np.save(directory / f"vectors-{generation}.npy", vectors.astype(np.float32))
+        if len(ids) >= ANN_MIN_VECTORS:
+            faiss.write_index(_ivf(vectors), str(directory / f"ann-{generation}.faiss"))
+
+    def positions(self, ids: np.ndarray) -> np.ndarray:
+        """Positions of ids known to be in this segment."""
+        return np.searchsorted(self.ids, ids)
+
+    def contains(self, sentence_id: int) -> bool:
+        position = int(np.searchsorted(self.ids, sentence_id))
+        return position < len(self.ids) and int(self.ids[position]) == sentence_id
+
+    def search(self, query: np.ndarray, k: int, dead: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sentence ids, exact scores) of the k best live vectors; `dead` holds tombstoned ids."""
+        if self.ann is None:
+            positions, scores = _search_matrix(self.vectors, query, k, self.positions(dead) if len(dead) else None)
+            return self.ids[positions], scores
+        params = faiss.SearchParametersIVF(nprobe=ANN_PROBES)
+        if len(dead):
+            params.sel = faiss.IDSelectorNot(faiss.IDSelectorBatch(self.positions(dead).astype(np.int64)))
+        _, found = self.ann.search(query.reshape(1, -1), k, params=params)
+        positions = np.sort(found[0][found[0] >= 0])
+        exact = np.asarray(self.vectors[positions]) @ query  # 8-bit codes find them; stored vectors score them
+        order = np.argsort(-exact, kind="stable")
+        return self.ids[positions[order]], exact[order]
+
+
+def _ivf(vectors: np.ndarray) -> faiss.Index:
+    """An IVF index with 8-bit scalar-quantised codes over rows 0..n-1 of `vectors`, ~4 sqrt(n) lists."""
+    lists = int(4 * math.sqrt(len(vectors)))
+    index = faiss.index_factory(vectors.shape[1], f"IVF{lists},SQ8", faiss.METRIC_INNER_PRODUCT)
+    sample = vectors[np.random.default_rng(0).choice(len(vectors), min(len(vectors), ANN_TRAINING_SAMPLE), replace=False)]
+    index.train(np.ascontiguousarray(sample, dtype=np.float32))
+    for begin in range(0, len(vectors), 100_000):
+        index.add(np.ascontiguousarray(vectors[begin : begin + 100_000], dtype=np.float32))
+    return index
+
+
+class VectorSet:
+    """Every live sentence's vector: the base segment minus tombstones, plus the delta."""
+
+    def __init__(self, base: BaseSegment, delta_ids: np.ndarray, delta_vectors: np.ndarray, dead: np.ndarray) -> None:
+        self.base = base
+        self.delta_ids, self.delta_vectors = delta_ids.astype(np.int64), delta_vectors.astype(np.float32)
+        self.dead = np.unique(dead.astype(np.int64))
+
+    @property
+    def dimension(self) -> int:
+        return self.base.vectors.shape[1]
+
+    def __len__(self) -> int:
+        return len(self.base.ids) - len(self.dead) + len(self.delta_ids)
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(sentence id, cosine similarity) of the k nearest live vectors, best first."""
+        query = np.asarray(query, dtype=np.float32)
+        base_ids, base_scores = self.base.search(query, k, self.dead)
+        positions, delta_scores = _search_matrix(self.delta_vectors, query, k)
+        found = list(zip(base_ids.tolist(), base_scores.tolist())) + list(zip(self.delta_ids[positions].tolist(), delta_scores.tolist()))
+        return sorted(found, key=lambda pair: -pair[1])[:k]
+
+    def vector(self, sentence_id: int) -> np.ndarray:
+        where = np.flatnonzero(self.delta_ids == sentence_id)
+        if len(where):
+            return self.delta_vectors[where[0]]
+        return np.asarray(self.base.vectors[self.base.positions(np.array([sentence_id]))[0]])
+
+    def changed(self, removed: list[int], added_ids: list[int], added_vectors: np.ndarray) -> "VectorSet":
+        """A new set with `removed` gone (tombstoned in the base, dropped from the delta) and the rows added."""
+        removed_array = np.asarray(removed, dtype=np.int64)
+        keep = ~np.isin(self.delta_ids, removed_array)
+        in_base = removed_array[[self.base.contains(int(i)) for i in removed_array]] if len(removed_array) else removed_array
+        return VectorSet(
+            self.base,
+            np.concatenate([self.delta_ids[keep], np.asarray(added_ids, dtype=np.int64)]),
+            np.vstack([self.delta_vectors[keep], np.asarray(added_vectors, dtype=np.float32).reshape(-1, self.dimension)]),
+            np.concatenate([self.dead, in_base]),
+        )
+
+    def live(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of every live sentence, ids sorted: what a compacted base segment holds."""
+        alive = ~np.isin(self.base.ids, self.dead)
+        ids = np.concatenate([self.base.ids[alive], self.delta_ids])
+        vectors = np.vstack([np.asarray(self.base.vectors[np.flatnonzero(alive)]), self.delta_vectors])
+        order = np.argsort(ids, kind="stable")
+        return ids[order], vectors[order]
