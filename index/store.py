@@ -148,14 +148,20 @@ class SentenceIndex:
         held = self._stored_hashes()
         wanted = {doc.doc_id: doc for doc in documents}
         changed = [doc for doc in wanted.values() if held.get(doc.doc_id) != doc.sha256]
-        removed = sorted(set(held) - set(wanted))
+        report = self.apply(changed, sorted(set(held) - set(wanted)), embedder, progress, previous)
+        report.reused_documents = sorted(set(report.reused_documents) | (set(wanted) - {doc.doc_id for doc in changed}))
+        return report
+
+    def apply(self, documents: list[Document], removed: list[str], embedder: Embedder,
+              progress: Callable[[int, int], None] | None = None, previous: "SentenceIndex | None" = None) -> UpdateReport:
+        """Add or replace these documents and remove those named, in one transaction; nothing else is touched."""
         if previous is not None and previous.model_identity != embedder.identity:
             previous = None
         new_rows: list[tuple[str, int, int]] = []
         vectors: list[np.ndarray | None] = []
         to_embed: list[str] = []
         reused = []
-        for doc in changed:
+        for doc in documents:
             copied = previous._vectors_of(doc) if previous is not None else None
             if copied is not None:
                 reused.append(doc.doc_id)
@@ -167,21 +173,16 @@ class SentenceIndex:
         fresh = iter(_embed_in_batches(to_embed, embedder, progress))
         matrix = np.array([v if v is not None else next(fresh) for v in vectors], dtype=np.float32).reshape(-1, embedder.dimension)
         with self._lock:
-            self._write(changed, removed, new_rows, matrix, held)
-        return UpdateReport(
-            embedded_documents=sorted(doc.doc_id for doc in changed if doc.doc_id not in reused),
-            reused_documents=sorted((set(wanted) - {doc.doc_id for doc in changed}) | set(reused)),
-            removed_documents=removed,
-            sentences=len(self),
-        )
+            self._write(documents, removed, new_rows, matrix)
+        return UpdateReport(embedded_documents=sorted(doc.doc_id for doc in documents if doc.doc_id not in reused),
+                            reused_documents=sorted(reused), removed_documents=sorted(removed), sentences=len(self))
 
-    def _write(self, changed: list[Document], removed: list[str], new_rows: list[tuple[str, int, int]],
-               matrix: np.ndarray, held: dict[str, str]) -> None:
+    def _write(self, changed: list[Document], removed: list[str], new_rows: list[tuple[str, int, int]], matrix: np.ndarray) -> None:
         """One transaction: old sentences of changed and removed documents out, the new ones in."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            gone_docs = removed + [doc.doc_id for doc in changed if doc.doc_id in held]
+            gone_docs = sorted(set(removed) | {doc.doc_id for doc in changed})
             gone = self._sentences_of(gone_docs)
             self._lexical.remove([(n, text) for n, text in gone])
             gone_ids = [n for n, _ in gone]
@@ -288,7 +289,8 @@ class SentenceIndex:
         """(id, text) of every sentence of these documents."""
         found = []
         for doc_id in doc_ids:
-            text = self._db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+            stored = self._db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            text = stored[0] if stored else ""
             found += [(n, text[s:e]) for n, s, e in self._db.execute("SELECT id, start, end FROM sentences WHERE doc_id = ?", (doc_id,))]
         return found
 

@@ -49,3 +49,21 @@ def test_seeds_evaluation_meets_its_floors(seeds_assistant):
     assert set(floors) <= set(report["figures"])
     assert below_floors(report["figures"], floors) == []
     assert all(row["right"] == is_right(row["answer"], row["expected"]) for row in report["per_item"])
+
+
+@pytest.mark.parametrize("compact_below", [10_000, 1])  # vectors in the delta, or in a base segment
+def test_scale_benchmark_copies_contexts_and_measures_recall_against_a_flat_scan(tmp_path, hash_embedder, monkeypatch, compact_below):
+    from qa.eval import scale_benchmark as bench
+    from qa.index import store
+    from qa.index.sentences import answerable_sentences
+    from qa.index.store import SentenceIndex
+
+    monkeypatch.setattr(store, "COMPACT_MIN", compact_below)
+    contexts = ["Alpha beta gamma delta here. Epsilon zeta eta theta there.", "Iota kappa lambda mu now. Nu xi omicron pi then."]
+    texts = [context[s.start : s.end] for context in contexts for s in answerable_sentences(context)]
+    bench.big_index(contexts, bench.CachedEmbedder(texts, hash_embedder.encode(texts)), 10, tmp_path / "ix")
+    index = SentenceIndex.open(tmp_path / "ix")
+    assert len(index) == 10 and index.document_ids()[:3] == ["copy00/0", "copy00/1", "copy01/0"]
+    index.apply([], ["copy00/0"], hash_embedder)  # tombstones must not count as found
+    (line,) = bench.recall_at_10(index, hash_embedder.encode(["alpha beta", "kappa lambda"]), [1])
+    assert "recall@10 1.000" in line
