@@ -70,15 +70,20 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="open corpus and abstention on a seeded random sample")
     parser.add_argument("--gold-limit", type=int, default=0, help="gold-paragraph reading on a seeded random sample")
     parser.add_argument("--out", type=Path, help="also write the figures here as JSON")
+    parser.add_argument("--reader", type=Path, help="a reader weights folder (default: the shipped one)")
+    parser.add_argument("--gold-only", action="store_true", help="only the gold-paragraph figure (comparing readers)")
     args = parser.parse_args()
 
     questions = load_questions(args.squad)
     sample = random.Random(7).sample(questions, args.limit) if args.limit else questions
     gold_sample = random.Random(7).sample(questions, args.gold_limit) if args.gold_limit else questions
-    reader, embedder = SpanReader(), Embedder()
+    reader, embedder = SpanReader(args.reader) if args.reader else SpanReader(), Embedder()
     started = time.time()
-    report = {"dev_file": str(args.squad)}
+    report = {"dev_file": str(args.squad), "reader": str(reader.weights_dir)}
     report["gold_paragraph"] = gold_paragraph(reader, gold_sample)
+    if args.gold_only:
+        print(json.dumps(report, indent=2))
+        return
     full_index = paragraph_index(questions, embedder)  # every dev paragraph, whatever the sample
     report["open_corpus"] = open_corpus(Assistant(full_index, embedder, reader=reader), sample)
     open_figures = report["open_corpus"]

@@ -58,21 +58,27 @@ def test_a_run_stopped_mid_epoch_resumes_to_the_same_weights(tmp_path):
     assert refused.returncode != 0 and "other settings" in refused.stderr
 
 
-def test_a_reader_on_another_base_ships_whole_and_loads(tmp_path):
-    """A base other than the bundled MiniLM: every tensor is shipped with its config, and the product reads with it."""
+def tiny_base(directory):
+    """A 1-layer random BERT with the bundled tokenizer: a base that trains in seconds."""
     import shutil
 
     from transformers import BertConfig, BertModel
 
-    from qa.index.retriever import Passage
     from qa.reader.network import bundled_encoder_dir
+
+    BertModel(BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=64)).save_pretrained(directory)
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copy(bundled_encoder_dir() / name, directory / name)
+    return directory
+
+
+def test_a_reader_on_another_base_ships_whole_and_loads(tmp_path):
+    """A base other than the bundled MiniLM: every tensor is shipped with its config, and the product reads with it."""
+    from qa.index.retriever import Passage
     from qa.reader.span_reader import SpanReader
 
-    base = tmp_path / "tiny-base"
-    BertModel(BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                         intermediate_size=64)).save_pretrained(base)
-    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
-        shutil.copy(bundled_encoder_dir() / name, base / name)
+    base = tiny_base(tmp_path / "tiny-base")
     data = tmp_path / "tiny.json"
     tiny_squad(data)
     train("--squad", str(data), "--epochs", "1", "--batch-size", "4", "--holdout-articles", "1", "--base", str(base),
@@ -118,3 +124,22 @@ def test_the_cross_encoder_base_is_dequantised_faithfully(tmp_path):
     assert ours[0] > ours[1] + 5 and ours[2] > ours[3] + 5
     assert model.config.num_hidden_layers == 12
     assert (base / "vocab.txt").read_bytes() == (bundled_encoder_dir() / "vocab.txt").read_bytes()  # one tokenizer serves both
+
+
+def test_a_reader_trained_as_the_assistant_reads_decodes_with_shared_normalisation(tmp_path):
+    from qa import Assistant
+    from qa.reader.span_reader import SpanReader
+
+    data = tmp_path / "tiny.json"
+    tiny_squad(data)
+    out = train("--squad", str(data), "--epochs", "1", "--holdout-articles", "1", "--as-read", "2", "--groups-per-batch", "3",
+                "--base", str(tiny_base(tmp_path / "tiny-base")), "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck"))
+    assert "10 questions read as the assistant reads them" in out
+    record = json.loads((tmp_path / "out" / "training.json").read_text())
+    assert record["normalisation"] == "shared" and record["config"]["as_read"] == 2
+    reader = SpanReader(weights_dir=tmp_path / "out")
+    texts = {"a.txt": "Ada lives in Lisbon. Her door is green.", "b.txt": "Bruno lives in Porto. His door is red."}
+    assistant = Assistant.from_texts(texts, reader=reader)
+    spans = assistant.read("Where does Ada live?", assistant.retrieve("Where does Ada live?"))
+    assert reader.normalisation == "shared" and spans
+    assert all(texts[s.doc_id][s.start : s.end] == s.text and s.log_prob <= 0 for s in spans)

@@ -28,11 +28,15 @@ def decode_window(
     offsets: list[tuple[int, int] | None],
     max_answer_tokens: int = MAX_ANSWER_TOKENS,
     top_n: int = 5,
+    normalisers: tuple[float, float] | None = None,
 ) -> list[tuple[int, int, float]]:
-    """Best (char_start, char_end, log_prob) spans over context tokens only, best first."""
+    """Best (char_start, char_end, log_prob) spans over context tokens only, best first. Log-probs are
+    normalised within the window, or by `normalisers` (log-sums shared by all of a question's windows)."""
     length = len(offsets)
-    start_scores = log_softmax(start_logits[:length])
-    end_scores = log_softmax(end_logits[:length])
+    if normalisers is None:
+        start_scores, end_scores = log_softmax(start_logits[:length]), log_softmax(end_logits[:length])
+    else:
+        start_scores, end_scores = start_logits[:length] - normalisers[0], end_logits[:length] - normalisers[1]
     context = np.array([offset is not None for offset in offsets])
     if not context.any():
         return []
@@ -47,6 +51,20 @@ def decode_window(
                 spans.append((offsets[i][0], offsets[j][1], float(start_scores[i] + end_scores[j])))
     spans.sort(key=lambda span: -span[2])
     return spans[:top_n]
+
+
+def shared_normalisers(start_logits: list[np.ndarray], end_logits: list[np.ndarray],
+                       offsets: list[list[tuple[int, int] | None]]) -> tuple[float, float]:
+    """log Σ exp(logit) over the context tokens of all of a question's windows, for starts and for ends
+    (readers trained with shared normalisation: `qa.reader.as_read`)."""
+    def log_sum(logits: list[np.ndarray]) -> float:
+        values = np.concatenate([row[: len(o)][[x is not None for x in o]] for row, o in zip(logits, offsets)])
+        if not values.size:
+            return 0.0
+        top = values.max()
+        return float(top + np.log(np.exp(values - top).sum()))
+
+    return log_sum(start_logits), log_sum(end_logits)
 
 
 def no_answer_log_prob(start_logits: np.ndarray, end_logits: np.ndarray, length: int) -> float:

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from qa.index.retriever import Passage
-from qa.reader.decode import MAX_ANSWER_TOKENS, align_to_words, decode_window, no_answer_log_prob
+from qa.reader.decode import MAX_ANSWER_TOKENS, align_to_words, decode_window, no_answer_log_prob, shared_normalisers
 from qa.reader.network import load_reader_network, load_tokenizer
 from qa.reader.windows import Window, pad_windows, tokenize_windows
 from qa.models import ReaderSpan
@@ -27,13 +27,15 @@ class SpanReader:
         self.max_answer_tokens = max_answer_tokens
         self.network = None
         self.tokenizer = None
+        self.normalisation = "window"  # or "shared", as the weights' training.json says
         self._lock = threading.Lock()  # loading, and the tokenizer, which threads must not share mid-call
 
     @classmethod
-    def from_network(cls, network: torch.nn.Module, tokenizer, max_answer_tokens: int = MAX_ANSWER_TOKENS) -> "SpanReader":
+    def from_network(cls, network: torch.nn.Module, tokenizer, max_answer_tokens: int = MAX_ANSWER_TOKENS,
+                     normalisation: str = "window") -> "SpanReader":
         """A reader around a network already in memory (tests use a tiny random one)."""
         reader = cls(max_answer_tokens=max_answer_tokens)
-        reader.network, reader.tokenizer = network.eval(), tokenizer
+        reader.network, reader.tokenizer, reader.normalisation = network.eval(), tokenizer, normalisation
         return reader
 
     def warm_up(self) -> None:
@@ -41,6 +43,7 @@ class SpanReader:
             if self.network is None:
                 record = json.loads((self.weights_dir / "training.json").read_text(encoding="utf-8"))
                 self.tokenizer = load_tokenizer()
+                self.normalisation = record.get("normalisation", "window")
                 self.network = load_reader_network(self.weights_dir / "reader.safetensors", record["weights_sha256"])
 
     def read(self, question: str, passages: list[Passage], top_n: int = 5) -> list[ReaderSpan]:
@@ -51,11 +54,14 @@ class SpanReader:
         with self._lock:
             windows = tokenize_windows(self.tokenizer, [question] * len(passages), [p.text for p in passages])
         start_logits, end_logits = self._logits(windows)
+        normalisers = (shared_normalisers(start_logits, end_logits, [w.context_offsets for w in windows])
+                       if self.normalisation == "shared" else None)
         best: dict[tuple[str, int, int], ReaderSpan] = {}
         for window, starts, ends in zip(windows, start_logits, end_logits):
             passage = passages[window.context_index]
             null = no_answer_log_prob(starts, ends, len(window.input_ids))
-            for char_start, char_end, log_prob in decode_window(starts, ends, window.context_offsets, self.max_answer_tokens, top_n):
+            spans = decode_window(starts, ends, window.context_offsets, self.max_answer_tokens, top_n, normalisers)
+            for char_start, char_end, log_prob in spans:
                 start, end = align_to_words(passage.text, char_start, char_end)
                 if start == end:
                     continue

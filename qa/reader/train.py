@@ -101,23 +101,42 @@ def train(args: argparse.Namespace) -> None:
     articles += [article for path in args.extra for article in files[path]]
     if args.limit_questions:
         articles = _first_questions(articles, args.limit_questions)
-    examples = training_windows(tokenizer, articles, args.max_tokens, args.stride)
-    sampler = random.Random(args.seed)
-    examples = [e for e in examples if e[1] > 0 or sampler.random() < args.negative_share]
-    print(f"{len(examples)} windows from {_questions(articles)} questions; "
-          f"held out: {[a['title'] for a in held_out]}", flush=True)
+    model = new_reader_network(args.base).to(device).train()
+    if args.as_read:
+        from qa.index.embedder import shared_embedder
+        from qa.reader.as_read import build_groups, collate_groups, group_loss
 
-    steps_per_epoch = -(-len(examples) // args.batch_size)
+        examples = build_groups(tokenizer, articles, shared_embedder(), args.as_read, args.max_tokens, args.stride)
+        lengths = [max(len(window.input_ids) for window in group.windows) for group in examples]
+        per_batch = args.groups_per_batch
+
+        def batch_loss(items: list) -> torch.Tensor:
+            inputs, labels = collate_groups(items, device)
+            output = model(**inputs)
+            return group_loss(output.start_logits, output.end_logits, **labels)
+        print(f"{len(examples)} questions read as the assistant reads them, {sum(len(g.windows) for g in examples)} windows; "
+              f"held out: {[a['title'] for a in held_out]}", flush=True)
+    else:
+        examples = training_windows(tokenizer, articles, args.max_tokens, args.stride)
+        sampler = random.Random(args.seed)
+        examples = [e for e in examples if e[1] > 0 or sampler.random() < args.negative_share]
+        lengths = [len(window.input_ids) for window, _, _ in examples]
+        per_batch = args.batch_size
+
+        def batch_loss(items: list) -> torch.Tensor:
+            return model(**collate(items, device)).loss
+        print(f"{len(examples)} windows from {_questions(articles)} questions; "
+              f"held out: {[a['title'] for a in held_out]}", flush=True)
+
+    steps_per_epoch = -(-len(examples) // per_batch)
     total_steps = steps_per_epoch * args.epochs
     warmup = int(total_steps * args.warmup)
-    model = new_reader_network(args.base).to(device).train()
     for name, parameter in model.named_parameters():
         parameter.requires_grad = name not in FROZEN_TENSORS
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
     progress = _restore(args, len(examples), model, optimizer) if args.resume else Progress()
     rng = random.Random(args.seed)
-    lengths = [len(window.input_ids) for window, _, _ in examples]
     started = last_checkpoint = time.time()
     first_step = progress.step
 
@@ -125,7 +144,7 @@ def train(args: argparse.Namespace) -> None:
         return progress.minutes + (time.time() - started) / 60
 
     for epoch in range(1, args.epochs + 1):
-        batches = length_grouped_batches(lengths, args.batch_size, rng)  # drawn for done epochs too: same order
+        batches = length_grouped_batches(lengths, per_batch, rng)  # drawn for done epochs too: same order
         if epoch < progress.epoch:
             continue
         for position, batch_ids in enumerate(batches):
@@ -133,7 +152,7 @@ def train(args: argparse.Namespace) -> None:
                 continue
             for group in optimizer.param_groups:
                 group["lr"] = args.lr * _lr_factor(progress.step, warmup, total_steps)
-            loss = model(**collate([examples[i] for i in batch_ids], device)).loss
+            loss = batch_loss([examples[i] for i in batch_ids])
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimizer.step()
@@ -161,7 +180,8 @@ def train(args: argparse.Namespace) -> None:
             "held_out_articles": [a["title"] for a in held_out],
             "training_questions": _questions(articles),
             "base": _base_name(args.base),
-            "training_windows": len(examples),
+            "training_windows": sum(len(e.windows) for e in examples) if args.as_read else len(examples),
+            "normalisation": "shared" if args.as_read else "window",  # how the reader decodes spans
             "epochs_done": epoch,
             "train_minutes": round(minutes(), 1),
             "resumed_at_steps": progress.resumed_at_steps,
@@ -289,6 +309,10 @@ def main() -> None:
     parser.add_argument("--stride", type=int, default=STRIDE)
     parser.add_argument("--negative-share", type=float, default=0.35,
                         help="share of answerless windows kept (they teach the no-answer position)")
+    parser.add_argument("--as-read", type=int, default=0, metavar="K",
+                        help="train as the assistant reads: each question with the passages of its K retrieved sentences, "
+                             "those without the answer labelled so, one normalisation across them (0: gold paragraphs)")
+    parser.add_argument("--groups-per-batch", type=int, default=8, help="with --as-read: questions per batch")
     parser.add_argument("--holdout-articles", type=int, default=2)
     parser.add_argument("--limit-questions", type=int, default=0, help="train on a prefix only (smoke runs)")
     parser.add_argument("--seed", type=int, default=13)

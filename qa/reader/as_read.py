@@ -1,0 +1,140 @@
+"""Training examples built the way the assistant reads, and the loss that reads them together.
+
+For each question the retriever runs over the training paragraphs as it does in the product
+(hybrid search, top k sentences widened by a neighbour either side). The reader then sees:
+- the passage that holds the answer: the retrieved one when retrieval found it, else the answer's
+  sentence with its neighbours;
+- every other retrieved passage, labelled "no answer". One that contains a reference answer's text
+  is left out, since it may truly answer.
+
+`group_loss` adds, to the usual per-window loss (a window without the answer points at [CLS]),
+one softmax over the context tokens of all of a question's windows together ("shared
+normalisation"), so span scores compare across passages. A reader trained so records
+`"normalisation": "shared"` and is decoded that way (`qa.reader.decode`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from qa.index.documents import make_document
+from qa.index.retriever import Passage, Retriever
+from qa.index.store import SentenceIndex
+from qa.normalize import normalize_answer
+from qa.reader.windows import Window, answer_token_span, pad_windows, tokenize_windows
+
+
+@dataclass(frozen=True)
+class Question:
+    """A training question with its paragraph and the answer's character span in it."""
+
+    text: str
+    doc_id: str
+    answer_start: int
+    answer_end: int
+    answers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Group:
+    """All windows the reader reads for one question, with the answer's token span in each ((0, 0): none)."""
+
+    windows: tuple[Window, ...]
+    spans: tuple[tuple[int, int], ...]
+
+
+def questions_of(articles: list[dict]) -> tuple[dict[str, str], list[Question]]:
+    """({doc_id: paragraph}, questions) of SQuAD-format articles; doc_id is 'title/paragraph-number'."""
+    paragraphs, questions = {}, []
+    for article in articles:
+        for number, paragraph in enumerate(article["paragraphs"]):
+            doc_id = f"{article['title']}/{number}"
+            paragraphs[doc_id] = paragraph["context"]
+            for qa in paragraph["qas"]:
+                first = qa["answers"][0]
+                questions.append(Question(qa["question"].strip(), doc_id, first["answer_start"],
+                                          first["answer_start"] + len(first["text"]), tuple(a["text"] for a in qa["answers"])))
+    return paragraphs, questions
+
+
+def reading_passages(retriever: Retriever, question: Question) -> tuple[Passage | None, list[Passage]]:
+    """(the passage holding the answer, passages without it) as the assistant would read them."""
+    index = retriever.index
+    retrieved = retriever.passages(retriever.sentences(question.text))
+    holding = [p for p in retrieved if p.doc_id == question.doc_id and p.start <= question.answer_start and question.answer_end <= p.end]
+    gold = holding[0] if holding else _answer_sentences(index, question)
+    answers = {normalize_answer(answer) for answer in question.answers}
+    negatives = [p for p in retrieved if not _overlaps(p, question) and not any(a and a in normalize_answer(p.text) for a in answers)]
+    return gold, negatives
+
+
+def build_groups(tokenizer, articles: list[dict], embedder, k: int, max_tokens: int, stride: int) -> list[Group]:
+    """One group of windows per question of the articles, read as the assistant reads."""
+    paragraphs, questions = questions_of(articles)
+    index, _ = SentenceIndex.build([make_document(doc_id, text) for doc_id, text in paragraphs.items()], embedder)
+    retriever = Retriever(index, embedder, k=k)
+    groups = []
+    for question in questions:
+        gold, negatives = reading_passages(retriever, question)
+        if gold is None:
+            continue
+        passages = [gold, *negatives]
+        windows = tokenize_windows(tokenizer, [question.text] * len(passages), [p.text for p in passages], max_tokens, stride)
+        offset = question.answer_start - gold.start
+        spans = tuple(answer_token_span(w, offset, offset + question.answer_end - question.answer_start) if w.context_index == 0
+                      else (0, 0) for w in windows)
+        if any(span != (0, 0) for span in spans):
+            groups.append(Group(tuple(windows), spans))
+    return groups
+
+
+def group_loss(start_logits: torch.Tensor, end_logits: torch.Tensor, attention: torch.Tensor, context: torch.Tensor,
+               spans: torch.Tensor, group_of_row: list[int]) -> torch.Tensor:
+    """Per-window cross-entropy (answer span, or [CLS] for none) plus one shared-normalised
+    cross-entropy per question over the context tokens of all its windows."""
+    padded = attention == 0
+    start_logits, end_logits = start_logits.masked_fill(padded, -1e4), end_logits.masked_fill(padded, -1e4)
+    per_window = (F.cross_entropy(start_logits, spans[:, 0]) + F.cross_entropy(end_logits, spans[:, 1])) / 2
+    shared = []
+    for group in sorted(set(group_of_row)):
+        rows = torch.tensor([row for row, g in enumerate(group_of_row) if g == group])
+        mask = context[rows]
+        for logits, column in ((start_logits, 0), (end_logits, 1)):
+            gold = torch.zeros_like(mask)
+            has_span = spans[rows, column] > 0
+            gold[has_span.nonzero().flatten(), spans[rows, column][has_span]] = True
+            every = logits[rows][mask]
+            shared.append(torch.logsumexp(every, 0) - torch.logsumexp(logits[rows][gold & mask], 0))
+    return per_window + torch.stack(shared).mean() if shared else per_window
+
+
+def collate_groups(groups: list[Group], device: torch.device) -> tuple[dict[str, torch.Tensor], dict]:
+    """Model inputs for the groups' windows, and what `group_loss` needs besides the logits."""
+    windows = [window for group in groups for window in group.windows]
+    batch = {name: tensor.to(device) for name, tensor in pad_windows(windows).items()}
+    width = batch["input_ids"].shape[1]
+    context = torch.tensor([[offset is not None for offset in w.context_offsets] + [False] * (width - len(w.input_ids)) for w in windows])
+    labels = {
+        "attention": batch["attention_mask"], "context": context.to(device),
+        "spans": torch.tensor([span for group in groups for span in group.spans]).to(device),
+        "group_of_row": [number for number, group in enumerate(groups) for _ in group.windows],
+    }
+    return batch, labels
+
+
+def _overlaps(passage: Passage, question: Question) -> bool:
+    return passage.doc_id == question.doc_id and passage.start < question.answer_end and question.answer_start < passage.end
+
+
+def _answer_sentences(index: SentenceIndex, question: Question) -> Passage | None:
+    """The answer's sentence(s) with a neighbour either side, or None when the answer lies outside indexed sentences."""
+    rows = index.rows_overlapping(question.doc_id, question.answer_start, question.answer_end)
+    if not rows or rows[0][1].start > question.answer_start or rows[-1][1].end < question.answer_end:
+        return None
+    first, last = index.neighbours(rows[0][0], 1)[0], index.neighbours(rows[-1][0], 1)[-1]
+    start, end = index.row(first).start, index.row(last).end
+    text = index.document(question.doc_id).text
+    return Passage(doc_id=question.doc_id, start=start, end=end, text=text[start:end], retrieval_score=0.0, rank=0)
