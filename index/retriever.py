@@ -66,6 +66,7 @@ class Retriever:
     def ranked(self, question: str, query: np.ndarray, k: int | None = None, mode: Mode | None = None) -> list[RetrievedSentence]:
         """The k best sentences for a question whose embedding is `query`, by `mode` (default: the retriever's)."""
         k, mode = k or self.k, mode or self.mode
+        self.index.refresh()
         depth = max(k, CANDIDATES)
         dense = self.index.search(query, depth) if mode != "lexical" else []
         lexical = self.index.lexical_search(question, depth) if mode != "dense" else []
@@ -77,7 +78,8 @@ class Retriever:
             rows = sorted(fused, key=lambda n: -fused[n])
         else:
             rows = [n for n, _ in dense or lexical]
-        return [RetrievedSentence(row=n, score=similarity[n], **self.index.row(n).model_dump()) for n in rows[:k]]
+        found = self.index.rows(rows[:k])
+        return [RetrievedSentence(row=n, score=similarity[n], **found[n].model_dump()) for n in rows[:k] if n in found]
 
     def passages(self, hits: list[RetrievedSentence], context: int | None = None) -> list[Passage]:
         """Hits widened by `context` (default: the retriever's) neighbours either side; overlapping

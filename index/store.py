@@ -74,6 +74,7 @@ class SentenceIndex:
     def __init__(self, db: sqlite3.Connection, vectors: VectorSet, directory: Path | None) -> None:
         self._db, self.vectors, self.directory = db, vectors, directory
         self._lock = threading.RLock()
+        self._seen_version = db.execute("PRAGMA data_version").fetchone()[0]
         self._lexical = LexicalTable(db)
         self.model_identity = self._meta("model")
         self.document = lru_cache(maxsize=256)(self._read_document)
@@ -120,13 +121,7 @@ class SentenceIndex:
                 raise IndexStoreError(f"index at {directory} was built with model {model!r}, not "
                                       f"{expected_model!r}; pass that model or {rebuild}")
             dimension, generation = json.loads(meta["dimension"]), json.loads(meta["generation"])
-            base = BaseSegment.read(directory, generation) if generation else BaseSegment.empty(dimension)
-            delta = db.execute("SELECT id, vector FROM delta ORDER BY id").fetchall()
-            vectors = VectorSet(
-                base, np.array([i for i, _ in delta], dtype=np.int64),
-                np.frombuffer(b"".join(v for _, v in delta), dtype=np.float32).reshape(len(delta), dimension),
-                np.array([i for (i,) in db.execute("SELECT id FROM tombstones")], dtype=np.int64))
-            sentences = db.execute("SELECT count(*) FROM sentences").fetchone()[0]
+            vectors, sentences = _stored_vectors(db, directory, None)
         except IndexStoreError:
             raise
         except (sqlite3.Error, OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
@@ -219,6 +214,16 @@ class SentenceIndex:
         return VectorSet(BaseSegment.read(self.directory, generation), empty, np.zeros((0, vectors.dimension)), empty)
 
     # ---- reading ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Take in what another process (`qa index` on a served index) has committed since: the
+        vectors live in memory, the rows in the database. Cheap when nothing changed."""
+        with self._lock:
+            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._seen_version and self.directory is not None:
+                self.vectors, _ = _stored_vectors(self._db, self.directory, self.vectors.base)
+                self.document.cache_clear()
+            self._seen_version = version
+
     def __len__(self) -> int:
         """The number of indexed sentences."""
         return len(self.vectors)
@@ -236,6 +241,13 @@ class SentenceIndex:
                                        + (f" and {len(known) - 20} more" if len(known) > 20 else ""))
         text, date, body_start, page_starts = found
         return Document(doc_id=doc_id, text=text, date=date, body_start=body_start, page_starts=json.loads(page_starts))
+
+    def rows(self, sentence_ids: list[int]) -> dict[int, SentenceRow]:
+        """The rows of those ids that are indexed (an id another process just removed is left out)."""
+        with self._lock:
+            found = self._db.execute(f"SELECT id, doc_id, start, end FROM sentences WHERE id IN ({','.join('?' * len(sentence_ids))})",
+                                     sentence_ids).fetchall()
+        return {n: SentenceRow(doc_id=d, start=s, end=e) for n, d, s, e in found}
 
     def row(self, sentence_id: int) -> SentenceRow:
         with self._lock:
@@ -302,6 +314,24 @@ class SentenceIndex:
                 return None
             ids = [n for (n,) in self._db.execute("SELECT id FROM sentences WHERE doc_id = ? ORDER BY start", (document.doc_id,))]
         return np.array([self.vectors.vector(n) for n in ids], dtype=np.float32).reshape(len(ids), self.vectors.dimension)
+
+
+def _stored_vectors(db: sqlite3.Connection, directory: Path, base: BaseSegment | None) -> tuple[VectorSet, int]:
+    """The vector state the database describes, read in one snapshot, and its sentence count
+    (`base` is reused when it is the generation in use)."""
+    db.execute("BEGIN")
+    try:
+        meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('dimension', 'generation')").fetchall())
+        dimension, generation = json.loads(meta["dimension"]), json.loads(meta["generation"])
+        if base is None or base.generation != generation:
+            base = BaseSegment.read(directory, generation) if generation else BaseSegment.empty(dimension)
+        delta = db.execute("SELECT id, vector FROM delta ORDER BY id").fetchall()
+        dead = [i for (i,) in db.execute("SELECT id FROM tombstones")]
+        sentences = db.execute("SELECT count(*) FROM sentences").fetchone()[0]
+    finally:
+        db.execute("COMMIT")
+    matrix = np.frombuffer(b"".join(v for _, v in delta), dtype=np.float32).reshape(len(delta), dimension)
+    return VectorSet(base, np.array([i for i, _ in delta], dtype=np.int64), matrix, np.array(dead, dtype=np.int64)), sentences
 
 
 def _connect(path: Path | str) -> sqlite3.Connection:

@@ -5,7 +5,7 @@ The base segment is two files written once: `ids-G.npy` (sorted sentence ids) an
 ANN_MIN_VECTORS up, `ann-G.faiss`, an inverted-file index with 8-bit codes (IVF, SQ8) that finds
 candidates which are then scored exactly against the stored vectors. Updates never rewrite
 these files: new sentences go to the delta (kept in SQLite by the store, in memory here) and
-removed base sentences are tombstoned. `compacted` writes the next generation of files.
+removed base sentences are tombstoned. Compaction (index/store.py) writes the next generation's files.
 """
 
 from __future__ import annotations
@@ -40,11 +40,12 @@ def _search_matrix(matrix: np.ndarray, query: np.ndarray, k: int, excluded: np.n
 class BaseSegment:
     """Vectors of the sentence ids `ids` (sorted), searched flat or through an IVF index."""
 
-    def __init__(self, ids: np.ndarray, vectors: np.ndarray, ann: faiss.Index | None) -> None:
-        self.ids, self.vectors, self.ann = ids, vectors, ann
+    def __init__(self, ids: np.ndarray, vectors: np.ndarray, ann: faiss.Index | None, generation: int = 0) -> None:
+        self.ids, self.vectors, self.ann, self.generation = ids, vectors, ann, generation
 
     @classmethod
     def empty(cls, dimension: int) -> "BaseSegment":
+        """Generation 0: no files, no vectors."""
         return cls(np.zeros(0, dtype=np.int64), np.zeros((0, dimension), dtype=np.float32), None)
 
     @classmethod
@@ -57,7 +58,7 @@ class BaseSegment:
             vectors._mmap.madvise(mmap.MADV_RANDOM)  # rows are then read one by one: no read-ahead of their neighbours
         if vectors.ndim != 2 or len(ids) != len(vectors) or (ann is not None and ann.ntotal != len(ids)):
             raise ValueError("base segment files disagree")
-        return cls(ids, vectors, ann)
+        return cls(ids, vectors, ann, generation)
 
     @staticmethod
     def write(directory: Path, generation: int, ids: np.ndarray, vectors: np.ndarray) -> None:

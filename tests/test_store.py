@@ -169,3 +169,19 @@ def test_vector_set_changes_and_live_rows():
     assert len(changed) == 3 and changed.search(np.array([0, 1, 0], dtype=np.float32), 1) == [(7, 1.0)]
     ids, matrix = changed.live()
     assert ids.tolist() == [1, 3, 7] and matrix.tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
+
+
+def test_a_served_index_takes_in_what_another_process_committed(tmp_path, hash_embedder, monkeypatch):
+    from qa.index.retriever import Retriever
+
+    monkeypatch.setattr(store, "COMPACT_MIN", 3)
+    build_or_update(docs(a="Apples are red fruit.", b="Bananas are yellow fruit."), hash_embedder, tmp_path / "ix")
+    served = Retriever(SentenceIndex.open(tmp_path / "ix"), hash_embedder, k=2)
+    assert served.sentences("yellow bananas")[0].doc_id == "b"
+    writer = SentenceIndex.open(tmp_path / "ix")  # another connection, as `qa index` in another process
+    writer.update(docs(a="Apples are red fruit.", c="Cherries are small and dark red."), hash_embedder)
+    hits = served.sentences("small dark cherries")
+    assert [served.index.sentence_text(h.row) for h in hits][0] == "Cherries are small and dark red."
+    assert all(h.doc_id != "b" for h in hits) and len(served.index) == 2
+    writer.update(many(3), hash_embedder)  # over COMPACT_MIN: a new generation of vector files
+    assert served.sentences("topic 2 and colour 2")[0].doc_id == "doc2" and len(served.index) == 6
