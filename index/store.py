@@ -21,8 +21,8 @@ import sqlite3
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,7 @@ from qa.index.vectors import BaseSegment, VectorSet
 FORMAT_VERSION = 2
 DATABASE = "index.sqlite"
 STALE_STAGING_SECONDS = 600  # a staging folder or segment file this old belongs to no running update
+DOCUMENTS_CACHED = 256  # texts kept in memory between questions
 EMBED_CHUNK = 64  # texts per call to the embedder: a question waits at most this many
 COMPACT_MIN, COMPACT_SHARE = 10_000, 0.1  # compact when delta + tombstones > max(COMPACT_MIN, COMPACT_SHARE x base)
 _SCHEMA = """
@@ -77,7 +78,7 @@ class SentenceIndex:
         self._seen_version = db.execute("PRAGMA data_version").fetchone()[0]
         self._lexical = LexicalTable(db)
         self.model_identity = self._meta("model")
-        self.document = lru_cache(maxsize=256)(self._read_document)
+        self._documents: OrderedDict[str, Document] = OrderedDict()  # the last DOCUMENTS_CACHED read
 
     # ---- creating and opening ---------------------------------------------------------
     @classmethod
@@ -200,7 +201,7 @@ class SentenceIndex:
             db.execute("ROLLBACK")
             raise
         self.vectors = vectors
-        self.document.cache_clear()
+        self._documents.clear()
 
     def _compact(self, vectors: VectorSet) -> VectorSet:
         """Write every live vector as the next generation's base segment (inside the open transaction)."""
@@ -221,7 +222,7 @@ class SentenceIndex:
             version = self._db.execute("PRAGMA data_version").fetchone()[0]
             if version != self._seen_version and self.directory is not None:
                 self.vectors, _ = _stored_vectors(self._db, self.directory, self.vectors.base)
-                self.document.cache_clear()
+                self._documents.clear()
             self._seen_version = version
 
     def __len__(self) -> int:
@@ -232,15 +233,23 @@ class SentenceIndex:
         with self._lock:
             return [d for (d,) in self._db.execute("SELECT doc_id FROM documents ORDER BY rowid")]
 
-    def _read_document(self, doc_id: str) -> Document:
+    def document(self, doc_id: str) -> Document:
+        """A stored document (UnknownDocumentError if there is none of that id)."""
         with self._lock:
+            if doc_id in self._documents:
+                self._documents.move_to_end(doc_id)
+                return self._documents[doc_id]
             found = self._db.execute("SELECT text, date, body_start, page_starts FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        if found is None:
-            known = self.document_ids()
-            raise UnknownDocumentError(f"unknown document {doc_id!r}; known: {', '.join(known[:20]) or 'none'}"
-                                       + (f" and {len(known) - 20} more" if len(known) > 20 else ""))
-        text, date, body_start, page_starts = found
-        return Document(doc_id=doc_id, text=text, date=date, body_start=body_start, page_starts=json.loads(page_starts))
+            if found is None:
+                known = self.document_ids()
+                raise UnknownDocumentError(f"unknown document {doc_id!r}; known: {', '.join(known[:20]) or 'none'}"
+                                           + (f" and {len(known) - 20} more" if len(known) > 20 else ""))
+            text, date, body_start, page_starts = found
+            self._documents[doc_id] = Document(doc_id=doc_id, text=text, date=date, body_start=body_start,
+                                               page_starts=json.loads(page_starts))
+            if len(self._documents) > DOCUMENTS_CACHED:
+                self._documents.popitem(last=False)
+            return self._documents[doc_id]
 
     def rows(self, sentence_ids: list[int]) -> dict[int, SentenceRow]:
         """The rows of those ids that are indexed (an id another process just removed is left out)."""

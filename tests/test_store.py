@@ -38,7 +38,7 @@ def test_build_open_and_read(tmp_path, hash_embedder):
                                     hash_embedder, tmp_path / "ix")
     assert report.sentences == 3  # "Advert" is not indexed
     opened = SentenceIndex.open(tmp_path / "ix", expected_model=hash_embedder.identity)
-    assert opened.document.cache_info().currsize == 0  # no text read to open it
+    assert not opened._documents  # no text read to open it
     assert texts_of(opened) == {"a": ["One cat sat.", "Two dogs ran far away."], "b": ["Birds fly south in winter."]}
     best, _ = opened.search(hash_embedder.encode(["birds fly south"])[0], 1)[0]
     assert opened.row(best).doc_id == "b"
@@ -185,3 +185,24 @@ def test_a_served_index_takes_in_what_another_process_committed(tmp_path, hash_e
     assert all(h.doc_id != "b" for h in hits) and len(served.index) == 2
     writer.update(many(3), hash_embedder)  # over COMPACT_MIN: a new generation of vector files
     assert served.sentences("topic 2 and colour 2")[0].doc_id == "doc2" and len(served.index) == 6
+
+
+def test_a_dropped_index_is_freed_at_once(hash_embedder):
+    """No reference cycle keeps a closed chat tab's index (and its in-memory database) alive until a garbage collection."""
+    import gc
+    import weakref
+
+    from qa import Assistant
+    from qa.confidence import Confidence
+
+    gc.disable()
+    try:
+        index, _ = SentenceIndex.build(many(3), hash_embedder)
+        index.document("doc1"), index.lexical_search("topic", 3), index.refresh()
+        assistant = Assistant(index, hash_embedder, reader=object(), confidence=Confidence.load())
+        assistant.retrieve("topic 1")
+        freed = weakref.ref(index)
+        del index, assistant
+        assert freed() is None
+    finally:
+        gc.enable()
