@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -60,10 +61,12 @@ def questions_of(articles: list[dict]) -> tuple[dict[str, str], list[Question]]:
     return paragraphs, questions
 
 
-def reading_passages(retriever: Retriever, question: Question) -> tuple[Passage | None, list[Passage]]:
-    """(the passage holding the answer, passages without it) as the assistant would read them."""
+def reading_passages(retriever: Retriever, question: Question, query: np.ndarray | None = None) -> tuple[Passage | None, list[Passage]]:
+    """(the passage holding the answer, passages without it) as the assistant would read them;
+    `query` is the question's embedding, when already computed."""
     index = retriever.index
-    retrieved = retriever.passages(retriever.sentences(question.text))
+    hits = retriever.ranked(question.text, query) if query is not None else retriever.sentences(question.text)
+    retrieved = retriever.passages(hits)
     holding = [p for p in retrieved if p.doc_id == question.doc_id and p.start <= question.answer_start and question.answer_end <= p.end]
     gold = holding[0] if holding else _answer_sentences(index, question)
     answers = {normalize_answer(answer) for answer in question.answers}
@@ -76,9 +79,10 @@ def build_groups(tokenizer, articles: list[dict], embedder, k: int, max_tokens: 
     paragraphs, questions = questions_of(articles)
     index, _ = SentenceIndex.build([make_document(doc_id, text) for doc_id, text in paragraphs.items()], embedder)
     retriever = Retriever(index, embedder, k=k)
+    queries = embedder.encode([question.text for question in questions])  # in batches: far faster than one by one
     groups = []
-    for question in questions:
-        gold, negatives = reading_passages(retriever, question)
+    for question, query in zip(questions, queries):
+        gold, negatives = reading_passages(retriever, question, query)
         if gold is None:
             continue
         passages = [gold, *negatives]
