@@ -110,6 +110,7 @@ class VectorSet:
         self.base = base
         self.delta_ids, self.delta_vectors = delta_ids.astype(np.int64), delta_vectors.astype(np.float32)
         self.dead = np.unique(dead.astype(np.int64))
+        self._delta_rows = {sentence_id: row for row, sentence_id in enumerate(self.delta_ids.tolist())}
 
     @property
     def dimension(self) -> int:
@@ -127,9 +128,9 @@ class VectorSet:
         return sorted(found, key=lambda pair: -pair[1])[:k]
 
     def vector(self, sentence_id: int) -> np.ndarray:
-        where = np.flatnonzero(self.delta_ids == sentence_id)
-        if len(where):
-            return self.delta_vectors[where[0]]
+        row = self._delta_rows.get(sentence_id)
+        if row is not None:
+            return self.delta_vectors[row]
         return np.asarray(self.base.vectors[self.base.positions(np.array([sentence_id]))[0]])
 
     def changed(self, removed: list[int], added_ids: list[int], added_vectors: np.ndarray) -> "VectorSet":
