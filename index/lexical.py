@@ -27,6 +27,22 @@ def content_words(text: str) -> set[str]:
     return {word for word in _PART.findall(text.lower()) if _carries_content(word)}
 
 
+def identifiers(text: str) -> set[str]:
+    """The text's codes, each as its lower-cased parts joined by spaces: terms that start with a letter
+    and hold a digit ("AB-1077" -> "ab 1077", "F-16", "A380"); not years, ordinals or "5G"."""
+    found = set()
+    for term in _TERM.findall(text.lower()):
+        if term[0].isalpha() and any(character.isdigit() for character in term):
+            found.add(" ".join(_PART.findall(term)))
+    return found
+
+
+def names_every(text: str, codes: set[str]) -> bool:
+    """Whether `text` holds each code as a whole run of its parts."""
+    words = f" {' '.join(_PART.findall(text.lower()))} "
+    return all(f" {code} " in words for code in codes)
+
+
 def match_expression(question: str) -> str | None:
     """The FTS5 query for a question: its terms OR-ed, each quoted; None when nothing is left to search."""
     terms = []

@@ -13,11 +13,11 @@ from typing import Protocol
 from qa.confidence import Confidence, span_features
 from qa.errors import IndexStoreError
 from qa.index.documents import Document, load_documents, make_document
+from qa.index.lexical import identifiers, names_every
 from qa.index.embedder import Embedder, shared_embedder
 from qa.index.retriever import Passage, RetrievedSentence, Retriever
 from qa.index.store import SentenceIndex, UpdateReport, create_in_place
 from qa.models import Answer, ReaderSpan, Source
-from qa.normalize import normalize_answer
 from qa.reader.span_reader import shared_reader
 from qa.text import validate_question
 
@@ -132,10 +132,15 @@ class Assistant:
         """The reader's candidate spans in the hits' passages, before scoring.
 
         A span must lie inside one indexed sentence: text between sentences (an "Advert" line
-        inside a passage, say) is never an answer.
+        inside a passage, say) is never an answer. A question naming a code (a part number, "F-16")
+        is answered from a sentence that holds it whenever a candidate's sentence does: look-alike
+        entries sit side by side in one passage, and the reader does not tell them apart.
         """
         spans = self.reader.read(question, self.retriever.passages(hits, neighbours)) if hits else []
-        return [span for span in spans if self._inside_one_sentence(span)]
+        sentences = [(span, sentence) for span in spans if (sentence := self._sentence_of(span)) is not None]
+        codes = identifiers(question)
+        naming = [span for span, sentence in sentences if codes and names_every(sentence, codes)]
+        return naming or [span for span, _ in sentences]
 
     def scored(self, question: str, hits: list[RetrievedSentence], spans: list[ReaderSpan]) -> list[tuple[float, ReaderSpan]]:
         """Spans with their calibrated scores, best first."""
@@ -143,9 +148,12 @@ class Assistant:
         scored = [(self.confidence.probability(vector), span) for vector, span in zip(features, spans)]
         return sorted(scored, key=lambda pair: -pair[0])
 
-    def _inside_one_sentence(self, span: ReaderSpan) -> bool:
+    def _sentence_of(self, span: ReaderSpan) -> str | None:
+        """The text of the one indexed sentence holding the span; None when it lies across or between sentences."""
         rows = [row for _, row in self.index.rows_overlapping(span.doc_id, span.start, span.end)]
-        return len(rows) == 1 and rows[0].start <= span.start and span.end <= rows[0].end
+        if len(rows) != 1 or not rows[0].start <= span.start <= span.end <= rows[0].end:
+            return None
+        return self.index.document(span.doc_id).text[rows[0].start : rows[0].end]
 
     def _closest(self, hits: list[RetrievedSentence]) -> list[Source]:
         return [self._source(hit.doc_id, hit.start, hit.end) for hit in hits[:CLOSEST_SHOWN]]
@@ -161,10 +169,8 @@ class Assistant:
 
 
 def _same_answer_in(span: ReaderSpan, best: ReaderSpan) -> tuple[str, int, int] | None:
-    """Where `best`'s answer sits in another candidate span: the span itself when it says the same
-    thing (SQuAD-normalised), or the exact answer text inside it ("spokesperson Emily Horne")."""
-    if normalize_answer(span.text) == normalize_answer(best.text):
-        return span.doc_id, span.start, span.end
+    """Where `best`'s exact answer text sits in another candidate span ("spokesperson Emily Horne"), if it
+    does: every source then holds the answer verbatim, never merely a differently cased twin."""
     inside = span.text.find(best.text)
     return (span.doc_id, span.start + inside, span.start + inside + len(best.text)) if inside >= 0 else None
 

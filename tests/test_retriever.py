@@ -4,7 +4,7 @@ part number among a hundred look-alike entries is found."""
 import pytest
 
 from qa.index.documents import make_document
-from qa.index.lexical import match_expression
+from qa.index.lexical import identifiers, match_expression, names_every
 from qa.index.retriever import Retriever, fused_scores
 from qa.index.store import SentenceIndex
 
@@ -16,6 +16,14 @@ def test_questions_become_or_queries_of_their_terms_with_codes_as_phrases():
     assert match_expression("Where is part AB-1042 stocked?") == '"part" OR "ab 1042" OR "stocked"'
     assert match_expression("What is the 3.14 value?") == '"3 14" OR "value"'
     assert match_expression("what is it?") is None and match_expression('"; DROP TABLE --') == '"drop" OR "table"'
+
+
+def test_codes_are_found_in_questions_and_matched_whole_in_sentences():
+    assert identifiers("Which aisle is part AB-1077 in, near the F-16 and the A380?") == {"ab 1077", "f 16", "a380"}
+    assert identifiers("Did the 49ers win in 2016 with 5G?") == set()  # ordinals, years and "5G" are not codes
+    assert names_every("Part AB-1077 is stocked in aisle 12.", {"ab 1077"})
+    assert not names_every("Part AB-10770 is stocked in aisle 12.", {"ab 1077"})
+    assert not names_every("Part AB-1076 is stocked in aisle 11.", {"ab 1077"}) and names_every("anything", set())
 
 
 def test_bm25_ranks_the_exact_code_first(hash_embedder):
