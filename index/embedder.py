@@ -1,4 +1,8 @@
-"""Sentence embeddings with sentence-transformers; the bundled all-MiniLM-L6-v2 by default.
+"""Sentence embeddings: the bundled all-MiniLM-L6-v2 on ONNX Runtime by default.
+
+The bundled model runs as a cached graph (`qa.runtime`; mean pooling and normalisation
+inside), fed by its own tokenizer in batches of texts of similar length, so little compute goes
+to padding. A model given by path loads with sentence-transformers.
 
 One Embedder per model is shared by every assistant in a process (`shared_embedder`): the
 model loads once, and a lock lets only one thread at a time run it, so calls never collide in
@@ -13,12 +17,16 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from qa.errors import ModelIntegrityError
-from qa.reader.network import BUNDLED_ENCODER_SHA256, bundled_encoder_dir, quiet_loading
+from qa.integrity import BUNDLED_ENCODER_SHA256, bundled_encoder_dir
+from qa.runtime import cached_graph, inference_session
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (bundled)"
 BATCH_SIZE = 32
+MAX_TOKENS = 256  # the bundled model's max_seq_length: longer texts are cut, as sentence-transformers does
+GRAPH_KIND = "minilm-l6-v1"
 
 
 class Embedder:
@@ -49,13 +57,16 @@ class Embedder:
                 self._model = self._load()
 
     def _load(self):
+        self.check()
+        if self.model_name == DEFAULT_MODEL:
+            return BundledEncoder()
         from sentence_transformers import SentenceTransformer
 
-        self.check()
-        source = str(bundled_encoder_dir()) if self.model_name == DEFAULT_MODEL else self.model_name
+        from qa.reader.network import quiet_loading
+
         try:
             with quiet_loading():
-                return SentenceTransformer(source, device="cpu")
+                return SentenceTransformer(self.model_name, device="cpu")
         except (OSError, ValueError, KeyError, RuntimeError) as error:
             raise ModelIntegrityError(f"embedding model {self.model_name!r} cannot be loaded "
                                       f"({type(error).__name__}); give a sentence-transformers model folder") from None
@@ -74,6 +85,43 @@ class Embedder:
             vectors = self._model.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True,
                                          convert_to_numpy=True, show_progress_bar=show_progress)
         return vectors.astype(np.float32)
+
+
+class BundledEncoder:
+    """all-MiniLM-L6-v2 as an ONNX Runtime graph, with sentence-transformers' `encode` signature."""
+
+    def __init__(self) -> None:
+        from tokenizers import Tokenizer
+
+        model_dir = bundled_encoder_dir()
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+
+        def export(out: Path) -> None:
+            from qa.export import export_encoder
+
+            export_encoder(model_dir, out)
+
+        self.session = inference_session(cached_graph(GRAPH_KIND, BUNDLED_ENCODER_SHA256, export))
+
+    def get_embedding_dimension(self) -> int:
+        return self.session.get_outputs()[0].shape[-1]
+
+    def encode(self, texts: list[str], batch_size: int, show_progress_bar: bool = False, **_) -> np.ndarray:
+        """Embeddings in input order; texts are batched by token count, longest first."""
+        encodings = self.tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        vectors = np.zeros((len(texts), self.get_embedding_dimension()), dtype=np.float32)
+        batches = range(0, len(order), batch_size)
+        for begin in tqdm(batches, desc="embedding", unit="batch", disable=not show_progress_bar):
+            rows = order[begin : begin + batch_size]
+            ids = np.zeros((len(rows), len(encodings[rows[0]].ids)), dtype=np.int64)
+            for line, row in enumerate(rows):
+                ids[line, : len(encodings[row].ids)] = encodings[row].ids
+            feeds = {"input_ids": ids, "attention_mask": (ids != 0).astype(np.int64), "token_type_ids": np.zeros_like(ids)}
+            vectors[rows] = self.session.run(None, feeds)[0]
+        return vectors
 
 
 @lru_cache(maxsize=4)

@@ -51,7 +51,7 @@ def tiny_reader():
     import torch
     from transformers import BertConfig, BertForQuestionAnswering
 
-    from qa.reader.network import load_tokenizer
+    from qa.reader.windows import load_tokenizer
     from qa.reader.span_reader import SpanReader
 
     torch.manual_seed(0)

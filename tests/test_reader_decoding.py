@@ -72,7 +72,7 @@ def test_several_passages_compare_on_one_scale(tiny_reader):
 def test_window_offsets_ignore_the_question(tiny_reader):
     windows = tokenize_windows(tiny_reader.tokenizer, ["Kyiv Kyiv?"], ["Kyiv is a city."])
     assert isinstance(windows[0], Window)
-    assert sum(o is not None for o in windows[0].context_offsets) == len(tiny_reader.tokenizer.tokenize("Kyiv is a city."))
+    assert sum(o is not None for o in windows[0].context_offsets) == len(tiny_reader.tokenizer.encode("Kyiv is a city.", add_special_tokens=False).ids)
 
 
 @pytest.mark.parametrize("question", ["why " * 155 + "?", "?" * 1000, ", " * 500, "中" * 1000, "a" * 1000])

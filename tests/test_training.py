@@ -64,7 +64,7 @@ def tiny_base(directory):
 
     from transformers import BertConfig, BertModel
 
-    from qa.reader.network import bundled_encoder_dir
+    from qa.integrity import bundled_encoder_dir
 
     BertModel(BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
                          intermediate_size=64)).save_pretrained(directory)
@@ -106,7 +106,7 @@ def test_the_cross_encoder_base_is_dequantised_faithfully(tmp_path):
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from qa.reader.bases import installed_reranker, reranker_files, write_base
-    from qa.reader.network import bundled_encoder_dir
+    from qa.integrity import bundled_encoder_dir
 
     base = write_base(installed_reranker(), tmp_path / "l12")
     model = AutoModelForSequenceClassification.from_pretrained(str(base)).eval()

@@ -25,6 +25,7 @@ from qa.index.documents import make_document
 from qa.index.retriever import Passage, Retriever
 from qa.index.store import SentenceIndex
 from qa.normalize import normalize_answer
+from qa.reader.network import as_tensors
 from qa.reader.windows import Window, answer_token_span, pad_windows, tokenize_windows
 
 
@@ -118,7 +119,7 @@ def group_loss(start_logits: torch.Tensor, end_logits: torch.Tensor, attention: 
 def collate_groups(groups: list[Group], device: torch.device) -> tuple[dict[str, torch.Tensor], dict]:
     """Model inputs for the groups' windows, and what `group_loss` needs besides the logits."""
     windows = [window for group in groups for window in group.windows]
-    batch = {name: tensor.to(device) for name, tensor in pad_windows(windows).items()}
+    batch = as_tensors(pad_windows(windows), device)
     width = batch["input_ids"].shape[1]
     context = torch.tensor([[offset is not None for offset in w.context_offsets] + [False] * (width - len(w.input_ids)) for w in windows])
     labels = {

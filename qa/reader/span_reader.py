@@ -4,47 +4,52 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from qa.index.retriever import Passage
 from qa.reader.decode import MAX_ANSWER_TOKENS, align_to_words, decode_window, no_answer_log_prob, shared_normalisers
-from qa.reader.network import load_reader_network, load_tokenizer
-from qa.reader.windows import Window, pad_windows, tokenize_windows
+from qa.reader.windows import Window, load_tokenizer, pad_windows, tokenize_windows
 from qa.models import ReaderSpan
+from qa.runtime import cached_graph, inference_session
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+GRAPH_KIND = "reader-v1"  # a new export format gets a new name, so no stale graph is reused
+
+Forward = Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]  # model inputs -> start, end logits
 
 
 class SpanReader:
-    """Reads passages with the shipped network (loaded by `warm_up`, on first use at the latest)."""
+    """Reads passages with the shipped network on ONNX Runtime (loaded by `warm_up`, on first use at the latest)."""
 
     def __init__(self, weights_dir: Path = WEIGHTS_DIR, max_answer_tokens: int = MAX_ANSWER_TOKENS) -> None:
         self.weights_dir = Path(weights_dir)
         self.max_answer_tokens = max_answer_tokens
-        self.network = None
+        self.forward: Forward | None = None
         self.tokenizer = None
         self.normalisation = "window"  # or "shared", as the weights' training.json says
         self._lock = threading.Lock()  # loading, and the tokenizer, which threads must not share mid-call
 
     @classmethod
-    def from_network(cls, network: torch.nn.Module, tokenizer, max_answer_tokens: int = MAX_ANSWER_TOKENS,
+    def from_network(cls, network, tokenizer, max_answer_tokens: int = MAX_ANSWER_TOKENS,
                      normalisation: str = "window") -> "SpanReader":
-        """A reader around a network already in memory (tests use a tiny random one)."""
+        """A reader around a torch network in memory (training's checks; tests use a tiny random one)."""
+        from qa.reader.network import numpy_forward
+
         reader = cls(max_answer_tokens=max_answer_tokens)
-        reader.network, reader.tokenizer, reader.normalisation = network.eval(), tokenizer, normalisation
+        reader.forward, reader.tokenizer, reader.normalisation = numpy_forward(network.eval()), tokenizer, normalisation
         return reader
 
     def warm_up(self) -> None:
         with self._lock:
-            if self.network is None:
+            if self.forward is None:
                 record = json.loads((self.weights_dir / "training.json").read_text(encoding="utf-8"))
                 self.tokenizer = load_tokenizer()
                 self.normalisation = record.get("normalisation", "window")
-                self.network = load_reader_network(self.weights_dir / "reader.safetensors", record["weights_sha256"])
+                self.forward = _graph_forward(self.weights_dir, record["weights_sha256"])
 
     def read(self, question: str, passages: list[Passage], top_n: int = 5) -> list[ReaderSpan]:
         """Best spans across all passages and their windows, best first, one per document span."""
@@ -73,15 +78,26 @@ class SpanReader:
                     )
         return sorted(best.values(), key=lambda span: -span.log_prob)[:top_n]
 
-    @torch.inference_mode()
     def _logits(self, windows: list[Window]) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Start and end logits per window; each window runs alone, so no compute goes to padding."""
         starts, ends = [], []
         for window in windows:
-            output = self.network(**pad_windows([window]))
-            starts.append(output.start_logits[0].float().numpy())
-            ends.append(output.end_logits[0].float().numpy())
+            start_logits, end_logits = self.forward(pad_windows([window]))
+            starts.append(start_logits[0])
+            ends.append(end_logits[0])
         return starts, ends
+
+
+def _graph_forward(weights_dir: Path, weights_sha256: str) -> Forward:
+    """The reader's cached graph (exported from the weights on first use) as a Forward."""
+    def export(out: Path) -> None:
+        from qa.export import export_reader
+
+        export_reader(weights_dir, out)
+
+    session = inference_session(cached_graph(GRAPH_KIND, weights_sha256, export))
+    names = [graph_input.name for graph_input in session.get_inputs()]
+    return lambda arrays: tuple(session.run(None, {name: arrays[name] for name in names}))
 
 
 @lru_cache(maxsize=1)

@@ -26,8 +26,9 @@ from pathlib import Path
 
 import torch
 
-from qa.reader.network import FROZEN_TENSORS, load_tokenizer, new_reader_network, save_trained_tensors, sha256_of
-from qa.reader.windows import MAX_TOKENS, STRIDE, Window, answer_token_span, pad_windows, tokenize_windows
+from qa.integrity import sha256_of
+from qa.reader.network import FROZEN_TENSORS, as_tensors, new_reader_network, save_trained_tensors
+from qa.reader.windows import MAX_TOKENS, STRIDE, Window, answer_token_span, load_tokenizer, pad_windows, tokenize_windows
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
@@ -71,10 +72,10 @@ def length_grouped_batches(lengths: list[int], batch_size: int, rng: random.Rand
 
 def collate(examples: list[tuple[Window, int, int]], device: torch.device) -> dict[str, torch.Tensor]:
     """Padded inputs plus answer positions for a batch."""
-    batch = pad_windows([window for window, _, _ in examples])
-    batch["start_positions"] = torch.tensor([start for _, start, _ in examples])
-    batch["end_positions"] = torch.tensor([end for _, _, end in examples])
-    return {name: tensor.to(device) for name, tensor in batch.items()}
+    batch = as_tensors(pad_windows([window for window, _, _ in examples]), device)
+    batch["start_positions"] = torch.tensor([start for _, start, _ in examples], device=device)
+    batch["end_positions"] = torch.tensor([end for _, _, end in examples], device=device)
+    return batch
 
 
 @dataclass

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-import torch
-from transformers import PreTrainedTokenizerFast
+import numpy as np
+from tokenizers import Tokenizer
+
+from qa.integrity import bundled_encoder_dir
 
 MAX_TOKENS = 192
 STRIDE = 64
@@ -22,8 +25,16 @@ class Window:
     context_offsets: list[tuple[int, int] | None]  # None for question, special and padding tokens
 
 
+def load_tokenizer(encoder_dir: Path | None = None) -> Tokenizer:
+    """The encoder's WordPiece tokenizer (`tokenizer.json`; it gives character offsets), unpadded."""
+    tokenizer = Tokenizer.from_file(str(Path(encoder_dir or bundled_encoder_dir()) / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
 def tokenize_windows(
-    tokenizer: PreTrainedTokenizerFast,
+    tokenizer: Tokenizer,
     questions: list[str],
     contexts: list[str],
     max_tokens: int = MAX_TOKENS,
@@ -35,38 +46,22 @@ def tokenize_windows(
     window keeps room for the context.
     """
     capped = {question: cap_question(tokenizer, question) for question in set(questions)}  # one per distinct question
-    questions = [capped[question] for question in questions]
-    encoded = tokenizer(
-        questions,
-        contexts,
-        truncation="only_second",
-        max_length=max_tokens,
-        stride=stride,
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-        padding=False,
-    )
+    tokenizer.enable_truncation(max_tokens, stride=stride, strategy="only_second")
+    try:
+        encoded = tokenizer.encode_batch([(capped[question], context) for question, context in zip(questions, contexts)])
+    finally:
+        tokenizer.no_truncation()
     windows = []
-    for row, context_index in enumerate(encoded["overflow_to_sample_mapping"]):
-        sequence_ids = encoded.sequence_ids(row)
-        offsets = [
-            (start, end) if sequence_id == 1 else None
-            for sequence_id, (start, end) in zip(sequence_ids, encoded["offset_mapping"][row])
-        ]
-        windows.append(
-            Window(
-                context_index=context_index,
-                input_ids=encoded["input_ids"][row],
-                token_type_ids=encoded["token_type_ids"][row],
-                context_offsets=offsets,
-            )
-        )
+    for context_index, first in enumerate(encoded):
+        for part in [first, *first.overflowing]:
+            offsets = [offset if sequence_id == 1 else None for sequence_id, offset in zip(part.sequence_ids, part.offsets)]
+            windows.append(Window(context_index, part.ids, part.type_ids, offsets))
     return windows
 
 
-def cap_question(tokenizer: PreTrainedTokenizerFast, question: str, max_tokens: int = MAX_QUESTION_TOKENS) -> str:
+def cap_question(tokenizer: Tokenizer, question: str, max_tokens: int = MAX_QUESTION_TOKENS) -> str:
     """The question cut after its first `max_tokens` tokens (unchanged when shorter)."""
-    offsets = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]
+    offsets = tokenizer.encode(question, add_special_tokens=False).offsets
     return question if len(offsets) <= max_tokens else question[: offsets[max_tokens - 1][1]]
 
 
@@ -82,15 +77,15 @@ def answer_token_span(window: Window, answer_start: int, answer_end: int) -> tup
     return start_token, end_token
 
 
-def pad_windows(windows: list[Window]) -> dict[str, torch.Tensor]:
-    """Model inputs for a batch of windows, padded to the longest one."""
+def pad_windows(windows: list[Window]) -> dict[str, np.ndarray]:
+    """Model inputs (int64) for a batch of windows, padded to the longest one."""
     width = max(len(window.input_ids) for window in windows)
-    ids = torch.zeros(len(windows), width, dtype=torch.long)
-    types = torch.zeros_like(ids)
-    mask = torch.zeros_like(ids)
+    ids = np.zeros((len(windows), width), dtype=np.int64)
+    types = np.zeros_like(ids)
+    mask = np.zeros_like(ids)
     for row, window in enumerate(windows):
         n = len(window.input_ids)
-        ids[row, :n] = torch.tensor(window.input_ids)
-        types[row, :n] = torch.tensor(window.token_type_ids)
+        ids[row, :n] = window.input_ids
+        types[row, :n] = window.token_type_ids
         mask[row, :n] = 1
     return {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
