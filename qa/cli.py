@@ -1,4 +1,4 @@
-"""The `qa` command line: index, ask (one question or a JSONL batch), serve, eval.
+"""The `qa` command line: index, ask (one question or a JSONL batch), serve, prepare, eval.
 
 Errors print one line saying what to do and exit with status 2. Heavy libraries (torch,
 transformers, gradio) load only once a command needs them, so `qa --help` and bad input
@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--share", action="store_true", help="also open a public share link (off by default)")
     serve.set_defaults(run=_serve)
 
+    prepare = commands.add_parser("prepare", help="build the seeds index and this machine's model graphs now "
+                                  "(setup.sh runs it; otherwise the first question does)")
+    prepare.set_defaults(run=_prepare, index=None)
+
     evaluate = commands.add_parser("eval", help="run the evaluation set over the seeds and check the floors")
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluate.set_defaults(run=_eval)
@@ -114,6 +118,12 @@ def _assistant(args: argparse.Namespace):
         return Assistant.open(args.index, args.model)
     with progress_bar("indexing the seeds (first use only)") as progress:
         return default_assistant(progress)
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    _assistant(args).warm_up()
+    print("prepared: the seeds index and this machine's model graphs")
+    return 0
 
 
 def _ask(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ graph is exported again.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +33,8 @@ def cached_graph(kind: str, source_sha256: str, export: Callable[[Path], None]) 
         return path
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / f".{path.name}.{os.getpid()}"
+    print(f"preparing the {kind} graph for ONNX Runtime in {folder} (once per machine; tens of seconds)",
+          file=sys.stderr, flush=True)
     try:
         export(staging)
         digest = sha256_of(staging)

@@ -182,3 +182,10 @@ def test_empty_folder_is_an_error(tmp_path):
     (tmp_path / "docs").mkdir()
     result = qa("index", str(tmp_path / "docs"), "--index", str(tmp_path / "ix"), home=tmp_path)
     assert result.returncode == 2 and "no readable" in result.stderr
+
+
+@pytest.mark.slow
+def test_prepare_builds_the_seeds_index_before_any_question(tmp_path):
+    result = qa("prepare", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "prepared" in result.stdout and any((tmp_path / "seeds-index").iterdir())

@@ -12,7 +12,7 @@ import pytest
 from qa.runtime import cached_graph
 
 
-def test_a_graph_is_exported_once_then_again_only_when_damaged(tmp_path, monkeypatch):
+def test_a_graph_is_exported_once_then_again_only_when_damaged(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
     exports = []
 
@@ -21,7 +21,9 @@ def test_a_graph_is_exported_once_then_again_only_when_damaged(tmp_path, monkeyp
         out.write_bytes(b"graph bytes")
 
     first = cached_graph("kind", "ab" * 32, export)
+    assert "preparing the kind graph" in capsys.readouterr().err  # the wait is announced
     assert cached_graph("kind", "ab" * 32, export) == first and len(exports) == 1
+    assert capsys.readouterr().err == ""
     first.write_bytes(b"graph bytez")  # damaged in place
     assert cached_graph("kind", "ab" * 32, export).read_bytes() == b"graph bytes" and len(exports) == 2
     assert cached_graph("kind", "cd" * 32, export) != first and len(exports) == 3  # other weights, other graph
