@@ -6,14 +6,17 @@ The held-out articles (named in weights/training.json) are indexed paragraph by 
 together with the paragraphs of `--distractor-articles` training articles, so that retrieval
 meets realistic competition. Every held-out question is asked twice through the full pipeline:
 with its own article indexed (candidate spans labelled right when SQuAD F1 >= 0.5) and with
-its own article removed (every candidate is wrong), and read both ways the assistant reads:
-the best sentence alone ("quick") and the wider passages ("full"). A logistic model over
-`qa.confidence.FEATURES` is fitted on all candidates; the threshold is the lowest score that
-still turns down `--abstain-rate` of the out-of-corpus questions (full reading), so the
-assistant answers as much as that allows; the quick-answer bar is the lowest score at which
-answering from the quick reading loses at most `--quick-loss` of right answers and of
-abstentions: it is reported, the figures are those of the cascade it gives, and it is stored
-only with `--quick-answers`. Writes weights/calibration.json with the fitted figures.
+its own article removed (every candidate is wrong), and read every way the assistant can:
+the best sentence alone ("quick"), the wider passages ("full"), and their first passages only.
+
+A logistic model over `qa.confidence.FEATURES` is fitted on the quick and full candidates. The
+threshold is the lowest score that still turns down `--abstain-rate` of the out-of-corpus
+questions (full reading), so the assistant answers as much as that allows. Two bars read less:
+the quick-answer bar (answer from the quick reading when it scores that much) and the
+early-exit bar (stop reading passages once an answer scores that much). Each is the lowest
+score at which reading less loses at most `--loss` of right answers and of abstentions. Both
+are reported with the figures they give; each is stored only when asked for (`--quick-answers`,
+`--early-exit`). Writes weights/calibration.json with the fitted figures.
 """
 
 from __future__ import annotations
@@ -35,16 +38,21 @@ from qa.reader.train import load_squad
 
 
 Rows = list[tuple[str, list[float], float]]  # (question id, features, label) per candidate span
-MODES = ("quick", "full")
+Best = list[tuple[float, float]]  # (score, label) of each question's best candidate in one reading
+FITTED = ("quick", "full")  # the readings the score is fitted on
 
 
 def candidate_rows(assistant: Assistant, questions: list[SquadQuestion], in_corpus: bool) -> dict[str, Rows]:
-    """Candidate spans of every question for each reading mode, labelled right when SQuAD F1 >= 0.5."""
-    rows: dict[str, Rows] = {mode: [] for mode in MODES}
+    """Candidate spans of every question for each reading, labelled right when SQuAD F1 >= 0.5:
+    "quick" (the best sentence alone), "first N" (the first N passages, read one at a time) and
+    "full" (every passage: the shipped reading)."""
+    partial = [f"first {n}" for n in range(1, assistant.retriever.k)]
+    rows: dict[str, Rows] = {mode: [] for mode in (*FITTED, *partial)}
     for question in questions:
         hits = assistant.retrieve(question.question)
-        readings = {"quick": assistant.read(question.question, hits[:1], neighbours=0),
-                    "full": assistant.read(question.question, hits)}
+        stages = list(assistant.passage_readings(question.question, hits)) or [[]]
+        readings = {"quick": assistant.read(question.question, hits[:1], neighbours=0), "full": stages[-1]}
+        readings |= {mode: stages[min(n, len(stages)) - 1] for n, mode in enumerate(partial, start=1)}
         for mode, spans in readings.items():
             for span, vector in zip(spans, span_features(question.question, hits, spans)):
                 label = float(in_corpus and f1(span.text, question.answers) >= 0.5)
@@ -64,7 +72,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50
     return theta[:-1], float(theta[-1])
 
 
-def best_per_question(rows: Rows, questions: list[str], confidence: Confidence) -> list[tuple[float, float]]:
+def best_per_question(rows: Rows, questions: list[str], confidence: Confidence) -> Best:
     """(probability, label) of each question's highest-scoring candidate; (-1, 0) if it has none."""
     best = {qid: (-1.0, 0.0) for qid in questions}
     for qid, features, label in rows:
@@ -74,12 +82,13 @@ def best_per_question(rows: Rows, questions: list[str], confidence: Confidence) 
     return [best[qid] for qid in questions]
 
 
-def cascade(quick: list[tuple[float, float]], full: list[tuple[float, float]], bar: float) -> list[tuple[float, float]]:
-    """What the assistant keeps per question: the quick reading when it scores `bar` or more."""
-    return [q if q[0] >= bar else f for q, f in zip(quick, full)]
+def cascade(readings: list[Best], bar: float) -> Best:
+    """What the assistant keeps per question when it reads in stages: the first reading scoring
+    `bar` or more, else the last."""
+    return [next((best for best in stages[:-1] if best[0] >= bar), stages[-1]) for stages in zip(*readings)]
 
 
-def outcomes(best_in: list[tuple[float, float]], best_out: list[tuple[float, float]], threshold: float) -> dict[str, float]:
+def outcomes(best_in: Best, best_out: Best, threshold: float) -> dict[str, float]:
     return {
         "answer_rate_in_corpus": float(np.mean([p >= threshold for p, _ in best_in])),
         "abstention_out_of_corpus": float(np.mean([p < threshold for p, _ in best_out])),
@@ -87,12 +96,14 @@ def outcomes(best_in: list[tuple[float, float]], best_out: list[tuple[float, flo
     }
 
 
-def quick_bar(quick_in, full_in, quick_out, full_out, threshold: float, loss: float) -> float | None:
-    """The lowest bar at which answering from the quick reading loses at most `loss` (a share of
-    questions) of right in-corpus answers and of out-of-corpus abstentions; None if none does."""
-    reference = outcomes(full_in, full_out, threshold)
-    for bar in sorted({p for p, _ in quick_in + quick_out if p >= threshold}):
-        trial = outcomes(cascade(quick_in, full_in, bar), cascade(quick_out, full_out, bar), threshold)
+def lowest_bar(readings_in: list[Best], readings_out: list[Best], threshold: float, loss: float) -> float | None:
+    """The lowest bar at which stopping at the first reading that reaches it loses at most `loss`
+    (a share of questions) of right in-corpus answers and of out-of-corpus abstentions, against
+    the last reading alone; None if none does."""
+    reference = outcomes(readings_in[-1], readings_out[-1], threshold)
+    earlier = [p for best in readings_in[:-1] + readings_out[:-1] for p, _ in best if p >= threshold]
+    for bar in sorted(set(earlier)):
+        trial = outcomes(cascade(readings_in, bar), cascade(readings_out, bar), threshold)
         if (trial["right_answers_in_corpus"] >= reference["right_answers_in_corpus"] - loss
                 and trial["abstention_out_of_corpus"] >= reference["abstention_out_of_corpus"] - loss):
             return bar
@@ -106,11 +117,14 @@ def main() -> None:
     parser.add_argument("--distractor-articles", type=int, default=21,
                         help="training articles (those just before the held-out ones) indexed as distractors; "
                              "21 + the 2 held out make an index as large as SQuAD dev's 23 articles")
-    parser.add_argument("--quick-loss", type=float, default=0.005,
-                        help="share of right answers and of abstentions the quick reading may cost")
+    parser.add_argument("--loss", type=float, default=0.005,
+                        help="share of right answers and of abstentions that reading less may cost")
     parser.add_argument("--quick-answers", action="store_true",
                         help="store the quick-answer bar, so the assistant answers from the best sentence alone when "
                              "it scores that much (off by default: such answers cite one document only)")
+    parser.add_argument("--early-exit", action="store_true",
+                        help="store the early-exit bar, so the assistant stops reading passages once an answer scores "
+                             "that much (off by default: such answers cite fewer documents)")
     parser.add_argument("--out", type=Path, default=CALIBRATION_FILE)
     args = parser.parse_args()
 
@@ -123,50 +137,68 @@ def main() -> None:
     full = paragraph_index(questions + load_questions(args.squad, set(distractors)), embedder)
     placeholder = Confidence(features=list(FEATURES), weights=[0.0] * len(FEATURES), bias=0.0, threshold=0.0)
     rows_in = candidate_rows(Assistant(full, embedder, confidence=placeholder), questions, in_corpus=True)
-    rows_out: dict[str, Rows] = {mode: [] for mode in MODES}
+    rows_out: dict[str, Rows] = {mode: [] for mode in rows_in}
     for article in articles:
         reduced = Assistant(without_article(full, embedder, article), embedder, confidence=placeholder)
         for mode, rows in candidate_rows(reduced, [q for q in questions if q.article == article], in_corpus=False).items():
             rows_out[mode] += rows
 
-    every_row = [row for mode in MODES for row in rows_in[mode] + rows_out[mode]]
+    every_row = [row for mode in FITTED for row in rows_in[mode] + rows_out[mode]]
     weights, bias = fit_logistic(np.array([f for _, f, _ in every_row]), np.array([y for _, _, y in every_row]))
     fitted = Confidence(features=list(FEATURES), weights=weights.tolist(), bias=bias, threshold=0.0)
     ids = [q.id for q in questions]
     best = {(mode, side): best_per_question(rows[mode], ids, fitted)
-            for side, rows in (("in", rows_in), ("out", rows_out)) for mode in MODES}
+            for side, rows in (("in", rows_in), ("out", rows_out)) for mode in rows}
     threshold = float(np.quantile([p for p, _ in best["full", "out"]], args.abstain_rate))
-    bar = quick_bar(best["quick", "in"], best["full", "in"], best["quick", "out"], best["full", "out"], threshold, args.quick_loss)
-    with_bar = bar if bar is not None else math.inf
-    shipped_bar = with_bar if args.quick_answers else math.inf
+    stagewise = {side: [best[mode, side] for mode in rows_in if mode.startswith("first ")] + [best["full", side]]
+                 for side in ("in", "out")}
+    bars = {"quick": lowest_bar([best["quick", "in"], best["full", "in"]], [best["quick", "out"], best["full", "out"]],
+                                threshold, args.loss),
+            "exit": lowest_bar(stagewise["in"], stagewise["out"], threshold, args.loss)}
+    stored = {"quick": args.quick_answers and bars["quick"] is not None, "exit": args.early_exit and bars["exit"] is not None}
 
-    def figures_at(cut: float) -> tuple[list[tuple[float, float]], dict[str, float]]:
-        """In-corpus (score, label) kept per question with quick answers from `cut` up, and rounded outcomes."""
-        kept_in = cascade(best["quick", "in"], best["full", "in"], cut)
-        kept_out = cascade(best["quick", "out"], best["full", "out"], cut)
-        return kept_in, {name: round(value, 3) for name, value in outcomes(kept_in, kept_out, threshold).items()}
+    def kept(side: str, quick: float | None, exit: float | None) -> Best:
+        """What the assistant keeps per question with these bars (None: off)."""
+        after_passages = cascade(stagewise[side], math.inf if exit is None else exit)
+        return cascade([best["quick", side], after_passages], math.inf if quick is None else quick)
 
-    final_in, final_figures = figures_at(shipped_bar)
-    answered = [(p, label) for p, label in final_in if p >= threshold]
+    def figures_with(quick: float | None, exit: float | None) -> dict[str, float]:
+        return {name: round(value, 3) for name, value in outcomes(kept("in", quick, exit), kept("out", quick, exit), threshold).items()}
+
+    def stopped_early(readings: list[Best], bar: float | None) -> float:
+        """Share of in-corpus questions answered before the last reading."""
+        return 0.0 if bar is None else round(float(np.mean([any(p >= bar for p, _ in stages[:-1]) for stages in zip(*readings)])), 3)
+
+    shipped = {name: bars[name] if stored[name] else None for name in bars}
+    answered = [(p, label) for p, label in kept("in", shipped["quick"], shipped["exit"]) if p >= threshold]
     report = {
         "held_out_articles": articles,
         "distractor_articles": distractors,
         "questions": len(questions),
         "candidates": len(every_row),
-        **final_figures,
+        **figures_with(shipped["quick"], shipped["exit"]),
         "right_when_answered": round(float(np.mean([label for _, label in answered])), 3),
         "mean_score_when_answered": round(float(np.mean([p for p, _ in answered])), 3),
         "quick_answers": {
-            "bar": None if bar is None else round(bar, 4),
-            "stored": bool(args.quick_answers and bar is not None),
-            **figures_at(with_bar)[1],
-            "answered_from_quick_reading_in_corpus": round(float(np.mean([q[0] >= with_bar for q in best["quick", "in"]])), 3),
+            "bar": None if bars["quick"] is None else round(bars["quick"], 4), "stored": stored["quick"],
+            **figures_with(bars["quick"], None),
+            "answered_from_quick_reading_in_corpus": stopped_early([best["quick", "in"], best["full", "in"]], bars["quick"]),
+        },
+        "early_exit": {
+            "bar": None if bars["exit"] is None else round(bars["exit"], 4), "stored": stored["exit"],
+            **figures_with(None, bars["exit"]),
+            "stopped_before_the_last_passage_in_corpus": stopped_early(stagewise["in"], bars["exit"]),
         },
     }
-    stored = math.ceil(shipped_bar * 1e4) / 1e4 if shipped_bar < math.inf else None
-    confidence = fitted.model_copy(update={"threshold": round(threshold, 4), "quick_accept": stored})
+    confidence = fitted.model_copy(update={"threshold": round(threshold, 4),
+                                           "quick_accept": _stored_bar(shipped["quick"]), "early_exit": _stored_bar(shipped["exit"])})
     args.out.write_text(json.dumps({**confidence.model_dump(), "fit": report}, indent=2) + "\n")
     print(json.dumps(report, indent=2))
+
+
+def _stored_bar(bar: float | None) -> float | None:
+    """A bar rounded up, so that rounding never lets in an answer the fit turned away."""
+    return None if bar is None else math.ceil(bar * 1e4) / 1e4
 
 
 if __name__ == "__main__":

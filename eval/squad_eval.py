@@ -56,10 +56,11 @@ def open_corpus(assistant: Assistant, questions: list[SquadQuestion]) -> dict:
     }
 
 
-def abstention(full_index, embedder: Embedder, questions: list[SquadQuestion], reader: SpanReader) -> dict:
+def abstention(full_index, embedder: Embedder, questions: list[SquadQuestion], reader: SpanReader, **options) -> dict:
+    """Out-of-corpus questions turned down, each asked with its own article removed (`options`: Assistant's)."""
     abstained = []
     for article in sorted({q.article for q in questions}):
-        assistant = Assistant(without_article(full_index, embedder, article), embedder, reader=reader)
+        assistant = Assistant(without_article(full_index, embedder, article), embedder, reader=reader, **options)
         abstained += [assistant.ask(q.question).answer is None for q in questions if q.article == article]
     return {"abstained_out_of_corpus": round(100 * sum(abstained) / len(abstained), 1), "questions": len(abstained)}
 

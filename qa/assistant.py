@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
 from typing import Protocol
@@ -18,7 +18,7 @@ from qa.index.embedder import Embedder, shared_embedder
 from qa.index.retriever import Passage, RetrievedSentence, Retriever
 from qa.index.store import SentenceIndex, UpdateReport, create_in_place
 from qa.models import Answer, ReaderSpan, Source
-from qa.reader.span_reader import shared_reader
+from qa.reader.span_reader import TOP_SPANS, shared_reader
 from qa.text import validate_question
 
 CLOSEST_SHOWN = 3
@@ -112,8 +112,10 @@ class Assistant:
     def candidates(self, question: str, context: str | None = None) -> tuple[list[RetrievedSentence], list[tuple[float, ReaderSpan]]]:
         """Retrieved sentences (best first) and the reader's spans with their scores, best first.
 
-        The top sentences are read with their neighbours. With `confidence.quick_accept` set (off
-        as shipped), the best sentence is read alone first and answers when it scores that much.
+        The top sentences are read with their neighbours. Two calibrated bars (`confidence`, both
+        off as shipped) read less: with `quick_accept`, the best sentence is read alone first and
+        answers when it scores that much; with `early_exit`, the passages are read one at a time,
+        best first, and reading stops once an answer scores that much.
         """
         hits = self.retrieve(question, context)
         if not hits:
@@ -122,6 +124,8 @@ class Assistant:
             quick = self.scored(question, hits, self.read(question, hits[:1], neighbours=0))
             if quick and quick[0][0] >= self.confidence.quick_accept:
                 return hits, quick
+        if self.confidence.early_exit is not None:
+            return hits, self.read_until(question, hits, self.confidence.early_exit)
         return hits, self.scored(question, hits, self.read(question, hits))
 
     def retrieve(self, question: str, context: str | None = None) -> list[RetrievedSentence]:
@@ -129,14 +133,37 @@ class Assistant:
         return self.retriever.sentences(f"{question} {context}" if context else question)
 
     def read(self, question: str, hits: list[RetrievedSentence], neighbours: int | None = None) -> list[ReaderSpan]:
-        """The reader's candidate spans in the hits' passages, before scoring.
+        """The reader's candidate spans in the hits' passages, before scoring (see `kept`)."""
+        return self.kept(question, self.reader.read(question, self.retriever.passages(hits, neighbours)) if hits else [])
+
+    def read_until(self, question: str, hits: list[RetrievedSentence], bar: float) -> list[tuple[float, ReaderSpan]]:
+        """Scored spans of the hits' passages read one at a time, best first, until one scores `bar`."""
+        scored = []
+        for spans in self.passage_readings(question, hits):
+            scored = self.scored(question, hits, spans)
+            if scored and scored[0][0] >= bar:
+                break
+        return scored
+
+    def passage_readings(self, question: str, hits: list[RetrievedSentence]) -> Iterator[list[ReaderSpan]]:
+        """After each of the hits' passages, read one at a time best first, the kept spans of those read so far.
+
+        The reader's top spans across them are kept, so the last reading is exactly what `read`
+        gives (the reader normalises each window on its own).
+        """
+        spans: list[ReaderSpan] = []
+        for passage in self.retriever.passages(hits):
+            spans = sorted(spans + self.reader.read(question, [passage]), key=lambda span: -span.log_prob)[:TOP_SPANS]
+            yield self.kept(question, spans)
+
+    def kept(self, question: str, spans: list[ReaderSpan]) -> list[ReaderSpan]:
+        """The reader's spans that may answer.
 
         A span must lie inside one indexed sentence: text between sentences (an "Advert" line
         inside a passage, say) is never an answer. A question naming a code (a part number, "F-16")
         is answered from a sentence that holds it whenever a candidate's sentence does: look-alike
         entries sit side by side in one passage, and the reader does not tell them apart.
         """
-        spans = self.reader.read(question, self.retriever.passages(hits, neighbours)) if hits else []
         sentences = [(span, sentence) for span in spans if (sentence := self._sentence_of(span)) is not None]
         codes = identifiers(question)
         naming = [span for span, sentence in sentences if codes and names_every(sentence, codes)]

@@ -5,8 +5,9 @@ questions held out of training, asked through the full pipeline both with their 
 indexed and with it removed. Its meaning: the estimated probability that the returned span
 is a right answer (SQuAD F1 >= 0.5 against the reference answers). Below `threshold` the
 assistant answers "not in the documents". A span read from the best sentence alone that
-scores `quick_accept` or more is answered without reading the wider passages: the calibration
-sets that bar where, on the held-out questions, skipping them loses no accuracy.
+scores `quick_accept` or more is answered without reading the wider passages, and passages read
+one at a time stop at the first answer scoring `early_exit`: the calibration sets each bar where,
+on the held-out questions, reading less loses no accuracy.
 """
 
 from __future__ import annotations
@@ -43,13 +44,14 @@ def span_features(question: str, hits: list[RetrievedSentence], spans: list[Read
 
 
 class Confidence(BaseModel):
-    """Fitted logistic weights, the abstention threshold and the quick-answer bar."""
+    """Fitted logistic weights, the abstention threshold and the bars for reading less."""
 
     features: list[str]
     weights: list[float]
     bias: float
     threshold: float
     quick_accept: float | None = None  # None: always read the wider passages
+    early_exit: float | None = None  # None: always read every passage
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> "Confidence":

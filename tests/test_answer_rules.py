@@ -125,3 +125,57 @@ def test_without_a_quick_bar_only_the_wider_passages_are_read(hash_embedder):
     assistant.ask("Who was the spokesperson?")
     [wide] = reader.readings
     assert sum(p.end - p.start for p in wide) > len("The spokesperson was Emily Horne.")
+
+
+class PassageReader(RecordingReader):
+    """Reads a (doc_id, word, log_prob) span only from a passage that holds the word."""
+
+    def read(self, question, passages):
+        self.readings.append(passages)
+        spans = []
+        for passage in passages:
+            for doc_id, word, log_prob in self.script:
+                if doc_id == passage.doc_id and word in passage.text:
+                    start = passage.start + passage.text.index(word)
+                    spans.append(ReaderSpan(doc_id=doc_id, start=start, end=start + len(word), text=word, log_prob=log_prob,
+                                            no_answer_log_prob=-5.0, passage=passage))
+        return sorted(spans, key=lambda span: -span.log_prob)
+
+
+def early_exit_assistant(hash_embedder, script, early_exit):
+    texts = {"one.txt": "The spokesperson was Emily Horne.", "two.txt": "The spokesperson was Jen Psaki.",
+             "three.txt": "The spokesperson was Ned Price."}
+    index, _ = SentenceIndex.build([make_document(d, t) for d, t in texts.items()], hash_embedder)
+    confidence = Confidence(features=list(FEATURES), weights=[1.0, 0.0, 0.0, 0.0, 0.0], bias=2.0, threshold=0.1,
+                            early_exit=early_exit)
+    reader = PassageReader(index, script)
+    return Assistant(index, hash_embedder, reader=reader, confidence=confidence, k=3, context=1), reader
+
+
+SPOKESPEOPLE = [("one.txt", "Emily Horne", -3.0), ("two.txt", "Jen Psaki", -0.1), ("three.txt", "Ned Price", -2.0)]
+
+
+def test_early_exit_stops_reading_at_the_first_passage_that_answers_confidently(hash_embedder):
+    assistant, reader = early_exit_assistant(hash_embedder, SPOKESPEOPLE, early_exit=0.8)
+    order = [p.doc_id for p in assistant.retriever.passages(assistant.retrieve("Who was the spokesperson?"))]
+    answer = assistant.ask("Who was the spokesperson?")
+    assert [len(passages) for passages in reader.readings] == [1] * (order.index("two.txt") + 1)
+    assert answer.answer == "Jen Psaki" and answer.score >= 0.8
+
+
+def test_early_exit_below_its_bar_reads_on_and_answers_as_a_full_reading_does(hash_embedder):
+    question = "Who was the spokesperson?"
+    unsure = [(doc_id, word, log_prob - 3.0) for doc_id, word, log_prob in SPOKESPEOPLE]
+    stepwise, reader = early_exit_assistant(hash_embedder, unsure, early_exit=0.99)
+    at_once, _ = early_exit_assistant(hash_embedder, unsure, early_exit=None)
+    assert stepwise.ask(question) == at_once.ask(question)
+    assert len(reader.readings) == 3  # every passage, one at a time
+
+
+def test_passages_read_one_at_a_time_end_with_what_one_reading_of_them_all_gives(tiny_reader, seed_texts, hash_embedder):
+    index, _ = SentenceIndex.build([make_document(d, t) for d, t in seed_texts.items()], hash_embedder)
+    assistant = Assistant(index, hash_embedder, reader=tiny_reader, k=3, context=1)
+    for question in ("When could Russia invade?", "Who is Blinken?", "What did the two presidents discuss?"):
+        hits = assistant.retrieve(question)
+        *_, last = assistant.passage_readings(question, hits)
+        assert last == assistant.read(question, hits) and len(assistant.retriever.passages(hits)) > 1

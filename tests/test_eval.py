@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from qa.eval.calibrate import cascade, quick_bar
+from qa.eval.calibrate import cascade, lowest_bar
 from qa.eval.metrics import answer_scores, exact_match, f1, is_right
 from qa.eval.seeds_eval import FLOORS, below_floors, evaluate, load_items
 
@@ -31,15 +31,21 @@ def test_evaluation_set_is_well_formed():
     assert {i.kind for i in items} >= {"who", "what", "when", "where", "how many", "why", "paraphrase"}
 
 
-def test_quick_bar_is_the_lowest_that_loses_nothing():
+def test_the_bar_for_reading_less_is_the_lowest_that_loses_nothing():
     # (score, right) per question; the quick reading is right only when it scores 0.8 or more
     quick_in = [(0.9, 1.0), (0.8, 1.0), (0.6, 0.0), (-1.0, 0.0)]
     full_in = [(0.7, 1.0), (0.7, 1.0), (0.7, 1.0), (0.2, 0.0)]
     quick_out, full_out = [(0.5, 0.0), (0.3, 0.0)], [(0.2, 0.0), (0.2, 0.0)]
-    assert quick_bar(quick_in, full_in, quick_out, full_out, threshold=0.4, loss=0.0) == 0.8
-    assert cascade(quick_in, full_in, 0.8) == [(0.9, 1.0), (0.8, 1.0), (0.7, 1.0), (0.2, 0.0)]
+    assert lowest_bar([quick_in, full_in], [quick_out, full_out], threshold=0.4, loss=0.0) == 0.8
+    assert cascade([quick_in, full_in], 0.8) == [(0.9, 1.0), (0.8, 1.0), (0.7, 1.0), (0.2, 0.0)]
     wrong_quick = [(0.9, 0.0)] + quick_in[1:]  # even the most confident quick answer is wrong
-    assert quick_bar(wrong_quick, full_in, quick_out, full_out, threshold=0.4, loss=0.0) is None
+    assert lowest_bar([wrong_quick, full_in], [quick_out, full_out], threshold=0.4, loss=0.0) is None
+
+
+def test_a_cascade_keeps_the_first_reading_that_reaches_the_bar():
+    first, second, last = [(0.9, 1.0), (0.3, 0.0)], [(0.95, 0.0), (0.85, 1.0)], [(0.1, 0.0), (0.2, 0.0)]
+    assert cascade([first, second, last], 0.8) == [(0.9, 1.0), (0.85, 1.0)]
+    assert cascade([first, second, last], 0.99) == last
 
 
 @pytest.mark.slow

@@ -17,6 +17,7 @@ from qa.models import ReaderSpan
 from qa.runtime import cached_graph, inference_session
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+TOP_SPANS = 5  # candidate spans a reading returns
 GRAPH_KIND = "reader-v1"  # a new export format gets a new name, so no stale graph is reused
 
 Forward = Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]  # model inputs -> start, end logits
@@ -51,7 +52,7 @@ class SpanReader:
                 self.normalisation = record.get("normalisation", "window")
                 self.forward = _graph_forward(self.weights_dir, record["weights_sha256"])
 
-    def read(self, question: str, passages: list[Passage], top_n: int = 5) -> list[ReaderSpan]:
+    def read(self, question: str, passages: list[Passage], top_n: int = TOP_SPANS) -> list[ReaderSpan]:
         """Best spans across all passages and their windows, best first, one per document span."""
         self.warm_up()
         if not passages:
