@@ -148,8 +148,9 @@ class Assistant:
     def passage_readings(self, question: str, hits: list[RetrievedSentence]) -> Iterator[list[ReaderSpan]]:
         """After each of the hits' passages, read one at a time best first, the kept spans of those read so far.
 
-        The reader's top spans across them are kept, so the last reading is exactly what `read`
-        gives (the reader normalises each window on its own).
+        The reader's top spans across them are kept, so with weights that normalise each window on
+        its own (the shipped ones) the last reading is exactly what `read` gives; with shared
+        normalisation (`--as-read` training) each passage is normalised alone here.
         """
         spans: list[ReaderSpan] = []
         for passage in self.retriever.passages(hits):
