@@ -16,7 +16,8 @@ the quick-answer bar (answer from the quick reading when it scores that much) an
 early-exit bar (stop reading passages once an answer scores that much). Each is the lowest
 score at which reading less loses at most `--loss` of right answers and of abstentions. Both
 are reported with the figures they give; each is stored only when asked for (`--quick-answers`,
-`--early-exit`). Writes weights/calibration.json with the fitted figures.
+`--early-exit`). Writes calibration.json beside the reader's weights (`--reader`, default the
+shipped ones) with the fitted figures.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from qa.assistant import Assistant
-from qa.confidence import CALIBRATION_FILE, FEATURES, Confidence, span_features
+from qa.confidence import FEATURES, Confidence, span_features
 from qa.eval.metrics import f1
 from qa.eval.squad import SquadQuestion, load_questions, paragraph_index, without_article
 from qa.index.embedder import Embedder
-from qa.reader.span_reader import WEIGHTS_DIR
+from qa.reader.span_reader import WEIGHTS_DIR, SpanReader
 from qa.reader.train import load_squad
 
 
@@ -125,21 +126,23 @@ def main() -> None:
     parser.add_argument("--early-exit", action="store_true",
                         help="store the early-exit bar, so the assistant stops reading passages once an answer scores "
                              "that much (off by default: such answers cite fewer documents)")
-    parser.add_argument("--out", type=Path, default=CALIBRATION_FILE)
+    parser.add_argument("--reader", type=Path, default=WEIGHTS_DIR, help="the reader's weights folder")
+    parser.add_argument("--out", type=Path, help="default: calibration.json in the reader's folder")
     args = parser.parse_args()
+    out = args.out or args.reader / "calibration.json"
 
-    record = json.loads((WEIGHTS_DIR / "training.json").read_text())
+    record = json.loads((args.reader / "training.json").read_text())
     articles = record["held_out_articles"]
     questions = load_questions(args.squad, set(articles))
     titles = [article["title"] for article in load_squad(args.squad)]
     distractors = [t for t in titles if t not in articles][-args.distractor_articles:] if args.distractor_articles else []
-    embedder = Embedder()
+    embedder, reader = Embedder(), SpanReader(args.reader)
     full = paragraph_index(questions + load_questions(args.squad, set(distractors)), embedder)
     placeholder = Confidence(features=list(FEATURES), weights=[0.0] * len(FEATURES), bias=0.0, threshold=0.0)
-    rows_in = candidate_rows(Assistant(full, embedder, confidence=placeholder), questions, in_corpus=True)
+    rows_in = candidate_rows(Assistant(full, embedder, reader, placeholder), questions, in_corpus=True)
     rows_out: dict[str, Rows] = {mode: [] for mode in rows_in}
     for article in articles:
-        reduced = Assistant(without_article(full, embedder, article), embedder, confidence=placeholder)
+        reduced = Assistant(without_article(full, embedder, article), embedder, reader, placeholder)
         for mode, rows in candidate_rows(reduced, [q for q in questions if q.article == article], in_corpus=False).items():
             rows_out[mode] += rows
 
@@ -192,7 +195,7 @@ def main() -> None:
     }
     confidence = fitted.model_copy(update={"threshold": round(threshold, 4),
                                            "quick_accept": _stored_bar(shipped["quick"]), "early_exit": _stored_bar(shipped["exit"])})
-    args.out.write_text(json.dumps({**confidence.model_dump(), "fit": report}, indent=2) + "\n")
+    out.write_text(json.dumps({**confidence.model_dump(), "fit": report}, indent=2) + "\n")
     print(json.dumps(report, indent=2))
 
 

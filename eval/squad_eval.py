@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from qa.assistant import Assistant
+from qa.confidence import Confidence
 from qa.eval.metrics import answer_scores
 from qa.eval.squad import SquadQuestion, load_questions, paragraph_index, without_article
 from qa.index.embedder import Embedder
@@ -39,7 +40,7 @@ def gold_paragraph(reader: SpanReader, questions: list[SquadQuestion]) -> dict:
 def open_corpus(assistant: Assistant, questions: list[SquadQuestion]) -> dict:
     answers, always, recall1, recall3 = [], [], [], []
     for q in questions:
-        hits, scored = assistant.candidates(q.question)
+        hits, scored, _ = assistant.candidates(q.question)
         always.append(scored[0][1].text if scored else "")
         answers.append(always[-1] if scored and scored[0][0] >= assistant.confidence.threshold else None)
         recall1.append(q.doc_id in [h.doc_id for h in hits[:1]])
@@ -71,7 +72,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="open corpus and abstention on a seeded random sample")
     parser.add_argument("--gold-limit", type=int, default=0, help="gold-paragraph reading on a seeded random sample")
     parser.add_argument("--out", type=Path, help="also write the figures here as JSON")
-    parser.add_argument("--reader", type=Path, help="a reader weights folder (default: the shipped one)")
+    parser.add_argument("--reader", type=Path,
+                        help="a reader weights folder (default: the shipped one), scored by its own calibration.json")
     parser.add_argument("--gold-only", action="store_true", help="only the gold-paragraph figure (comparing readers)")
     args = parser.parse_args()
 
@@ -86,9 +88,10 @@ def main() -> None:
         print(json.dumps(report, indent=2))
         return
     full_index = paragraph_index(questions, embedder)  # every dev paragraph, whatever the sample
-    report["open_corpus"] = open_corpus(Assistant(full_index, embedder, reader=reader), sample)
+    confidence = Confidence.load(args.reader / "calibration.json") if args.reader else Confidence.load()
+    report["open_corpus"] = open_corpus(Assistant(full_index, embedder, reader, confidence), sample)
     open_figures = report["open_corpus"]
-    report["abstention"] = abstention(full_index, embedder, sample, reader)
+    report["abstention"] = abstention(full_index, embedder, sample, reader, confidence=confidence)
     report["abstention"]["answered_in_corpus"] = open_figures["answered"]
     report["abstention"]["f1_lost_to_abstaining"] = round(open_figures["f1_never_abstaining"] - open_figures["f1"], 1)
     report["minutes"] = round((time.time() - started) / 60, 1)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import warnings
 from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from qa.confidence import Confidence, span_features
 from qa.errors import IndexStoreError
@@ -22,6 +23,15 @@ from qa.reader.span_reader import TOP_SPANS, shared_reader
 from qa.text import validate_question
 
 CLOSEST_SHOWN = 3
+
+
+class Candidates(NamedTuple):
+    """One question's reading: retrieved sentences, the reader's scored spans best first, and the
+    retrieved passages a shorter reading (quick answer, early exit) left unread."""
+
+    hits: list[RetrievedSentence]
+    scored: list[tuple[float, ReaderSpan]]
+    unread: list[Passage]
 
 
 class Reader(Protocol):
@@ -98,19 +108,22 @@ class Assistant:
         `context` (say, the previous answer's sentence in a conversation) only helps find passages.
         """
         question = validate_question(question)
-        hits, scored = self.candidates(question, context)
+        hits, scored, unread = self.candidates(question, context)
         if not hits:
             return Answer(question=question, answer=None, score=0.0, source=None, evidence=[])
         if not scored or scored[0][0] < self.confidence.threshold:
             best = scored[0][0] if scored else 0.0
             return Answer(question=question, answer=None, score=best, source=None, evidence=self._closest(hits))
         score, best = scored[0]
-        places = _one_per_document([place for _, span in scored if (place := _same_answer_in(span, best))])
+        places = [place for _, span in scored if (place := _same_answer_in(span, best))]
+        places += [place for passage in unread for place in self._answer_text_in(passage, best.text)]
+        places = _one_per_document(places)
         evidence = [self._source(doc_id, start, end) for doc_id, start, end in places]
         return Answer(question=question, answer=best.text, score=score, source=evidence[0], evidence=evidence)
 
-    def candidates(self, question: str, context: str | None = None) -> tuple[list[RetrievedSentence], list[tuple[float, ReaderSpan]]]:
-        """Retrieved sentences (best first) and the reader's spans with their scores, best first.
+    def candidates(self, question: str, context: str | None = None) -> Candidates:
+        """Retrieved sentences (best first), the reader's spans with their scores (best first), and
+        the passages left unread.
 
         The top sentences are read with their neighbours. Two calibrated bars (`confidence`, both
         off as shipped) read less: with `quick_accept`, the best sentence is read alone first and
@@ -119,14 +132,14 @@ class Assistant:
         """
         hits = self.retrieve(question, context)
         if not hits:
-            return hits, []
+            return Candidates(hits, [], [])
         if self.confidence.quick_accept is not None:
             quick = self.scored(question, hits, self.read(question, hits[:1], neighbours=0))
             if quick and quick[0][0] >= self.confidence.quick_accept:
-                return hits, quick
+                return Candidates(hits, quick, self.retriever.passages(hits))
         if self.confidence.early_exit is not None:
-            return hits, self.read_until(question, hits, self.confidence.early_exit)
-        return hits, self.scored(question, hits, self.read(question, hits))
+            return Candidates(hits, *self.read_until(question, hits, self.confidence.early_exit))
+        return Candidates(hits, self.scored(question, hits, self.read(question, hits)), [])
 
     def retrieve(self, question: str, context: str | None = None) -> list[RetrievedSentence]:
         """The sentences nearest to the question (and to `context`, when given), best first."""
@@ -136,14 +149,16 @@ class Assistant:
         """The reader's candidate spans in the hits' passages, before scoring (see `kept`)."""
         return self.kept(question, self.reader.read(question, self.retriever.passages(hits, neighbours)) if hits else [])
 
-    def read_until(self, question: str, hits: list[RetrievedSentence], bar: float) -> list[tuple[float, ReaderSpan]]:
-        """Scored spans of the hits' passages read one at a time, best first, until one scores `bar`."""
-        scored = []
-        for spans in self.passage_readings(question, hits):
+    def read_until(self, question: str, hits: list[RetrievedSentence],
+                   bar: float) -> tuple[list[tuple[float, ReaderSpan]], list[Passage]]:
+        """Scored spans of the hits' passages read one at a time, best first, until one scores `bar`;
+        and the passages left unread."""
+        passages, scored, read = self.retriever.passages(hits), [], 0
+        for read, spans in enumerate(self.passage_readings(question, hits), start=1):
             scored = self.scored(question, hits, spans)
             if scored and scored[0][0] >= bar:
                 break
-        return scored
+        return scored, passages[read:]
 
     def passage_readings(self, question: str, hits: list[RetrievedSentence]) -> Iterator[list[ReaderSpan]]:
         """After each of the hits' passages, read one at a time best first, the kept spans of those read so far.
@@ -165,7 +180,8 @@ class Assistant:
         is answered from a sentence that holds it whenever a candidate's sentence does: look-alike
         entries sit side by side in one passage, and the reader does not tell them apart.
         """
-        sentences = [(span, sentence) for span in spans if (sentence := self._sentence_of(span)) is not None]
+        sentences = [(span, sentence) for span in spans
+                     if (sentence := self._sentence_of(span.doc_id, span.start, span.end)) is not None]
         codes = identifiers(question)
         naming = [span for span, sentence in sentences if codes and names_every(sentence, codes)]
         return naming or [span for span, _ in sentences]
@@ -176,12 +192,19 @@ class Assistant:
         scored = [(self.confidence.probability(vector), span) for vector, span in zip(features, spans)]
         return sorted(scored, key=lambda pair: -pair[0])
 
-    def _sentence_of(self, span: ReaderSpan) -> str | None:
+    def _sentence_of(self, doc_id: str, start: int, end: int) -> str | None:
         """The text of the one indexed sentence holding the span; None when it lies across or between sentences."""
-        rows = [row for _, row in self.index.rows_overlapping(span.doc_id, span.start, span.end)]
-        if len(rows) != 1 or not rows[0].start <= span.start <= span.end <= rows[0].end:
+        rows = [row for _, row in self.index.rows_overlapping(doc_id, start, end)]
+        if len(rows) != 1 or not rows[0].start <= start <= end <= rows[0].end:
             return None
-        return self.index.document(span.doc_id).text[rows[0].start : rows[0].end]
+        return self.index.document(doc_id).text[rows[0].start : rows[0].end]
+
+    def _answer_text_in(self, passage: Passage, text: str) -> list[tuple[str, int, int]]:
+        """Where `text` stands verbatim, as whole words inside one sentence, in a passage left unread:
+        evidence a shorter reading would otherwise lose."""
+        found = (passage.start + match.start() for match in re.finditer(rf"(?<!\w){re.escape(text)}(?!\w)", passage.text))
+        return [(passage.doc_id, start, start + len(text)) for start in found
+                if self._sentence_of(passage.doc_id, start, start + len(text)) is not None]
 
     def _closest(self, hits: list[RetrievedSentence]) -> list[Source]:
         return [self._source(hit.doc_id, hit.start, hit.end) for hit in hits[:CLOSEST_SHOWN]]

@@ -142,9 +142,11 @@ class PassageReader(RecordingReader):
         return sorted(spans, key=lambda span: -span.log_prob)
 
 
-def early_exit_assistant(hash_embedder, script, early_exit):
-    texts = {"one.txt": "The spokesperson was Emily Horne.", "two.txt": "The spokesperson was Jen Psaki.",
-             "three.txt": "The spokesperson was Ned Price."}
+SPOKESPEOPLE_TEXTS = {"one.txt": "The spokesperson was Emily Horne.", "two.txt": "The spokesperson was Jen Psaki.",
+                      "three.txt": "The spokesperson was Ned Price."}
+
+
+def early_exit_assistant(hash_embedder, script, early_exit, texts=SPOKESPEOPLE_TEXTS):
     index, _ = SentenceIndex.build([make_document(d, t) for d, t in texts.items()], hash_embedder)
     confidence = Confidence(features=list(FEATURES), weights=[1.0, 0.0, 0.0, 0.0, 0.0], bias=2.0, threshold=0.1,
                             early_exit=early_exit)
@@ -179,3 +181,17 @@ def test_passages_read_one_at_a_time_end_with_what_one_reading_of_them_all_gives
         hits = assistant.retrieve(question)
         *_, last = assistant.passage_readings(question, hits)
         assert last == assistant.read(question, hits) and len(assistant.retriever.passages(hits)) > 1
+
+
+def test_early_exit_cites_the_answer_where_unread_passages_hold_it_verbatim(hash_embedder):
+    texts = {"one.txt": "The spokesperson was Jen Psaki.", "two.txt": "Jen Psaki spoke to the press.",
+             "three.txt": "Jen Psakiewicz spoke later."}
+    question = "Who was the spokesperson?"
+    probe, _ = early_exit_assistant(hash_embedder, [], early_exit=None, texts=texts)
+    first = probe.retriever.passages(probe.retrieve(question))[0].doc_id
+    assistant, reader = early_exit_assistant(hash_embedder, [(first, "Jen Psaki", -0.1)], early_exit=0.8, texts=texts)
+    answer = assistant.ask(question)
+    assert len(reader.readings) == 1 and answer.answer == "Jen Psaki"
+    assert {source.doc_id for source in answer.evidence} == {"one.txt", "two.txt"}  # not the longer name
+    for source in answer.evidence:
+        assert texts[source.doc_id][source.start : source.end] == "Jen Psaki"
