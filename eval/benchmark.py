@@ -7,7 +7,8 @@
    Runtime encoder. Later, with sentence-transformers too, as other tools load the model.
 2. Warm `ask` p50/p95 over the seeds evaluation questions for each reading strategy, interleaved
    with the floor question by question so that all see the same machine, and each p50's ratio to
-   the floor's.
+   the floor's. Strategies marked "fp32 reader" read with the unquantised graph (and the shipped
+   calibration, fitted on the int8 one).
 3. Accuracy of each strategy: the seeds evaluation (EM, F1, abstention) and, with `--squad`, SQuAD
    dev open corpus (EM, F1, answered) and out-of-corpus abstention on a seeded sample, with the
    reader tokens read per question.
@@ -42,6 +43,7 @@ from qa.index.documents import make_document
 from qa.index.embedder import Embedder
 from qa.index.store import SentenceIndex
 from qa.integrity import bundled_encoder_dir
+from qa.reader.span_reader import SpanReader
 from qa.reader.windows import tokenize_windows
 
 
@@ -56,23 +58,27 @@ def percentile(values: list[float], share: float) -> float:
 
 
 class Strategy(BaseModel, frozen=True):
-    """One way to read: retrieved sentences read, neighbours either side, calibrated bars used."""
+    """One way to read: retrieved sentences read, neighbours either side, calibrated bars used, reader graph."""
 
     name: str
     passages: int = 3
     neighbours: int = 1
     quick: bool = False
     early_exit: bool = False
+    int8: bool = True
 
-    def options(self, confidence: Confidence, bars: dict[str, float | None]) -> dict:
+    def options(self, confidence: Confidence, bars: dict[str, float | None], readers: dict[bool, SpanReader]) -> dict:
         """The Assistant keyword arguments that read this way."""
         update = {"quick_accept": bars["quick"] if self.quick else None, "early_exit": bars["exit"] if self.early_exit else None}
-        return {"confidence": confidence.model_copy(update=update), "k": self.passages, "context": self.neighbours}
+        return {"confidence": confidence.model_copy(update=update), "k": self.passages, "context": self.neighbours,
+                "reader": readers[self.int8]}
 
 
 STRATEGIES = (
     Strategy(name="every passage"),
     Strategy(name="early exit", early_exit=True),
+    Strategy(name="every passage, fp32 reader", int8=False),
+    Strategy(name="early exit, fp32 reader", early_exit=True, int8=False),
     Strategy(name="quick, then every passage", quick=True),
     Strategy(name="quick, then early exit", quick=True, early_exit=True),
     Strategy(name="no neighbours", neighbours=0),
@@ -133,9 +139,10 @@ def warm_latencies(assistants: dict[str, Assistant], floor: Callable[[str], None
 
 def accuracy(options: dict, seeds: Assistant, squad: tuple | None) -> dict:
     """Seeds evaluation figures, reading with the Assistant `options`, and, given (index, embedder, sample), SQuAD dev figures, with tokens read."""
-    counting = CountingReader(seeds.reader)
+    counting = CountingReader(options["reader"])
+    options = {**options, "reader": counting}
     items = load_items()
-    assistant = Assistant(seeds.index, seeds.retriever.embedder, reader=counting, **options)
+    assistant = Assistant(seeds.index, seeds.retriever.embedder, **options)
     figures = evaluate(assistant, items)["figures"]
     report = {"seeds": {name: figures[name] for name in ("exact_match", "f1", "abstention_accuracy")},
               "seeds_tokens_per_question": round(counting.tokens / len(items))}
@@ -144,10 +151,10 @@ def accuracy(options: dict, seeds: Assistant, squad: tuple | None) -> dict:
     if squad:
         index, embedder, sample = squad
         counting.tokens = 0
-        opened = open_corpus(Assistant(index, embedder, reader=counting, **options), sample)
+        opened = open_corpus(Assistant(index, embedder, **options), sample)
         report["squad_open_corpus"] = {name: opened[name] for name in ("exact_match", "f1", "answered")}
         report["squad_tokens_per_question"] = round(counting.tokens / len(sample))
-        report["squad_abstained_out_of_corpus"] = abstention(index, embedder, sample, counting, **options)["abstained_out_of_corpus"]
+        report["squad_abstained_out_of_corpus"] = abstention(index, embedder, sample, **options)["abstained_out_of_corpus"]
     return report
 
 
@@ -195,8 +202,10 @@ def main() -> None:
     fit = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))["fit"]
     bars = {"quick": fit.get("quick_answers", {}).get("bar"), "exit": fit.get("early_exit", {}).get("bar")}
     strategies = [s for s in STRATEGIES if not (s.quick and bars["quick"] is None or s.early_exit and bars["exit"] is None)]
-    options = {s.name: s.options(confidence, bars) for s in strategies}
-    as_shipped = {"confidence": confidence, "k": shipped.retriever.k, "context": shipped.retriever.context}
+    readers = {True: shipped.reader, False: SpanReader(int8=False)}
+    readers[False].warm_up()
+    options = {s.name: s.options(confidence, bars, readers) for s in strategies}
+    as_shipped = {"confidence": confidence, "k": shipped.retriever.k, "context": shipped.retriever.context, "reader": shipped.reader}
     questions = [item.question for item in load_items()]
     embedder = shipped.retriever.embedder
 

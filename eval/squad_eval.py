@@ -57,11 +57,11 @@ def open_corpus(assistant: Assistant, questions: list[SquadQuestion]) -> dict:
     }
 
 
-def abstention(full_index, embedder: Embedder, questions: list[SquadQuestion], reader: SpanReader, **options) -> dict:
+def abstention(full_index, embedder: Embedder, questions: list[SquadQuestion], **options) -> dict:
     """Out-of-corpus questions turned down, each asked with its own article removed (`options`: Assistant's)."""
     abstained = []
     for article in sorted({q.article for q in questions}):
-        assistant = Assistant(without_article(full_index, embedder, article), embedder, reader=reader, **options)
+        assistant = Assistant(without_article(full_index, embedder, article), embedder, **options)
         abstained += [assistant.ask(q.question).answer is None for q in questions if q.article == article]
     return {"abstained_out_of_corpus": round(100 * sum(abstained) / len(abstained), 1), "questions": len(abstained)}
 
@@ -91,7 +91,7 @@ def main() -> None:
     confidence = Confidence.load(args.reader / "calibration.json") if args.reader else Confidence.load()
     report["open_corpus"] = open_corpus(Assistant(full_index, embedder, reader, confidence), sample)
     open_figures = report["open_corpus"]
-    report["abstention"] = abstention(full_index, embedder, sample, reader, confidence=confidence)
+    report["abstention"] = abstention(full_index, embedder, sample, reader=reader, confidence=confidence)
     report["abstention"]["answered_in_corpus"] = open_figures["answered"]
     report["abstention"]["f1_lost_to_abstaining"] = round(open_figures["f1_never_abstaining"] - open_figures["f1"], 1)
     report["minutes"] = round((time.time() - started) / 60, 1)

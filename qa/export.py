@@ -7,6 +7,7 @@ needs torch and transformers, and only when no cached graph exists yet.
 from __future__ import annotations
 
 import json
+import logging
 import warnings
 from pathlib import Path
 
@@ -31,11 +32,18 @@ class SentenceEncoder(torch.nn.Module):
         return torch.nn.functional.normalize(mean, p=2, dim=1)
 
 
-def export_reader(weights_dir: Path, out: Path) -> None:
-    """The shipped reader (weights verified) as a fused graph: start and end logits per token."""
+def export_reader(weights_dir: Path, out: Path, int8: bool = False) -> None:
+    """The shipped reader (weights verified) as a fused graph: start and end logits per token.
+
+    With `int8`, the weights of its matrix products are quantised per output channel (dynamic
+    int8 activations): 1.6x faster on this CPU, and on 1,000 SQuAD dev questions it loses 0.2 F1
+    (README, "Speed"). Per-tensor int8 had lost 4-5 F1.
+    """
     record = json.loads((weights_dir / "training.json").read_text(encoding="utf-8"))
     network = load_reader_network(weights_dir / "reader.safetensors", record["weights_sha256"])
     _export(network, {"start_logits": ("batch", "tokens"), "end_logits": ("batch", "tokens")}, network.config, out)
+    if int8:
+        _quantise_matrix_products(out)
 
 
 def export_encoder(encoder_dir: Path, out: Path) -> None:
@@ -64,3 +72,19 @@ def _export(module: torch.nn.Module, outputs: dict[str, tuple[str, ...]], config
         fused.save_model_to_file(str(out))
     finally:
         plain.unlink(missing_ok=True)
+
+
+def _quantise_matrix_products(graph: Path) -> None:
+    """Per-channel int8 weights for the graph's matrix products, in place."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantised = graph.with_name(graph.name + ".int8")
+    logging.disable(logging.WARNING)  # its advice to pre-process, which fused graphs do not need
+    try:
+        quantize_dynamic(str(graph), str(quantised), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"],
+                         extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT})
+        quantised.replace(graph)
+    finally:
+        logging.disable(logging.NOTSET)
+        quantised.unlink(missing_ok=True)

@@ -43,23 +43,28 @@ def test_a_failed_export_leaves_no_graph(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_the_reader_graph_gives_the_torch_reader_s_logits(seed_texts):
+def test_the_reader_graphs_give_the_torch_reader_s_logits_exactly_in_fp32_and_closely_in_int8(seed_texts):
     from qa.reader.network import load_reader_network, numpy_forward
     from qa.reader.span_reader import WEIGHTS_DIR, SpanReader
     from qa.reader.windows import pad_windows, tokenize_windows
 
-    reader = SpanReader()
-    reader.warm_up()
+    shipped, fp32 = SpanReader(), SpanReader(int8=False)
+    shipped.warm_up()
+    fp32.warm_up()
     record = json.loads((WEIGHTS_DIR / "training.json").read_text())
     torch_forward = numpy_forward(load_reader_network(WEIGHTS_DIR / "reader.safetensors", record["weights_sha256"]))
     text = next(iter(seed_texts.values()))
-    windows = tokenize_windows(reader.tokenizer, ["Who spoke to whom?", "When could Russia invade Ukraine?"], [text[:900], text[900:3000]])
+    windows = tokenize_windows(shipped.tokenizer, ["Who spoke to whom?", "When could Russia invade Ukraine?"], [text[:900], text[900:3000]])
     assert len(windows) >= 3
     for window in windows:
-        ours, theirs = reader.forward(pad_windows([window])), torch_forward(pad_windows([window]))
-        for graph_logits, torch_logits in zip(ours, theirs):
+        inputs = pad_windows([window])
+        theirs = torch_forward(inputs)
+        for graph_logits, torch_logits in zip(fp32.forward(inputs), theirs):
             assert np.abs(graph_logits - torch_logits).max() < 1e-3
             assert graph_logits.argmax() == torch_logits.argmax()
+        for int8_logits, torch_logits in zip(shipped.forward(inputs), theirs):
+            assert np.corrcoef(int8_logits[0], torch_logits[0])[0, 1] > 0.99
+            assert np.abs(int8_logits - torch_logits).max() < 2.0
 
 
 @pytest.mark.slow

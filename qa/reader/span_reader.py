@@ -18,16 +18,21 @@ from qa.runtime import cached_graph, inference_session
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 TOP_SPANS = 5  # candidate spans a reading returns
-GRAPH_KIND = "reader-v1"  # a new export format gets a new name, so no stale graph is reused
+GRAPH_VERSION = "v1"  # a new export format gets a new version, so no stale graph is reused
 
 Forward = Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]  # model inputs -> start, end logits
 
 
 class SpanReader:
-    """Reads passages with the shipped network on ONNX Runtime (loaded by `warm_up`, on first use at the latest)."""
+    """Reads passages with the shipped network on ONNX Runtime (loaded by `warm_up`, on first use at the latest).
 
-    def __init__(self, weights_dir: Path = WEIGHTS_DIR, max_answer_tokens: int = MAX_ANSWER_TOKENS) -> None:
+    `int8` (as shipped) runs the graph with per-channel int8 matrix products (`qa.export`);
+    False runs it in fp32, equal to the torch network.
+    """
+
+    def __init__(self, weights_dir: Path = WEIGHTS_DIR, max_answer_tokens: int = MAX_ANSWER_TOKENS, int8: bool = True) -> None:
         self.weights_dir = Path(weights_dir)
+        self.int8 = int8
         self.max_answer_tokens = max_answer_tokens
         self.forward: Forward | None = None
         self.tokenizer = None
@@ -50,7 +55,7 @@ class SpanReader:
                 record = json.loads((self.weights_dir / "training.json").read_text(encoding="utf-8"))
                 self.tokenizer = load_tokenizer()
                 self.normalisation = record.get("normalisation", "window")
-                self.forward = _graph_forward(self.weights_dir, record["weights_sha256"])
+                self.forward = _graph_forward(self.weights_dir, record["weights_sha256"], self.int8)
 
     def read(self, question: str, passages: list[Passage], top_n: int = TOP_SPANS) -> list[ReaderSpan]:
         """Best spans across all passages and their windows, best first, one per document span."""
@@ -89,14 +94,15 @@ class SpanReader:
         return starts, ends
 
 
-def _graph_forward(weights_dir: Path, weights_sha256: str) -> Forward:
+def _graph_forward(weights_dir: Path, weights_sha256: str, int8: bool) -> Forward:
     """The reader's cached graph (exported from the weights on first use) as a Forward."""
     def export(out: Path) -> None:
         from qa.export import export_reader
 
-        export_reader(weights_dir, out)
+        export_reader(weights_dir, out, int8)
 
-    session = inference_session(cached_graph(GRAPH_KIND, weights_sha256, export))
+    kind = f"reader-{'int8' if int8 else 'fp32'}-{GRAPH_VERSION}"
+    session = inference_session(cached_graph(kind, weights_sha256, export))
     names = [graph_input.name for graph_input in session.get_inputs()]
     return lambda arrays: tuple(session.run(None, {name: arrays[name] for name in names}))
 
