@@ -36,8 +36,8 @@ def export_reader(weights_dir: Path, out: Path, int8: bool = False) -> None:
     """The shipped reader (weights verified) as a fused graph: start and end logits per token.
 
     With `int8`, the weights of its matrix products are quantised per output channel (dynamic
-    int8 activations): 1.6x faster on this CPU, and on 1,000 SQuAD dev questions it loses 0.2 F1
-    (README, "Speed"). Per-tensor int8 had lost 4-5 F1.
+    int8 activations): warm `ask` 1.4x faster on this CPU, for 0.2 gold-paragraph F1 on 1,000 SQuAD
+    dev questions (README, "Speed"). Per-tensor int8 had lost 4-5 F1.
     """
     record = json.loads((weights_dir / "training.json").read_text(encoding="utf-8"))
     network = load_reader_network(weights_dir / "reader.safetensors", record["weights_sha256"])
