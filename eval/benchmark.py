@@ -160,7 +160,7 @@ def accuracy(options: dict, seeds: Assistant, squad: tuple | None) -> dict:
 
 # Starts a command and prints its exit status, seconds and peak memory (MB). On Linux a process's
 # peak counts its parent's at exec, so `qa ask` must be started by this small process, not by
-# the benchmark: started from here directly it read 431 MB where it peaks at about 385.
+# the benchmark: started from here directly it read 431 MB where it peaked at about 385 (fp32 graph).
 TIMED_RUN = """
 import os, subprocess, sys, time
 started = time.perf_counter()

@@ -51,7 +51,7 @@ def candidate_rows(assistant: Assistant, questions: list[SquadQuestion], in_corp
     rows: dict[str, Rows] = {mode: [] for mode in (*FITTED, *partial)}
     for question in questions:
         hits = assistant.retrieve(question.question)
-        stages = list(assistant.passage_readings(question.question, hits)) or [[]]
+        stages = list(assistant.passage_readings(question.question, assistant.retriever.passages(hits))) or [[]]
         readings = {"quick": assistant.read(question.question, hits[:1], neighbours=0), "full": stages[-1]}
         readings |= {mode: stages[min(n, len(stages)) - 1] for n, mode in enumerate(partial, start=1)}
         for mode, spans in readings.items():

@@ -125,10 +125,10 @@ class Assistant:
         """Retrieved sentences (best first), the reader's spans with their scores (best first), and
         the passages left unread.
 
-        The top sentences are read with their neighbours. Two calibrated bars (`confidence`, both
-        off as shipped) read less: with `quick_accept`, the best sentence is read alone first and
-        answers when it scores that much; with `early_exit`, the passages are read one at a time,
-        best first, and reading stops once an answer scores that much.
+        The top sentences are read with their neighbours. Two calibrated bars (`confidence`; as
+        shipped only `early_exit` is set) read less: with `quick_accept`, the best sentence is read
+        alone first and answers when it scores that much; with `early_exit`, the passages are read
+        one at a time, best first, and reading stops once an answer scores that much.
         """
         hits = self.retrieve(question, context)
         if not hits:
@@ -154,21 +154,21 @@ class Assistant:
         """Scored spans of the hits' passages read one at a time, best first, until one scores `bar`;
         and the passages left unread."""
         passages, scored, read = self.retriever.passages(hits), [], 0
-        for read, spans in enumerate(self.passage_readings(question, hits), start=1):
+        for read, spans in enumerate(self.passage_readings(question, passages), start=1):
             scored = self.scored(question, hits, spans)
             if scored and scored[0][0] >= bar:
                 break
         return scored, passages[read:]
 
-    def passage_readings(self, question: str, hits: list[RetrievedSentence]) -> Iterator[list[ReaderSpan]]:
-        """After each of the hits' passages, read one at a time best first, the kept spans of those read so far.
+    def passage_readings(self, question: str, passages: list[Passage]) -> Iterator[list[ReaderSpan]]:
+        """After each passage, read one at a time in order (best first), the kept spans of those read so far.
 
         The reader's top spans across them are kept, so with weights that normalise each window on
         its own (the shipped ones) the last reading is exactly what `read` gives; with shared
         normalisation (`--as-read` training) each passage is normalised alone here.
         """
         spans: list[ReaderSpan] = []
-        for passage in self.retriever.passages(hits):
+        for passage in passages:
             spans = sorted(spans + self.reader.read(question, [passage]), key=lambda span: -span.log_prob)[:TOP_SPANS]
             yield self.kept(question, spans)
 
