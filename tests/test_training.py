@@ -8,6 +8,8 @@ import sys
 import pytest
 from safetensors.torch import load_file
 
+from qa.reader.train import _leading_share
+
 pytestmark = pytest.mark.slow
 
 
@@ -31,6 +33,17 @@ def train(*args: str) -> str:
     result = subprocess.run([sys.executable, "-m", "qa.reader.train", *args], capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
+
+
+def test_a_small_run_keeps_the_same_leading_share_of_every_file():
+    def source(name: str, questions: int) -> list[dict]:
+        paragraphs = [{"context": "x", "qas": [{"id": f"{name}{i}"}]} for i in range(questions)]
+        return [{"title": name, "paragraphs": paragraphs}]
+
+    kept = _leading_share([source("a", 30), source("b", 10)], limit=8)
+    ids = [qa["id"] for article in kept for paragraph in article["paragraphs"] for qa in paragraph["qas"]]
+    assert ids == ["a0", "a1", "a2", "a3", "a4", "a5", "b0", "b1"]
+    assert len(_leading_share([source("a", 30), source("b", 10)], limit=0)[0]["paragraphs"]) == 30
 
 
 def test_a_run_stopped_mid_epoch_resumes_to_the_same_weights(tmp_path):

@@ -98,10 +98,8 @@ def train(args: argparse.Namespace) -> None:
     tokenizer = load_tokenizer(args.base)
     files = {path: load_squad(path) for path in [args.squad, *args.extra]}
     data = [{"file": Path(path).name, "sha256": sha256_of(path), "questions": _questions(found)} for path, found in files.items()]
-    articles, held_out = split_articles(files[args.squad], args.holdout_articles)
-    articles += [article for path in args.extra for article in files[path]]
-    if args.limit_questions:
-        articles = _first_questions(articles, args.limit_questions)
+    training, held_out = split_articles(files[args.squad], args.holdout_articles)
+    articles = _leading_share([training, *(files[path] for path in args.extra)], args.limit_questions)
     model = new_reader_network(args.base).to(device).train()
     if args.as_read:
         from qa.index.embedder import shared_embedder
@@ -279,8 +277,17 @@ def _restore(args: argparse.Namespace, windows: int, model: torch.nn.Module, opt
     return progress
 
 
+def _leading_share(sources: list[list[dict]], limit: int) -> list[dict]:
+    """All the sources' articles, or with `limit`: about `limit` questions, the same leading
+    share of every source, so that a small run keeps the full run's mix of data."""
+    if not limit:
+        return [article for articles in sources for article in articles]
+    share = limit / sum(_questions(articles) for articles in sources)
+    return [article for articles in sources for article in _first_questions(articles, max(1, round(share * _questions(articles))))]
+
+
 def _first_questions(articles: list[dict], limit: int) -> list[dict]:
-    """A prefix of the data with at most `limit` questions (for smoke runs)."""
+    """A prefix of `articles` with at most `limit` questions."""
     kept, count = [], 0
     for article in articles:
         paragraphs = []
@@ -315,7 +322,8 @@ def main() -> None:
                              "those without the answer labelled so, one normalisation across them (0: gold paragraphs)")
     parser.add_argument("--groups-per-batch", type=int, default=8, help="with --as-read: questions per batch")
     parser.add_argument("--holdout-articles", type=int, default=2)
-    parser.add_argument("--limit-questions", type=int, default=0, help="train on a prefix only (smoke runs)")
+    parser.add_argument("--limit-questions", type=int, default=0,
+                        help="train on about this many questions, the same leading share of every file (small runs)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--resume", action="store_true", help="continue the stopped run from its checkpoint")
     parser.add_argument("--checkpoint-dir", type=Path, default=Path("runs/reader"), help="where checkpoints go")
