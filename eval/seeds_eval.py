@@ -15,8 +15,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from qa.assistant import Assistant, default_assistant
+from qa.confidence import Confidence
 from qa.eval.metrics import answer_scores, is_right, mean
 from qa.normalize import normalize_answer
+from qa.reader.span_reader import SpanReader
 
 HERE = Path(__file__).parent
 EVAL_SET = HERE / "seeds_eval.jsonl"
@@ -76,8 +78,13 @@ def below_floors(figures: dict, floors: dict) -> list[str]:
     return [f"{name} {figures[name]} < floor {floor}" for name, floor in floors.items() if figures[name] < floor]
 
 
-def run(as_json: bool = False) -> int:
-    report = evaluate(default_assistant(), load_items())
+def run(as_json: bool = False, reader_dir: Path | None = None) -> int:
+    """Score the shipped reader, or the one in `reader_dir` with its own calibration, on the seeds."""
+    assistant = default_assistant()
+    if reader_dir:
+        confidence = Confidence.load(reader_dir / "calibration.json")
+        assistant = Assistant(assistant.index, assistant.retriever.embedder, SpanReader(reader_dir), confidence)
+    report = evaluate(assistant, load_items())
     floors = json.loads(FLOORS.read_text(encoding="utf-8"))
     failures = below_floors(report["figures"], floors)
     if as_json:

@@ -78,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", help="run the evaluation set over the seeds and check the floors")
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
+    evaluate.add_argument("--reader", type=Path, metavar="DIR",
+                          help="a reader weights folder with its calibration.json (default: the shipped reader)")
     evaluate.set_defaults(run=_eval)
     return parser
 
@@ -219,7 +221,10 @@ def _serve(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from qa.eval.seeds_eval import run
 
-    return run(as_json=args.json)
+    if args.reader and not (args.reader / "calibration.json").is_file():
+        raise QAError(f"{args.reader} has no calibration.json: fit one with "
+                      f"python -m qa.eval.calibrate --squad TRAIN.json --reader {args.reader}")
+    return run(as_json=args.json, reader_dir=args.reader)
 
 
 if __name__ == "__main__":

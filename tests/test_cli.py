@@ -98,6 +98,7 @@ def test_batch_gives_every_line_one_answer_in_order_with_its_id(built_index, see
     (["ask", "why?", "--model", "/nonexistent", "--index", "/tmp/unused-ix"], "embedding model '/nonexistent'"),
     (["frobnicate"], "invalid choice"),
     (["ask", "why?", "--model", "/some/model"], "give that index with --index"),
+    (["eval", "--reader", "/nonexistent/reader"], "has no calibration.json"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
     result = qa(*args, home=tmp_path)
