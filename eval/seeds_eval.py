@@ -80,9 +80,9 @@ def below_floors(figures: dict, floors: dict) -> list[str]:
 
 def run(as_json: bool = False, reader_dir: Path | None = None) -> int:
     """Score the shipped reader, or the one in `reader_dir` with its own calibration, on the seeds."""
+    confidence = Confidence.of_reader(reader_dir)  # first: a missing calibration fails before any work
     assistant = default_assistant()
     if reader_dir:
-        confidence = Confidence.load(reader_dir / "calibration.json")
         assistant = Assistant(assistant.index, assistant.retriever.embedder, SpanReader(reader_dir), confidence)
     report = evaluate(assistant, load_items())
     floors = json.loads(FLOORS.read_text(encoding="utf-8"))

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from qa.errors import QAError
+
 from qa.index.lexical import content_words
 from qa.index.retriever import RetrievedSentence
 from qa.models import ReaderSpan
@@ -59,6 +61,17 @@ class Confidence(BaseModel):
         if tuple(confidence.features) != FEATURES:
             raise ValueError(f"{path} was fitted on features {confidence.features}, expected {list(FEATURES)}")
         return confidence
+
+    @classmethod
+    def of_reader(cls, reader_dir: Path | None) -> "Confidence":
+        """The calibration fitted for the reader weights in `reader_dir` (its calibration.json), or the shipped one."""
+        if reader_dir is None:
+            return cls.load()
+        path = Path(reader_dir) / "calibration.json"
+        if not path.is_file():
+            raise QAError(f"{reader_dir} has no calibration.json: fit one with "
+                          f"python -m qa.eval.calibrate --squad TRAIN.json --reader {reader_dir}")
+        return cls.load(path)
 
     def probability(self, features: list[float]) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features))
