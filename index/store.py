@@ -16,28 +16,27 @@ texts are read when needed. `SentenceIndex.build` makes an index in memory (chat
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import sqlite3
-import tempfile
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel
 
-from qa.errors import IndexStoreError, UnknownDocumentError
+from qa.errors import IndexRebuildableError, IndexStoreError, UnknownDocumentError
 from qa.index.documents import Document
 from qa.index.embedder import Embedder
+from qa.index.folders import (DATABASE, WRITER_LOCK, disk_full_error, foreign_entries, held_lock, is_disk_full, is_locked,
+                              new_folder_hint, replace_with_new, tidy_abandoned_builds)
 from qa.index.lexical import LexicalTable
 from qa.index.sentences import answerable_sentences
 from qa.index.vectors import BaseSegment, VectorSet
 
 FORMAT_VERSION = 2
-DATABASE = "index.sqlite"
-STALE_STAGING_SECONDS = 600  # a staging folder or segment file this old belongs to no running update
 DOCUMENTS_CACHED = 256  # texts kept in memory between questions
 EMBED_CHUNK = 64  # texts per call to the embedder: a question waits at most this many
 COMPACT_MIN, COMPACT_SHARE = 10_000, 0.1  # compact when delta + tombstones > max(COMPACT_MIN, COMPACT_SHARE x base)
@@ -79,6 +78,7 @@ class SentenceIndex:
         self._lexical = LexicalTable(db)
         self.model_identity = self._meta("model")
         self._documents: OrderedDict[str, Document] = OrderedDict()  # the last DOCUMENTS_CACHED read
+        self.read_only = False
 
     # ---- creating and opening ---------------------------------------------------------
     @classmethod
@@ -103,34 +103,42 @@ class SentenceIndex:
 
     @classmethod
     def open(cls, directory: Path, expected_model: str | None = None) -> "SentenceIndex":
-        """Open an index; IndexStoreError (saying what to do) if it is missing, old, damaged or foreign."""
+        """Open an index (read-only when its folder cannot be written); IndexRebuildableError (saying
+        what to do) if it is missing, old, damaged or built with another model."""
         directory = Path(directory)
         rebuild = f"rebuild it with: qa index PATH --index {directory}"
-        _tidy_after_killed_save(directory)
+        tidy_abandoned_builds(directory)
         if not (directory / DATABASE).is_file():
             if (directory / "manifest.json").is_file():
-                raise IndexStoreError(f"index at {directory} was made by an earlier version (JSON files); {rebuild}")
-            raise IndexStoreError(f"no index at {directory}; build one with: qa index PATH --index {directory}")
+                raise IndexRebuildableError(f"index at {directory} was made by an earlier version (JSON files); {rebuild}")
+            if foreign_entries(directory):
+                raise IndexRebuildableError(f"no index at {directory}, a folder of other files; build one elsewhere: "
+                                            f"qa index PATH --index {directory.with_name(directory.name + '-index')}")
+            raise IndexRebuildableError(f"no index at {directory}; build one with: qa index PATH --index {directory}")
+        read_only = not (os.access(directory, os.W_OK) and os.access(directory / DATABASE, os.W_OK))
         try:
-            db = _connect(directory / DATABASE)
+            db = _connect(directory / DATABASE, read_only)
             meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
             version = json.loads(meta.get("format_version", "null"))
             if version != FORMAT_VERSION:
-                raise IndexStoreError(f"index at {directory} has format {version}, this version reads {FORMAT_VERSION}; {rebuild}")
+                raise IndexRebuildableError(f"index at {directory} has format {version}, this version reads {FORMAT_VERSION}; {rebuild}")
             model = json.loads(meta["model"])
             if expected_model is not None and model != expected_model:
-                raise IndexStoreError(f"index at {directory} was built with model {model!r}, not "
-                                      f"{expected_model!r}; pass that model or {rebuild}")
+                raise IndexRebuildableError(f"index at {directory} was built with model {model!r}, not "
+                                            f"{expected_model!r}; pass that model or {rebuild}")
             dimension, generation = json.loads(meta["dimension"]), json.loads(meta["generation"])
             vectors, sentences = _stored_vectors(db, directory, None)
         except IndexStoreError:
             raise
         except (sqlite3.Error, OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
-            raise IndexStoreError(f"index at {directory} is damaged ({type(error).__name__}: {error}); {rebuild}") from None
+            raise IndexRebuildableError(f"index at {directory} is damaged ({type(error).__name__}: {error}); {rebuild}") from None
         if sentences != len(vectors) or vectors.dimension != dimension:
-            raise IndexStoreError(f"index at {directory} is damaged (vectors and sentence table disagree); {rebuild}")
-        _remove_old_segments(directory, generation)
-        return cls(db, vectors, directory)
+            raise IndexRebuildableError(f"index at {directory} is damaged (vectors and sentence table disagree); {rebuild}")
+        if not read_only:
+            _remove_unused_segments(directory, generation)
+        index = cls(db, vectors, directory)
+        index.read_only = read_only
+        return index
 
     def close(self) -> None:
         with self._lock:
@@ -141,16 +149,34 @@ class SentenceIndex:
                previous: "SentenceIndex | None" = None) -> UpdateReport:
         """Make the index hold exactly these documents: unchanged ones are kept, changed and new ones
         embedded (or their vectors taken from `previous`, when it holds the same text), missing ones removed."""
-        held = self._stored_hashes()
-        wanted = {doc.doc_id: doc for doc in documents}
-        changed = [doc for doc in wanted.values() if held.get(doc.doc_id) != doc.sha256]
-        report = self.apply(changed, sorted(set(held) - set(wanted)), embedder, progress, previous)
+        with self._writing():
+            held = self._stored_hashes()
+            wanted = {doc.doc_id: doc for doc in documents}
+            changed = [doc for doc in wanted.values() if held.get(doc.doc_id) != doc.sha256]
+            report = self._apply(changed, sorted(set(held) - set(wanted)), embedder, progress, previous)
         report.reused_documents = sorted(set(report.reused_documents) | (set(wanted) - {doc.doc_id for doc in changed}))
         return report
 
     def apply(self, documents: list[Document], removed: list[str], embedder: Embedder,
               progress: Callable[[int, int], None] | None = None, previous: "SentenceIndex | None" = None) -> UpdateReport:
         """Add or replace these documents and remove those named, in one transaction; nothing else is touched."""
+        with self._writing():
+            return self._apply(documents, removed, embedder, progress, previous)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Exclude every other writer of this index for the whole update (compare, embed, write), and
+        start from what the last one committed."""
+        if self.read_only:
+            raise IndexStoreError(f"index at {self.directory} is read-only (no permission to write it); "
+                                  f"copy it to a folder you can write, or ask its owner to update it")
+        waiting = f"{self.directory} is being updated by another process"
+        with held_lock(self.directory / WRITER_LOCK, waiting) if self.directory is not None else nullcontext():
+            self.refresh()
+            yield
+
+    def _apply(self, documents: list[Document], removed: list[str], embedder: Embedder,
+               progress: Callable[[int, int], None] | None, previous: "SentenceIndex | None") -> UpdateReport:
         if previous is not None and previous.model_identity != embedder.identity:
             previous = None
         new_rows: list[tuple[str, int, int]] = []
@@ -197,8 +223,11 @@ class SentenceIndex:
                 db.executemany("INSERT INTO delta VALUES (?, ?)", [(n, v.tobytes()) for n, v in zip(new_ids, matrix)])
                 db.executemany("INSERT OR IGNORE INTO tombstones VALUES (?)", [(n,) for n in gone_ids if self.vectors.base.contains(n)])
             db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
+        except BaseException as error:
+            if db.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+                db.execute("ROLLBACK")
+            if is_disk_full(error):
+                raise disk_full_error(self.directory) from None
             raise
         self.vectors = vectors
         self._documents.clear()
@@ -218,24 +247,35 @@ class SentenceIndex:
     def refresh(self) -> None:
         """Take in what another process (`qa index` on a served index) has committed since: the
         vectors live in memory, the rows in the database. Cheap when nothing changed."""
-        with self._lock:
+        with self._reading():
             version = self._db.execute("PRAGMA data_version").fetchone()[0]
             if version != self._seen_version and self.directory is not None:
                 self.vectors, _ = _stored_vectors(self._db, self.directory, self.vectors.base)
                 self._documents.clear()
             self._seen_version = version
 
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """The index's lock, and any database error while reading said as one line: the index is damaged."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.DatabaseError as error:
+                where = self.directory or "memory"
+                raise IndexStoreError(f"index at {where} is damaged ({error}); rebuild it with: qa index PATH "
+                                      f"--index {where}") from None
+
     def __len__(self) -> int:
         """The number of indexed sentences."""
         return len(self.vectors)
 
     def document_ids(self) -> list[str]:
-        with self._lock:
+        with self._reading():
             return [d for (d,) in self._db.execute("SELECT doc_id FROM documents ORDER BY rowid")]
 
     def document(self, doc_id: str) -> Document:
         """A stored document (UnknownDocumentError if there is none of that id)."""
-        with self._lock:
+        with self._reading():
             if doc_id in self._documents:
                 self._documents.move_to_end(doc_id)
                 return self._documents[doc_id]
@@ -253,13 +293,13 @@ class SentenceIndex:
 
     def rows(self, sentence_ids: list[int]) -> dict[int, SentenceRow]:
         """The rows of those ids that are indexed (an id another process just removed is left out)."""
-        with self._lock:
+        with self._reading():
             found = self._db.execute(f"SELECT id, doc_id, start, end FROM sentences WHERE id IN ({','.join('?' * len(sentence_ids))})",
                                      sentence_ids).fetchall()
         return {n: SentenceRow(doc_id=d, start=s, end=e) for n, d, s, e in found}
 
     def row(self, sentence_id: int) -> SentenceRow:
-        with self._lock:
+        with self._reading():
             doc_id, start, end = self._db.execute("SELECT doc_id, start, end FROM sentences WHERE id = ?", (sentence_id,)).fetchone()
         return SentenceRow(doc_id=doc_id, start=start, end=end)
 
@@ -273,7 +313,7 @@ class SentenceIndex:
 
     def lexical_search(self, question: str, k: int) -> list[tuple[int, float]]:
         """(sentence id, BM25 score) of the k sentences whose words best match the question."""
-        with self._lock:
+        with self._reading():
             return self._lexical.search(question, k)
 
     def similarity(self, query_vector: np.ndarray, sentence_id: int) -> float:
@@ -283,7 +323,7 @@ class SentenceIndex:
     def neighbours(self, sentence_id: int, width: int) -> list[int]:
         """Ids of the sentence and up to `width` sentences either side in its document, in order."""
         row = self.row(sentence_id)
-        with self._lock:
+        with self._reading():
             before = self._db.execute("SELECT id FROM sentences WHERE doc_id = ? AND start < ? ORDER BY start DESC LIMIT ?",
                                       (row.doc_id, row.start, width)).fetchall()
             after = self._db.execute("SELECT id FROM sentences WHERE doc_id = ? AND start > ? ORDER BY start LIMIT ?",
@@ -292,18 +332,18 @@ class SentenceIndex:
 
     def rows_overlapping(self, doc_id: str, start: int, end: int) -> list[tuple[int, SentenceRow]]:
         """(id, row) of the document's sentences that overlap [start, end) (a point when start == end), in order."""
-        with self._lock:
+        with self._reading():
             found = self._db.execute("SELECT id, start, end FROM sentences WHERE doc_id = ? AND start < ? AND end > ? ORDER BY start",
                                      (doc_id, max(end, start + 1), start)).fetchall()
         return [(n, SentenceRow(doc_id=doc_id, start=s, end=e)) for n, s, e in found]
 
     # ---- helpers ----------------------------------------------------------------------
     def _meta(self, key: str):
-        with self._lock:
+        with self._reading():
             return json.loads(self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
 
     def _stored_hashes(self) -> dict[str, str]:
-        with self._lock:
+        with self._reading():
             return dict(self._db.execute("SELECT doc_id, sha256 FROM documents").fetchall())
 
     def _sentences_of(self, doc_ids: list[str]) -> list[tuple[int, str]]:
@@ -317,7 +357,7 @@ class SentenceIndex:
 
     def _vectors_of(self, document: Document) -> np.ndarray | None:
         """This index's vectors of the document's sentences, in order, if it holds the same text."""
-        with self._lock:
+        with self._reading():
             held = self._db.execute("SELECT sha256 FROM documents WHERE doc_id = ?", (document.doc_id,)).fetchone()
             if held is None or held[0] != document.sha256:
                 return None
@@ -343,7 +383,12 @@ def _stored_vectors(db: sqlite3.Connection, directory: Path, base: BaseSegment |
     return VectorSet(base, np.array([i for i, _ in delta], dtype=np.int64), matrix, np.array(dead, dtype=np.int64)), sentences
 
 
-def _connect(path: Path | str) -> sqlite3.Connection:
+def _connect(path: Path | str, read_only: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit). A read-only index is opened
+    immutable: SQLite could not otherwise read a WAL database it cannot write beside."""
+    if read_only:
+        return sqlite3.connect(f"{Path(path).resolve().as_uri()}?immutable=1", uri=True, check_same_thread=False,
+                               isolation_level=None)
     db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
     if path != ":memory:":
         db.execute("PRAGMA journal_mode=WAL")
@@ -356,50 +401,28 @@ def _needs_compaction(vectors: VectorSet) -> bool:
     return pending > max(COMPACT_MIN, COMPACT_SHARE * len(vectors.base.ids))
 
 
-def _remove_old_segments(directory: Path, generation: int) -> None:
-    """Delete earlier generations' files, and later ones that a dead update left (a running one is recent)."""
-    for path in directory.glob("*-*.*"):
-        stem, _, number = path.stem.rpartition("-")
-        if stem in ("ids", "vectors", "ann") and number.isdigit() and int(number) != generation:
-            if int(number) < generation or time.time() - path.stat().st_mtime > STALE_STAGING_SECONDS:
-                path.unlink(missing_ok=True)
+def _remove_unused_segments(directory: Path, generation: int) -> None:
+    """Delete earlier generations' files, and later ones that a dead update left (none while a writer is alive)."""
+    writing = is_locked(directory / WRITER_LOCK)
+    for path in [*directory.glob("ids-*.npy"), *directory.glob("vectors-*.npy"), *directory.glob("ann-*.faiss")]:
+        number = path.stem.rpartition("-")[2]
+        if number.isdigit() and (int(number) < generation or (int(number) > generation and not writing)):
+            path.unlink(missing_ok=True)
 
 
 def create_in_place(directory: Path, model_identity: str, dimension: int,
                     fill: Callable[[SentenceIndex], UpdateReport]) -> tuple[SentenceIndex, UpdateReport]:
-    """A new index at `directory`, filled in a staging folder that replaces what is there only when complete."""
-    directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    _tidy_after_killed_save(directory)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.saving-", dir=directory.parent))
-    try:
-        index = SentenceIndex.create(model_identity, dimension, staging / "index")
-        report = fill(index)
-        index.close()
-        backup = directory.with_name(directory.name + ".old")
-        if directory.exists():
-            shutil.rmtree(backup, ignore_errors=True)
-            directory.rename(backup)
-        (staging / "index").rename(directory)
-        shutil.rmtree(backup, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    """A new index at `directory`, filled in a staging folder that replaces what is there only when
+    complete, and only when what is there is an index (index/folders.py)."""
+    def build(folder: Path) -> UpdateReport:
+        index = SentenceIndex.create(model_identity, dimension, folder)
+        try:
+            return fill(index)
+        finally:
+            index.close()
+
+    report = replace_with_new(Path(directory), build)
     return SentenceIndex.open(directory, model_identity), report
-
-
-def _tidy_after_killed_save(directory: Path) -> None:
-    """Put back `NAME.old` when a save died between its two renames; remove what dead saves left."""
-    backup = directory.with_name(directory.name + ".old")
-    if backup.is_dir():
-        if not (directory / DATABASE).is_file() and (backup / DATABASE).is_file():
-            shutil.rmtree(directory, ignore_errors=True)
-            backup.rename(directory)
-        else:
-            shutil.rmtree(backup, ignore_errors=True)
-    if directory.parent.is_dir():
-        for staging in directory.parent.glob(f".{directory.name}.*"):
-            if staging.is_dir() and time.time() - staging.stat().st_mtime > STALE_STAGING_SECONDS:
-                shutil.rmtree(staging, ignore_errors=True)
 
 
 def _embed_in_batches(texts: list[str], embedder: Embedder, progress: Callable[[int, int], None] | None) -> np.ndarray:

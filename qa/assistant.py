@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.confidence import Confidence, span_features
-from qa.errors import IndexStoreError
+from qa.errors import IndexRebuildableError
 from qa.index.documents import Document, load_documents, make_document
 from qa.index.lexical import identifiers, names_every
 from qa.index.embedder import Embedder, shared_embedder
+from qa.index.folders import DATABASE, check_replaceable
 from qa.index.retriever import Passage, RetrievedSentence, Retriever
 from qa.index.store import SentenceIndex, UpdateReport, create_in_place
 from qa.models import Answer, ReaderSpan, Source
@@ -238,15 +239,19 @@ def _one_per_document(places: list[tuple[str, int, int]]) -> list[tuple[str, int
 def build_or_update(documents: list[Document], embedder: Embedder, index_dir: Path | None,
                     progress: Callable[[int, int], None] | None = None) -> tuple[SentenceIndex, UpdateReport]:
     """Index documents: in memory, or updating the index at `index_dir` in place (only changed
-    documents are touched), or building a new one there when none is usable."""
+    documents are touched), or building a new one there when none is usable. A folder that holds
+    anything but an index is never replaced (IndexStoreError), nor is a read-only index."""
     if index_dir is None:
         return SentenceIndex.build(documents, embedder, progress=progress)
+    if not (Path(index_dir) / DATABASE).is_file():
+        check_replaceable(Path(index_dir))  # refused at once, before any work, when it holds a user's files
     if any(Path(index_dir).glob("*")):  # an empty folder is simply new
         try:
             index = SentenceIndex.open(index_dir, expected_model=embedder.identity)
-            return index, index.update(documents, embedder, progress)
-        except IndexStoreError as error:
+        except IndexRebuildableError as error:
             warnings.warn(f"building a new index: {error}", stacklevel=2)
+        else:
+            return index, index.update(documents, embedder, progress)
     return create_in_place(index_dir, embedder.identity, embedder.dimension,
                            lambda index: index.update(documents, embedder, progress))
 

@@ -101,7 +101,10 @@ def _index(args: argparse.Namespace) -> int:
     from qa.assistant import build_or_update
     from qa.index.documents import load_documents
     from qa.index.embedder import shared_embedder
+    from qa.index.folders import DATABASE, check_replaceable
 
+    if not (args.index / DATABASE).is_file():
+        check_replaceable(args.index)  # a folder of the user's files is refused before any model loads
     embedder = shared_embedder(args.model)
     embedder.check()
     documents, skipped = load_documents(args.paths)

@@ -21,7 +21,11 @@ class UnknownDocumentError(QAError, KeyError):
 
 
 class IndexStoreError(QAError):
-    """The index is missing, damaged, or was built with another embedding model."""
+    """The index cannot be used or written: missing, damaged, read-only, on a full disk, or not an index folder."""
+
+
+class IndexRebuildableError(IndexStoreError):
+    """No usable index is there (none, an old format, damage, another model): `qa index` may build a new one."""
 
 
 class ModelIntegrityError(QAError):

@@ -190,3 +190,17 @@ def test_prepare_builds_the_seeds_index_before_any_question(tmp_path):
     result = qa("prepare", home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "prepared" in result.stdout and any((tmp_path / "seeds-index").iterdir())
+
+
+def test_index_refuses_a_folder_of_the_users_files_and_keeps_them(tmp_path):
+    folder = tmp_path / "v"
+    folder.mkdir()
+    (folder / "thesis.txt").write_text("Four years of my work.")
+    result = qa("index", str(SEEDS), "--index", str(folder), home=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "holds files that are not part of an index (thesis.txt)" in result.stderr and "v-index" in result.stderr
+    result = qa("index", str(folder), "--index", str(folder), home=tmp_path)
+    assert result.returncode == 2 and "thesis.txt" in result.stderr
+    assert [p.name for p in folder.iterdir()] == ["thesis.txt"] and (folder / "thesis.txt").read_text() == "Four years of my work."
+    result = qa("ask", "what is it?", "--index", str(folder), home=tmp_path)
+    assert result.returncode == 2 and "a folder of other files" in result.stderr and "v-index" in result.stderr

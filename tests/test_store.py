@@ -138,31 +138,6 @@ def test_index_from_another_model_is_refused(tmp_path, hash_embedder):
         SentenceIndex.open(tmp_path / "ix", expected_model="another-model")
 
 
-def test_a_failed_new_build_keeps_the_old_index(tmp_path, hash_embedder, monkeypatch):
-    directory = tmp_path / "ix"
-    directory.mkdir()
-    (directory / "manifest.json").write_text("{}")  # an old index: rebuilt in a staging folder
-    monkeypatch.setattr(store.LexicalTable, "add", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
-    with pytest.raises(OSError), pytest.warns(UserWarning):
-        build_or_update(docs(a="One cat sat on the mat."), hash_embedder, directory)
-    assert [p.name for p in tmp_path.iterdir()] == ["ix"] and (directory / "manifest.json").is_file()
-
-
-def test_what_a_killed_build_leaves_is_tidied(tmp_path, hash_embedder):
-    build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
-    stale = tmp_path / ".ix.saving-dead"
-    stale.mkdir()
-    os.utime(stale, (0, 0))
-    fresh = tmp_path / ".ix.saving-running"  # may belong to a build still running: left alone
-    fresh.mkdir()
-    (tmp_path / "ix").rename(tmp_path / "ix.old")  # killed between the two renames of a new build
-    assert SentenceIndex.open(tmp_path / "ix").document_ids() == ["a"]  # the old index is put back
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".ix.saving-running", "ix"]
-    (tmp_path / "ix.old").mkdir()  # killed after the new index was in place
-    SentenceIndex.open(tmp_path / "ix")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".ix.saving-running", "ix"]
-
-
 def test_vector_set_changes_and_live_rows():
     base = vectors.BaseSegment(np.array([1, 2, 3]), np.eye(3, dtype=np.float32), None)
     changed = vectors.VectorSet(base, np.zeros(0), np.zeros((0, 3)), np.zeros(0)).changed([2], [7], np.array([[0, 1, 0]]))

@@ -1,0 +1,160 @@
+"""Index folders on disk: which files are the project's, who is writing, and the staged swap of a new index.
+
+The rule: the project deletes or replaces only what it created. An index folder is replaced only
+when every entry in it is a file an index is made of (a folder holding a user's `thesis.txt` is
+refused, whole); a build's staging folder, `.NAME.qa-build-*` beside the index, is removed only
+when no live process holds its lock. Locks are `flock`s, so a killed process releases them and
+"abandoned" never depends on a clock.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from qa.errors import IndexStoreError
+
+DATABASE = "index.sqlite"
+WRITER_LOCK = "writer.lock"  # held by the one process updating an index, for the whole update
+BUILD_LOCK = "build.lock"  # held by the process filling a staging folder
+BUILD_PREFIX = ".{name}.qa-build-"
+UNLOCKED_GRACE_SECONDS = 60  # a staging folder this young may not have taken its lock yet
+_INDEX_FILE = re.compile(r"index\.sqlite(?:-wal|-shm|-journal)?|writer\.lock|(?:ids|vectors)-\d+\.npy|ann-\d+\.faiss"
+                         r"|manifest\.json|documents\.json|sentences\.json|vectors\.faiss")  # the last four: old JSON indexes
+T = TypeVar("T")
+
+
+def foreign_entries(directory: Path) -> list[str]:
+    """Names in `directory` that no index is made of (sub-folders included), sorted."""
+    if not directory.is_dir():
+        return []
+    return sorted(entry.name for entry in directory.iterdir() if entry.is_dir() or not _INDEX_FILE.fullmatch(entry.name))
+
+
+def new_folder_hint(directory: Path) -> str:
+    return f"give --index a new or empty folder, such as {directory.with_name(directory.name + '-index')}"
+
+
+def check_replaceable(directory: Path) -> None:
+    """IndexStoreError unless `directory` is missing, empty, or holds only index files."""
+    if directory.exists() and not directory.is_dir():
+        raise IndexStoreError(f"{directory} is a file, not an index folder; it is left as it is: {new_folder_hint(directory)}")
+    foreign = foreign_entries(directory)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise IndexStoreError(f"{directory} holds files that are not part of an index ({shown}); nothing in it was "
+                              f"changed: {new_folder_hint(directory)}")
+
+
+@contextmanager
+def held_lock(path: Path, waiting: str | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing). When another process holds it, warn
+    `waiting` (with that process's id) and wait; without `waiting`, IndexStoreError at once."""
+    try:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise IndexStoreError(f"cannot lock {path} ({error.strerror or error}); is the folder read-only?") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(handle, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            if waiting is None:
+                raise IndexStoreError(f"{path.parent} is being written by process {holder}") from None
+            warnings.warn(f"{waiting} (process {holder} holds {path.name}); waiting for it to finish", stacklevel=3)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def is_locked(path: Path) -> bool:
+    """Does a live process hold the lock on `path`?"""
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(handle)
+
+
+def is_disk_full(error: BaseException) -> bool:
+    return (isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)) or \
+        (isinstance(error, sqlite3.OperationalError) and "full" in str(error))
+
+
+def disk_full_error(directory: Path | None) -> IndexStoreError:
+    return IndexStoreError(f"the disk holding {directory or 'the index'} is full; the index was left as it was. "
+                           "Free some space and run the same command again")
+
+
+def replace_with_new(directory: Path, fill: Callable[[Path], T]) -> T:
+    """Build a new index with `fill(folder)` in a staging folder beside `directory`, then swap it in
+    whole. Refused (IndexStoreError) when `directory` holds anything an index is not made of."""
+    directory = Path(directory)
+    check_replaceable(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tidy_abandoned_builds(directory)
+    staging = Path(tempfile.mkdtemp(prefix=BUILD_PREFIX.format(name=directory.name), dir=directory.parent))
+    try:
+        with held_lock(staging / BUILD_LOCK):
+            result = fill(staging / "index")
+            check_replaceable(directory)  # again: files may have been put there during the build
+            moved = directory.exists()
+            if moved:
+                directory.rename(staging / "previous")
+            try:
+                (staging / "index").rename(directory)
+            except BaseException:
+                if moved:
+                    (staging / "previous").rename(directory)
+                raise
+    except BaseException as error:
+        if is_disk_full(error):
+            raise disk_full_error(directory) from None
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
+def tidy_abandoned_builds(directory: Path) -> None:
+    """Finish what killed builds of `directory` left: put back an index moved aside mid-swap, then
+    remove their staging folders. A staging folder whose lock a live process holds is left alone."""
+    if not directory.parent.is_dir():
+        return
+    for staging in directory.parent.glob(BUILD_PREFIX.format(name=glob_escape(directory.name)) + "*"):
+        lock = staging / BUILD_LOCK
+        if not staging.is_dir() or is_locked(lock):
+            continue
+        if not lock.exists() and time.time() - staging.stat().st_mtime < UNLOCKED_GRACE_SECONDS:
+            continue
+        previous = staging / "previous"
+        try:
+            if not directory.exists() and (previous / DATABASE).is_file():
+                previous.rename(directory)
+            shutil.rmtree(staging, ignore_errors=True)
+        except OSError:
+            continue  # a read-only parent: nothing to tidy from here
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)

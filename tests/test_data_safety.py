@@ -1,0 +1,217 @@
+"""Nothing of the user's is lost: a folder that is not an index is never replaced, writers exclude
+each other, a running build is never taken for a dead one, and read-only, full or damaged indexes
+are said in one line."""
+
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from qa import Assistant
+from qa.assistant import build_or_update
+from qa.errors import IndexStoreError
+from qa.index import folders, store
+from qa.index.documents import make_document
+from qa.index.store import SentenceIndex
+
+from conftest import REPO
+
+
+def docs(**texts):
+    return [make_document(name, text) for name, text in texts.items()]
+
+
+def user_folder(path: Path) -> Path:
+    path.mkdir()
+    (path / "thesis.txt").write_text("Four years of my work.")
+    return path
+
+
+def test_a_folder_holding_other_files_is_refused_and_left_as_it_was(tmp_path, hash_embedder):
+    folder = user_folder(tmp_path / "v")
+    with pytest.raises(IndexStoreError, match=r"holds files that are not part of an index \(thesis.txt\).*v-index"):
+        build_or_update(docs(a="One cat sat on the mat."), hash_embedder, folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v"]
+    assert [p.name for p in folder.iterdir()] == ["thesis.txt"] and (folder / "thesis.txt").read_text() == "Four years of my work."
+
+
+def test_an_index_with_a_user_file_added_is_updated_in_place_never_replaced(tmp_path, hash_embedder):
+    build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
+    (tmp_path / "ix" / "notes.txt").write_text("mine")
+    index, _ = build_or_update(docs(a="Two dogs ran far away."), hash_embedder, tmp_path / "ix")
+    assert index.document_ids() == ["a"] and (tmp_path / "ix" / "notes.txt").read_text() == "mine"
+    (tmp_path / "ix" / store.DATABASE).write_bytes(b"not a database at all" * 100)  # damaged: would be rebuilt...
+    with pytest.raises(IndexStoreError, match="notes.txt"), pytest.warns(UserWarning, match="damaged"):
+        build_or_update(docs(a="Two dogs ran far away."), hash_embedder, tmp_path / "ix")  # ...but not over notes.txt
+    assert (tmp_path / "ix" / "notes.txt").read_text() == "mine"
+
+
+def test_from_folder_never_replaces_the_folder_it_reads(tmp_path):
+    folder = user_folder(tmp_path / "docs")
+    with pytest.raises(IndexStoreError, match="thesis.txt"):
+        Assistant.from_folder([folder], index_dir=folder)
+    assert [p.name for p in folder.iterdir()] == ["thesis.txt"]
+
+
+def test_a_users_folders_beside_the_index_are_never_touched(tmp_path, hash_embedder):
+    for name in ("ix.old", ".ix.backup", ".ix.saving-old"):  # names earlier versions treated as their own
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "keep.txt").write_text("mine")
+        os.utime(tmp_path / name, (0, 0))
+    build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
+    build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix", )
+    SentenceIndex.open(tmp_path / "ix")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".ix.backup", ".ix.saving-old", "ix", "ix.old"]
+
+
+def test_a_build_running_longer_than_any_clock_is_left_alone_by_readers(tmp_path, hash_embedder):
+    build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
+    staging = tmp_path / ".ix.qa-build-running"
+    staging.mkdir()
+    with folders.held_lock(staging / folders.BUILD_LOCK):
+        os.utime(staging, (0, 0))  # decades old by its date, yet its builder is alive
+        SentenceIndex.open(tmp_path / "ix")
+        assert staging.is_dir()
+    SentenceIndex.open(tmp_path / "ix")  # the builder is gone: its folder is abandoned
+    assert not staging.exists()
+
+
+def test_an_index_moved_aside_by_a_killed_swap_is_put_back(tmp_path, hash_embedder):
+    build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
+    staging = tmp_path / ".ix.qa-build-dead"
+    staging.mkdir()
+    (staging / folders.BUILD_LOCK).touch()  # its builder died between the two renames
+    (tmp_path / "ix").rename(staging / "previous")
+    assert SentenceIndex.open(tmp_path / "ix").document_ids() == ["a"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ix"]
+
+
+def test_a_failed_new_build_keeps_the_old_index(tmp_path, hash_embedder, monkeypatch):
+    directory = tmp_path / "ix"
+    directory.mkdir()
+    (directory / "manifest.json").write_text("{}")  # an old index: rebuilt in a staging folder
+    monkeypatch.setattr(store.LexicalTable, "add", lambda *a: (_ for _ in ()).throw(OSError("boom")))
+    with pytest.raises(OSError), pytest.warns(UserWarning):
+        build_or_update(docs(a="One cat sat on the mat."), hash_embedder, directory)
+    assert [p.name for p in tmp_path.iterdir()] == ["ix"] and (directory / "manifest.json").is_file()
+
+
+def test_concurrent_writers_take_turns_and_the_index_stays_whole(tmp_path, hash_embedder, monkeypatch):
+    build_or_update(docs(base="A base sentence about the sea."), hash_embedder, tmp_path / "ix")
+    first, second = SentenceIndex.open(tmp_path / "ix"), SentenceIndex.open(tmp_path / "ix")
+    entered, release = threading.Event(), threading.Event()
+    original = store._embed_in_batches
+
+    def slow_embed(texts, embedder, progress):
+        if threading.current_thread().name == "first":
+            entered.set()
+            release.wait(10)
+        return original(texts, embedder, progress)
+
+    monkeypatch.setattr(store, "_embed_in_batches", slow_embed)
+    errors = []
+
+    def write(index, documents):
+        try:
+            index.update(documents, hash_embedder)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    one = threading.Thread(target=write, name="first", args=(first, docs(base="A base sentence about the sea.",
+                                                                         x="The first writer adds this sentence here.")))
+    two = threading.Thread(target=write, name="second", args=(second, docs(base="A base sentence about the sea.",
+                                                                           y="The second writer adds that sentence there.")))
+    one.start()
+    assert entered.wait(10)
+    with pytest.warns(UserWarning, match="being updated by another process"):
+        two.start()
+        time.sleep(0.5)  # the second writer is waiting for the lock, not working from a stale state
+        release.set()
+        one.join(10), two.join(10)
+    assert not errors
+    final = SentenceIndex.open(tmp_path / "ix")
+    assert final.document_ids() == ["base", "y"]  # the second writer's update, applied after the first
+    assert len(final) == 2
+
+
+def test_a_later_segment_of_a_live_writer_is_kept(tmp_path, hash_embedder):
+    build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
+    (tmp_path / "ix" / "vectors-7.npy").write_bytes(b"being written")
+    with folders.held_lock(tmp_path / "ix" / folders.WRITER_LOCK):
+        SentenceIndex.open(tmp_path / "ix")
+        assert (tmp_path / "ix" / "vectors-7.npy").exists()
+    SentenceIndex.open(tmp_path / "ix")
+    assert not (tmp_path / "ix" / "vectors-7.npy").exists()
+
+
+def test_a_full_disk_is_said_and_the_index_survives(tmp_path, hash_embedder):
+    index, _ = build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
+    pages = index._db.execute("PRAGMA page_count").fetchone()[0]
+    index._db.execute(f"PRAGMA max_page_count = {pages}")  # what a full disk looks like to SQLite
+    with pytest.raises(IndexStoreError, match="is full; the index was left as it was") as caught:
+        index.update(docs(a="One cat sat on the mat.", b=" ".join(["Many long words fill pages."] * 3000)), hash_embedder)
+    assert "rollback" not in str(caught.value)
+    assert SentenceIndex.open(tmp_path / "ix").document_ids() == ["a"]
+
+
+def test_damaged_document_pages_are_one_line_errors(tmp_path, hash_embedder):
+    marker = "Zanzibar" * 2000
+    index, _ = build_or_update(docs(a=f"One cat sat on the mat. {marker} is a long word."), hash_embedder, tmp_path / "ix")
+    index.close()
+    database = tmp_path / "ix" / store.DATABASE
+    raw = bytearray(database.read_bytes())
+    pages = sorted({match.start() // 4096 for match in re.finditer(b"ZanzibarZanzibar", raw)})
+    middle = pages[len(pages) // 2] * 4096  # a page in the middle of the text's overflow chain
+    raw[middle : middle + 4096] = b"\xff" * 4096
+    database.write_bytes(bytes(raw))
+    opened = SentenceIndex.open(tmp_path / "ix")  # opening reads no texts
+    with pytest.raises(IndexStoreError, match="damaged.*rebuild it"):
+        opened.document("a")
+
+
+READ_ONLY_CHECK = """
+import sys
+from qa.errors import IndexStoreError
+from qa.index.store import SentenceIndex
+from qa.index.documents import make_document
+sys.path.insert(0, sys.argv[2])
+from conftest import HashEmbedder
+index = SentenceIndex.open(sys.argv[1])
+print("read-only" if index.read_only else "writable", index.document_ids())
+try:
+    index.update([make_document("b", "Another sentence to add here.")], HashEmbedder())
+except IndexStoreError as error:
+    print("refused:", error)
+"""
+
+
+def test_a_read_only_index_answers_and_refuses_updates_without_harm(hash_embedder):
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv to drop root's right to write anything")
+    with tempfile.TemporaryDirectory(dir="/tmp") as parent:
+        os.chmod(parent, 0o755)
+        directory = Path(parent) / "ix"
+        build_or_update(docs(a="One cat sat on the mat."), hash_embedder, directory)
+        for path in [directory, *directory.iterdir()]:
+            os.chmod(path, 0o555 if path.is_dir() else 0o444)
+        before = sorted((p.name, p.stat().st_size) for p in directory.iterdir())
+        drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+        if subprocess.run([*drop, sys.executable, "-c", "import qa"], cwd="/", capture_output=True).returncode:
+            pytest.skip("the project is not readable by the unprivileged user")
+        result = subprocess.run([*drop, sys.executable, "-c", READ_ONLY_CHECK, str(directory), str(REPO / "tests")],
+                                capture_output=True, text=True, cwd="/", timeout=120)
+        os.chmod(directory, 0o755)
+        assert result.returncode == 0, result.stderr
+        assert "read-only ['a']" in result.stdout
+        assert "refused: index at" in result.stdout and "is read-only" in result.stdout
+        assert sorted((p.name, p.stat().st_size) for p in directory.iterdir()) == before
+        with sqlite3.connect(directory / store.DATABASE) as db:
+            assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 1
