@@ -6,7 +6,10 @@
 2. Quiet: each of ASKERS browser sessions asks the seeds evaluation questions; latency p50/p95.
 3. Under an upload: one session uploads a large document (close to a tab's sentence limit)
    while the askers keep asking; their latency while it indexes, and the upload's own time.
-4. Memory: UPLOADS sessions each upload a document and close (as a tab does); the server's
+4. Under worst-case uploads: one session uploads, in turn, files just under the 5 MB limit built
+   to cost the most (millions of one-word lines, HTML of a million tags, dense prose) while the
+   askers keep asking; their latency, and what each upload was told.
+5. Memory: UPLOADS sessions each upload a document and close (as a tab does); the server's
    resident memory before and after.
 Every request goes to 127.0.0.1; every loop is bounded in count and time.
 """
@@ -77,6 +80,18 @@ def document(path: Path, sentences: int, tag: str) -> Path:
              for n in range(sentences)]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def worst_cases(folder: Path) -> list[Path]:
+    """Files just under the upload limit, each built to cost the most work of its kind."""
+    lines = folder / "one-word-lines.txt"
+    lines.write_text("One real sentence is here.\n" + "word\n" * 980_000, encoding="utf-8")
+    tags = folder / "million-tags.html"
+    tags.write_text("<html><body><p>" + "<b>x</b> " * 540_000 + "</p></body></html>", encoding="utf-8")
+    prose = folder / "dense-prose.txt"
+    sentence = "The depot in sector nine shipped seven crates of grain on the third day. "
+    prose.write_text(sentence * (4_900_000 // len(sentence)), encoding="utf-8")
+    return [lines, tags, prose]
 
 
 def ask_until(url: str, questions: list[str], stop: threading.Event, latencies: list[float], errors: list[str],
@@ -150,6 +165,18 @@ def main() -> None:
                 thread.join(PHASE_SECONDS)
             print(f"one session uploading {big.stat().st_size / 1e3:.0f} kB ({MAX_SESSION_SENTENCES - 10} sentences): "
                   f"indexed in {seconds:.1f} s ({'added' if 'Added' in status else status[:80]})")
+            print(f"  meanwhile, {args.askers} sessions asking: {summary(busy)}; errors {len(errors)}")
+
+            stop = threading.Event()
+            busy, errors, threads = run_askers(url, questions, args.askers, stop, 10_000)
+            time.sleep(1)
+            for path in worst_cases(home):
+                seconds, status = upload(url, path)
+                print(f"worst case {path.name} ({path.stat().st_size / 1e6:.1f} MB): answered in {seconds:.1f} s: "
+                      f"{status[:140]}")
+            stop.set()
+            for thread in threads:
+                thread.join(PHASE_SECONDS)
             print(f"  meanwhile, {args.askers} sessions asking: {summary(busy)}; errors {len(errors)}")
 
             before = resident_mb(server.pid)

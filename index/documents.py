@@ -70,8 +70,10 @@ class SkippedFile(BaseModel, frozen=True):
 
 def make_document(doc_id: str, text: str, page_starts: list[int] | None = None) -> Document:
     """A Document, with lone surrogates cleaned and a leading `date YYYY-MM-DD` line recognised as metadata."""
-    if not isinstance(doc_id, str) or not isinstance(text, str):
-        raise CorpusError(f"{doc_id!r}: a document needs a text name and text, not {type(text).__name__}")
+    if not isinstance(doc_id, str):
+        raise CorpusError(f"document name {doc_id!r} is a {type(doc_id).__name__}; names must be text")
+    if not isinstance(text, str):
+        raise CorpusError(f"{doc_id!r}: the document must be text, not {type(text).__name__}")
     text = clean_text(text)
     pages = list(page_starts or [])
     metadata = _METADATA_LINE.match(text)
@@ -80,8 +82,8 @@ def make_document(doc_id: str, text: str, page_starts: list[int] | None = None) 
     return Document(doc_id=doc_id, text=text, date=metadata.group(1), body_start=metadata.end(), page_starts=pages)
 
 
-def read_document(path: Path, doc_id: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> Document:
-    """Read one file of a supported format; raise CorpusError saying why it cannot be used."""
+def read_document(path: Path, doc_id: str, max_bytes: int = MAX_DOCUMENT_BYTES, seconds: float | None = None) -> Document:
+    """Read one file of a supported format (within `seconds`, if given); raise CorpusError saying why it cannot be used."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -89,7 +91,7 @@ def read_document(path: Path, doc_id: str, max_bytes: int = MAX_DOCUMENT_BYTES) 
         raw = path.read_bytes()
     except OSError as error:
         raise CorpusError(f"{doc_id}: cannot be read ({error.strerror or error})") from None
-    extracted = extract_text(raw, path.suffix, doc_id)
+    extracted = extract_text(raw, path.suffix, doc_id, seconds)
     return make_document(doc_id, extracted.text, extracted.page_starts)
 
 
@@ -110,7 +112,9 @@ def load_documents(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]
     """Documents under the given folders or files (ids relative to the folder given; a name
     already taken by an earlier folder gets that folder's name in front).
 
-    Unusable files are skipped with a warning; it is an error only when nothing is usable.
+    Unusable files are skipped with a warning; it is an error only when nothing is usable. Inside a
+    folder, a link that leads outside it is skipped too: indexing `docs/` never reads `/etc/passwd`
+    through `docs/passwd.txt`.
     """
     documents: dict[str, Document] = {}
     skipped = []
@@ -118,7 +122,14 @@ def load_documents(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]
         root = Path(root)
         if root.is_dir():
             files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-            named = [(file, file.relative_to(root).as_posix()) for file in files]
+            named = []
+            for file in files:
+                name = file.relative_to(root).as_posix()
+                if file.resolve().is_relative_to(root.resolve()):
+                    named.append((file, name))
+                else:
+                    skipped.append(SkippedFile(doc_id=name, reason=f"{name}: a link to a file outside {root}"))
+                    warnings.warn(f"skipped {skipped[-1].reason}", stacklevel=2)
         elif root.is_file():
             named = [(root, root.name)]
         else:

@@ -17,6 +17,9 @@ from __future__ import annotations
 import io
 import logging
 import re
+import time
+import zipfile
+from collections import Counter
 from html.parser import HTMLParser
 
 from pydantic import BaseModel
@@ -26,6 +29,10 @@ from qa.errors import CorpusError
 TEXT_SUFFIXES = (".txt", ".md")
 SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx", ".html", ".htm")
 PAGE_BREAK = "\n\n"
+MAX_TEXT_CHARS = 20_000_000  # as much as the largest text file read (20 MB)
+MAX_UNPACKED_BYTES = 200_000_000  # a Word file's parts, uncompressed, all together
+MAX_PACKING_RATIO = 100  # XML packs 5-20x; a bomb thousands of times
+HTML_CHUNK = 65_536  # characters fed to the parser between two looks at the clock
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # damage is reported once, as a CorpusError, not as log noise
 
 
@@ -36,21 +43,37 @@ class ExtractedText(BaseModel):
     page_starts: list[int] = []
 
 
-def extract_text(raw: bytes, suffix: str, name: str) -> ExtractedText:
-    """The text of a file's bytes in the format its suffix names; CorpusError saying why not."""
-    suffix = suffix.lower()
+class Budget:
+    """How long reading one file may take, checked between its pages, blocks or chunks (no limit: None)."""
+
+    def __init__(self, name: str, seconds: float | None) -> None:
+        self.name, self.seconds = name, seconds
+        self._deadline = None if seconds is None else time.monotonic() + seconds
+
+    def check(self) -> None:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise CorpusError(f"{self.name}: reading it took over {self.seconds:g} s, so it was not added; "
+                              "index large files with `qa index`")
+
+
+def extract_text(raw: bytes, suffix: str, name: str, seconds: float | None = None) -> ExtractedText:
+    """The text of a file's bytes in the format its suffix names, read within `seconds` (None: no
+    limit) and at most MAX_TEXT_CHARS long; CorpusError saying why not."""
+    suffix, budget = suffix.lower(), Budget(name, seconds)
     if suffix in TEXT_SUFFIXES:
         extracted = ExtractedText(text=_decode_text(raw, name))
     elif suffix == ".pdf":
-        extracted = _pdf(raw, name)
+        extracted = _pdf(raw, name, budget)
     elif suffix == ".docx":
-        extracted = _docx(raw, name)
+        extracted = _docx(raw, name, budget)
     elif suffix in (".html", ".htm"):
-        extracted = ExtractedText(text=_html(_decode_html(raw)))
+        extracted = ExtractedText(text=_html(_decode_html(raw), budget))
     else:
         raise CorpusError(f"{name}: {suffix or 'this'} files cannot be read; use {', '.join(SUFFIXES)}")
     if not extracted.text.strip():
         raise CorpusError(f"{name}: no text in it")
+    if len(extracted.text) > MAX_TEXT_CHARS:
+        raise CorpusError(f"{name}: {len(extracted.text):,} characters of text, over the {MAX_TEXT_CHARS:,} limit; split it")
     return extracted
 
 
@@ -65,14 +88,17 @@ def _decode_text(raw: bytes, name: str) -> str:
 
 
 # ---- PDF ----------------------------------------------------------------------------------
-def _pdf(raw: bytes, name: str) -> ExtractedText:
+def _pdf(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted and not reader.decrypt(""):
             raise CorpusError(f"{name}: the PDF is encrypted; save a copy without a password")
-        pages = [_tidy_page(page.extract_text() or "") for page in reader.pages]
+        pages = []
+        for page in reader.pages:
+            budget.check()
+            pages.append(_tidy_page(page.extract_text() or ""))
     except CorpusError:
         raise
     except Exception as error:  # pypdf raises many kinds (PdfReadError, KeyError, RecursionError...) on damaged files
@@ -94,15 +120,17 @@ def _tidy_page(text: str) -> str:
 
 
 # ---- Word ---------------------------------------------------------------------------------
-def _docx(raw: bytes, name: str) -> ExtractedText:
+def _docx(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     from docx import Document as WordDocument
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    _check_word_archive(raw, name)
     try:
         document = WordDocument(io.BytesIO(raw))
         lines = []
         for block in document.element.body.iterchildren():
+            budget.check()
             if block.tag.endswith("}p"):
                 lines.append(Paragraph(block, document).text.strip())
             elif block.tag.endswith("}tbl"):
@@ -112,6 +140,28 @@ def _docx(raw: bytes, name: str) -> ExtractedText:
     except Exception as error:  # a damaged zip or XML raises many kinds
         raise CorpusError(f"{name}: a damaged Word file ({type(error).__name__})") from None
     return ExtractedText(text="\n".join(line for line in lines if line))
+
+
+def _check_word_archive(raw: bytes, name: str) -> None:
+    """CorpusError, before anything is unpacked, for a zip bomb or XML that declares entities
+    (Word never writes a DOCTYPE; entities would hide the text after them, or reach outside)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = archive.infolist()
+            unpacked = sum(member.file_size for member in members)
+            packed = sum(member.compress_size for member in members)
+            if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_PACKING_RATIO * max(packed, 1_000_000):
+                raise CorpusError(f"{name}: unpacks to {unpacked / 1e6:,.0f} MB from {len(raw) / 1e6:.1f} MB (a zip bomb?); "
+                                  "it was not read")
+            for member in members:
+                if member.filename.endswith((".xml", ".rels")):
+                    with archive.open(member) as part:
+                        head = part.read(4096)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise CorpusError(f"{name}: its XML declares entities (<!DOCTYPE>), which Word never writes; "
+                                          "it was not read")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as error:
+        raise CorpusError(f"{name}: a damaged Word file ({type(error).__name__})") from None
 
 
 def _unique_cells(cells) -> list[str]:
@@ -150,14 +200,19 @@ def _decode_html(raw: bytes) -> str:
 
 
 class _MainText(HTMLParser):
-    """Collects the visible text of a page, block by block, outside boilerplate elements."""
+    """Collects the visible text of a page, block by block, outside boilerplate elements.
+
+    Linear in the page: open elements are counted by tag, so an end tag that matches nothing is
+    dropped without scanning the stack, and each line is gathered as pieces joined once.
+    """
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.stack: list[tuple[str, bool, bool]] = []  # (tag, skipped, main)
-        self.all_lines: list[str] = [""]
-        self.main_lines: list[str] = [""]
-        self.title = ""
+        self.open_tags: Counter[str] = Counter()
+        self.all_lines: list[list[str]] = [[]]
+        self.main_lines: list[list[str]] = [[]]
+        self.title: list[str] = []
         self._in_title = False
         self._space = False  # whitespace (or a cell boundary) since the last words
 
@@ -174,6 +229,7 @@ class _MainText(HTMLParser):
             or "hidden" in attributes or attributes.get("aria-hidden") == "true"
         main = self._in_main() or tag in ("main", "article") or attributes.get("role") == "main"
         self.stack.append((tag, skipped, main))
+        self.open_tags[tag] += 1
         if tag in _BLOCKS:
             self._break()
         elif tag in ("td", "th"):
@@ -182,16 +238,18 @@ class _MainText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self._in_title = False
-        for depth in range(len(self.stack) - 1, -1, -1):  # close up to the matching tag (forgiving bad nesting)
-            if self.stack[depth][0] == tag:
-                del self.stack[depth:]
-                break
+        if self.open_tags[tag]:  # close up to the matching tag (forgiving bad nesting); each element is closed once
+            while self.stack:
+                closed = self.stack.pop()[0]
+                self.open_tags[closed] -= 1
+                if closed == tag:
+                    break
         if tag in _BLOCKS:
             self._break()
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
-            self.title += data
+            self.title.append(data)
             return
         if self._skipping():
             return
@@ -199,7 +257,9 @@ class _MainText(HTMLParser):
         if words:
             spaced = self._space or data[:1].isspace()
             for lines in (self.all_lines, self.main_lines) if self._in_main() else (self.all_lines,):
-                lines[-1] += (" " if lines[-1] and spaced else "") + words
+                if lines[-1] and spaced:
+                    lines[-1].append(" ")
+                lines[-1].append(words)
         self._space = data[-1:].isspace() if words else self._space or bool(data)
 
     def _skipping(self) -> bool:
@@ -211,16 +271,23 @@ class _MainText(HTMLParser):
     def _break(self) -> None:
         for lines in (self.all_lines, self.main_lines):
             if lines[-1]:
-                lines.append("")
+                lines.append([])
+
+    def text_lines(self) -> tuple[list[str], list[str]]:
+        """The main content's lines and all lines."""
+        return [line for pieces in self.main_lines if (line := "".join(pieces))], \
+            [line for pieces in self.all_lines if (line := "".join(pieces))]
 
 
-def _html(markup: str) -> str:
+def _html(markup: str, budget: Budget) -> str:
     parser = _MainText()
-    parser.feed(markup)
+    for start in range(0, len(markup), HTML_CHUNK):
+        budget.check()
+        parser.feed(markup[start : start + HTML_CHUNK])
     parser.close()
-    main = [line for line in parser.main_lines if line]
-    lines = main or [line for line in parser.all_lines if line]
-    title = " ".join(parser.title.split())
+    main, every = parser.text_lines()
+    lines = main or every
+    title = " ".join("".join(parser.title).split())
     if title and (not lines or title not in lines[0]):
         lines = [title, *lines]
     return "\n".join(lines)

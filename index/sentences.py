@@ -22,7 +22,7 @@ ABBREVIATIONS = {
 _STOP = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
 _SENTENCE_OPENER = re.compile(r"\s+(?=[A-Z0-9\"'“‘(\[@—–-]|pic\.twitter\.com/|[^\x00-\x7f])")
 _TWEET_LINK = re.compile(r"\s(?=pic\.twitter\.com/)")
-_WORD_BEFORE = re.compile(r"([\w.]+)$")
+LONGEST_ABBREVIATION = 16  # characters looked at before a full stop ("U.S.A", "approx")
 _STRAIGHT_OPEN = re.compile(r"(?:^|(?<=[\s(\[—]))'(?=\w)")
 _STRAIGHT_CLOSE = re.compile(r"(?<=[\w.,!?])'(?=[\s.,;:!?)\]]|$)")
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -97,10 +97,12 @@ def _bounded(text: str, span: SentenceSpan) -> list[SentenceSpan]:
 def _is_abbreviation(block: str, stop: int) -> bool:
     if block[stop] != ".":
         return False
-    word = _WORD_BEFORE.search(block[:stop])
-    if not word:
+    begin = stop  # the word before the stop, looked for backwards over a bounded stretch: linear in the block
+    while begin > 0 and stop - begin <= LONGEST_ABBREVIATION and (block[begin - 1].isalnum() or block[begin - 1] in "._"):
+        begin -= 1
+    token = block[begin:stop]
+    if not token or stop - begin > LONGEST_ABBREVIATION:
         return False
-    token = word.group(1)
     if "." in token and re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", token):  # U.S, e.g, a.m
         return True
     return token.lower() in ABBREVIATIONS or (len(token) == 1 and token.isupper())

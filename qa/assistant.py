@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.confidence import Confidence, span_features
-from qa.errors import IndexRebuildableError
+from qa.errors import CorpusError, IndexRebuildableError
 from qa.index.documents import Document, load_documents, make_document
 from qa.index.lexical import identifiers, names_every
 from qa.index.embedder import Embedder, shared_embedder
@@ -88,6 +88,8 @@ class Assistant:
     @classmethod
     def from_texts(cls, texts: dict[str, str], model: str | None = None, **options) -> "Assistant":
         """An in-memory assistant over {doc_id: text}."""
+        if not isinstance(texts, dict):
+            raise CorpusError(f"from_texts takes a dict of {{name: text}}, not a {type(texts).__name__}")
         return cls.from_documents([make_document(doc_id, text) for doc_id, text in texts.items()], model=model, **options)
 
     @classmethod

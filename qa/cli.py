@@ -198,7 +198,7 @@ def _readable(answer) -> str:
 
     if answer.answer is None:
         lines = [f"Not in the documents (best guess scored {answer.score:.2f}). Closest passages:"]
-        lines += [f"  {s.doc_id}: {visible_controls(s.sentence)}" for s in answer.evidence]
+        lines += [f"  {visible_controls(s.doc_id, newlines=True)}: {visible_controls(s.sentence)}" for s in answer.evidence]
         return "\n".join(lines)
     lines = [f"{visible_controls(answer.answer)}   (score {answer.score:.2f})"]
     for source in answer.evidence:
@@ -206,7 +206,7 @@ def _readable(answer) -> str:
         after = source.sentence[source.end - source.sentence_start :]
         shown = visible_controls(f"{before}[{answer.answer}]{after}")
         page = f" page {source.page}" if source.page else ""
-        lines.append(f"  {visible_controls(source.doc_id)}{page} [{source.start}:{source.end}]: {shown}")
+        lines.append(f"  {visible_controls(source.doc_id, newlines=True)}{page} [{source.start}:{source.end}]: {shown}")
     return "\n".join(lines)
 
 

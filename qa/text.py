@@ -42,6 +42,8 @@ def is_invisible_control(char: str) -> bool:
     return char not in _SHOWN_AS_IS and unicodedata.category(char) in ("Cc", "Cf")
 
 
-def visible_controls(text: str) -> str:
-    """The text with each invisible control replaced by its code point, as in "[U+202E]"."""
-    return "".join(f"[U+{ord(char):04X}]" if is_invisible_control(char) else char for char in text)
+def visible_controls(text: str, newlines: bool = False) -> str:
+    """The text with each invisible control replaced by its code point, as in "[U+202E]"; with
+    `newlines`, line breaks and tabs too (a file name on one line of output)."""
+    return "".join(f"[U+{ord(char):04X}]" if is_invisible_control(char) or (newlines and char in _SHOWN_AS_IS) else char
+                   for char in text)

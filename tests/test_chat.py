@@ -129,6 +129,15 @@ def test_an_upload_over_the_sessions_sentence_budget_is_refused_with_the_reason(
     assert "10 sentences, over the 3 this tab may still add" in message and "qa index" in message
 
 
+def test_an_upload_over_the_sessions_character_budget_is_refused_before_splitting(fresh_chat, tmp_path, monkeypatch):
+    monkeypatch.setattr(chat, "MAX_SESSION_CHARS", 1_000)
+    monkeypatch.setattr(chat, "answerable_sentences", lambda *a: pytest.fail("split a file over the character budget"))
+    lines = "One real sentence is here.\n" + "word\n" * 400  # one sentence, yet 2,000 characters of work
+    message = plain(chat.upload([upload_file(tmp_path, "lines.txt", lines)], tab())[0])
+    assert "2,027 characters of text, over the 1,000 this tab may still add" in message
+    assert searched() == ["home.txt"]
+
+
 def test_removing_files_stops_searching_them(fresh_chat, tmp_path):
     first = upload_file(tmp_path, "a.txt", "Apples grow on trees in the orchard.")
     second = upload_file(tmp_path, "b.txt", "Bananas grow in warm countries far away.")

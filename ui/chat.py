@@ -27,6 +27,8 @@ from qa.ui.sessions import ChatSession, SessionRegistry
 MAX_UPLOAD_FILES = 20
 MAX_UPLOAD_BYTES = 5_000_000
 MAX_SESSION_SENTENCES = 3_000  # about half a minute of embedding on 2 CPU cores
+MAX_SESSION_CHARS = 1_500_000  # text a tab may hold: bounds the splitting work however short its lines
+UPLOAD_READ_SECONDS = 20  # reading one upload's text (PDF pages, HTML, Word) may take this long
 EXAMPLES = [
     "When could Russia invade Ukraine?",
     "How many Russian troops are near the border?",
@@ -157,13 +159,19 @@ def upload(files: list | None, request: gr.Request) -> tuple[str, str]:
 def _read_upload(path: Path, doc_id: str) -> Document:
     if path.suffix.lower() not in SUFFIXES:
         raise CorpusError(f"{doc_id}: only {' '.join(SUFFIXES)} files can be searched")
-    return read_document(path, doc_id, max_bytes=MAX_UPLOAD_BYTES)
+    return read_document(path, doc_id, max_bytes=MAX_UPLOAD_BYTES, seconds=UPLOAD_READ_SECONDS)
 
 
 def _cost_problem(document: Document, documents: dict[str, Document], budget: int) -> tuple[str | None, int]:
-    """Why the document should not be indexed (duplicate, nothing to search, over the budget), and its sentences."""
+    """Why the document should not be indexed (duplicate, nothing to search, over the tab's sentences
+    or characters), and its sentences. Characters are checked first: they bound the splitting work."""
     if any(other.text == document.text for other in documents.values()):
         return "already added", 0
+    characters = MAX_SESSION_CHARS - sum(len(other.text) for other in documents.values())
+    if len(document.text) > characters:
+        return (f"{len(document.text):,} characters of text, over the {max(characters, 0):,} this tab may still add "
+                f"(a tab holds up to {MAX_SESSION_CHARS:,}); for larger collections run `qa index` and "
+                "`qa serve --index`"), 0
     count = len(answerable_sentences(document.text, document.body_start))
     if count == 0:
         return "no sentence to search in it", 0
@@ -245,7 +253,7 @@ def build_app() -> gr.Blocks:
                 reset = gr.Button("Back to the seeds", elem_id="qa-reset")
         question.submit(respond, [question], [chat, question], concurrency_limit=4, concurrency_id="ask")
         chat.clear(clear_conversation, None, [chat])
-        files.upload(upload, [files], [status, documents], concurrency_limit=1, concurrency_id="upload")
+        files.upload(upload, [files], [status, documents], concurrency_limit=2, concurrency_id="upload")
         files.delete(remove_file, None, [status, documents], concurrency_limit=4, concurrency_id="documents")
         files.clear(remove_all_files, None, [status, documents], concurrency_limit=4, concurrency_id="documents")
         reset.click(back_to_seeds, None, [status, chat, files, documents], concurrency_limit=4, concurrency_id="documents")

