@@ -19,11 +19,14 @@ from qa.index.embedder import Embedder, shared_embedder
 from qa.index.folders import DATABASE, check_replaceable
 from qa.index.retriever import Passage, RetrievedSentence, Retriever
 from qa.index.store import SentenceIndex, UpdateReport, create_in_place
-from qa.models import Answer, ReaderSpan, Source
+from qa.models import Alternative, Answer, ReaderSpan, Source
+from qa.normalize import normalize_answer
 from qa.reader.span_reader import TOP_SPANS, shared_reader
 from qa.text import validate_question
 
 CLOSEST_SHOWN = 3
+ALTERNATIVES_SHOWN = 3
+ALTERNATIVE_MIN_SCORE = 0.05  # below this a span is noise, not a reading worth showing
 
 
 class Candidates(NamedTuple):
@@ -122,7 +125,8 @@ class Assistant:
         places += [place for passage in unread for place in self._answer_text_in(passage, best.text)]
         places = _one_per_document(places)
         evidence = [self._source(doc_id, start, end) for doc_id, start, end in places]
-        return Answer(question=question, answer=best.text, score=score, source=evidence[0], evidence=evidence)
+        return Answer(question=question, answer=best.text, score=score, source=evidence[0], evidence=evidence,
+                      alternatives=self._alternatives(scored))
 
     def candidates(self, question: str, context: str | None = None) -> Candidates:
         """Retrieved sentences (best first), the reader's spans with their scores (best first), and
@@ -209,6 +213,20 @@ class Assistant:
         return [(passage.doc_id, start, start + len(text)) for start in found
                 if self._sentence_of(passage.doc_id, start, start + len(text)) is not None]
 
+    def _alternatives(self, scored: list[tuple[float, ReaderSpan]]) -> list[Alternative]:
+        """The best other answers, each distinct from the answer and from each other: no two share
+        words after normalisation ("in February" and "February" are one reading)."""
+        chosen: list[str] = [normalize_answer(scored[0][1].text)]
+        found = []
+        for score, span in scored[1:]:
+            words = normalize_answer(span.text)
+            if score < ALTERNATIVE_MIN_SCORE or len(found) == ALTERNATIVES_SHOWN:
+                break
+            if words and not any(_overlapping(words, other) for other in chosen):
+                chosen.append(words)
+                found.append(Alternative(answer=span.text, score=score, source=self._source(span.doc_id, span.start, span.end)))
+        return found
+
     def _closest(self, hits: list[RetrievedSentence]) -> list[Source]:
         return [self._source(hit.doc_id, hit.start, hit.end) for hit in hits[:CLOSEST_SHOWN]]
 
@@ -227,6 +245,11 @@ def _same_answer_in(span: ReaderSpan, best: ReaderSpan) -> tuple[str, int, int] 
     does: every source then holds the answer verbatim, never merely a differently cased twin."""
     inside = span.text.find(best.text)
     return (span.doc_id, span.start + inside, span.start + inside + len(best.text)) if inside >= 0 else None
+
+
+def _overlapping(words: str, other: str) -> bool:
+    """Is one normalised answer a run of whole words of the other?"""
+    return f" {words} " in f" {other} " or f" {other} " in f" {words} "
 
 
 def _one_per_document(places: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:

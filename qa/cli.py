@@ -19,7 +19,7 @@ from qa.errors import QAError
 from qa.text import clean_text, validate_question
 
 EXIT_USAGE = 2
-ANSWER_FIELDS = {"answer": None, "score": 0.0, "source": None, "evidence": []}
+ANSWER_FIELDS = {"answer": None, "score": 0.0, "source": None, "evidence": [], "alternatives": []}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -207,6 +207,10 @@ def _readable(answer) -> str:
         shown = visible_controls(f"{before}[{answer.answer}]{after}")
         page = f" page {source.page}" if source.page else ""
         lines.append(f"  {visible_controls(source.doc_id, newlines=True)}{page} [{source.start}:{source.end}]: {shown}")
+    if answer.alternatives:
+        lines.append("  other possible answers: " + "; ".join(
+            f"{visible_controls(other.answer)} ({other.score:.2f}, {visible_controls(other.source.doc_id, newlines=True)})"
+            for other in answer.alternatives))
     return "\n".join(lines)
 
 

@@ -20,6 +20,14 @@ class Source(BaseModel):
     page: int | None = None
 
 
+class Alternative(BaseModel):
+    """Another distinct answer the documents suggest, with its own calibrated score and source."""
+
+    answer: str
+    score: float = Field(ge=0.0, le=1.0)
+    source: Source
+
+
 class Answer(BaseModel):
     """The assistant's reply to one question.
 
@@ -28,6 +36,8 @@ class Answer(BaseModel):
     questions); with no answer it is that estimate for the best span that was turned down.
     `evidence`: for an answer, every place in the documents where that same answer was found
     (best first, `source` among them); for no answer, the closest sentences considered.
+    `alternatives`: with an answer, up to three other distinct answers that scored at least
+    ALTERNATIVE_MIN_SCORE, best first (for when the assistant is unsure); empty otherwise.
     """
 
     question: str
@@ -35,6 +45,7 @@ class Answer(BaseModel):
     score: float = Field(ge=0.0, le=1.0)
     source: Source | None
     evidence: list[Source]
+    alternatives: list[Alternative] = []
 
 
 class ReaderSpan(BaseModel, frozen=True):

@@ -74,6 +74,22 @@ def test_one_answer_found_in_two_documents_has_two_sources(hash_embedder):
     assert answer.score == pytest.approx(1 / (1 + math.exp(-(2.0 - 0.5))))  # bias + weight x best span log-prob
 
 
+def test_other_distinct_answers_come_as_alternatives_best_first(hash_embedder):
+    assistant = assistant_with([("two.txt", "Emily Horne", -0.5), ("one.txt", "Horne", -1.0),  # the same reading
+                                ("two.txt", "Thursday", -1.5), ("one.txt", "statement", -2.0),
+                                ("two.txt", "White House", -3.0), ("one.txt", "spokesperson", -4.0),
+                                ("two.txt", "said", -9.0)], hash_embedder)  # scores under the floor
+    answer = assistant.ask("Who is the spokesperson?")
+    assert answer.answer == "Emily Horne"
+    assert [other.answer for other in answer.alternatives] == ["Thursday", "statement", "White House"]
+    assert [other.score for other in answer.alternatives] == sorted((o.score for o in answer.alternatives), reverse=True)
+    for other in answer.alternatives:
+        text = assistant.index.document(other.source.doc_id).text
+        assert text[other.source.start:other.source.end] == other.answer and other.score < answer.score
+    nothing = assistant_with([("one.txt", "Emily Horne", -6.0), ("two.txt", "Thursday", -7.0)], hash_embedder)
+    assert nothing.ask("Who is the spokesperson?").alternatives == []  # no answer: nothing offered as one
+
+
 def test_below_the_threshold_the_answer_is_none_with_the_closest_passages(hash_embedder):
     assistant = assistant_with([("one.txt", "Emily Horne", -6.0)], hash_embedder)
     answer = assistant.ask("Who is the spokesperson?")

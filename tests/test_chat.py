@@ -12,7 +12,7 @@ import pytest
 from conftest import HashEmbedder
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
-from qa.models import Answer, Source
+from qa.models import Alternative, Answer, Source
 from qa.ui import chat
 from qa.ui.render import answer_html, confidence_words, literal
 from qa.ui.sessions import SessionRegistry
@@ -81,6 +81,12 @@ def test_answer_html_marks_the_span_shows_the_title_and_escapes_document_text():
     assert "high confidence" in reply and "1 source" in reply
     none = answer_html(Answer(question="q", answer=None, score=0.1, source=None, evidence=[source]), index)
     assert "do not contain an answer" in none and "<mark>" not in none
+    other = Alternative(answer="launch code", score=0.2, source=source.model_copy(update={
+        "start": text.index("launch code"), "end": text.index("launch code") + 11}))
+    unsure = answer_html(Answer(question="code?", answer="4242", score=0.5, source=source, evidence=[source],
+                                alternatives=[other]), index)
+    folded = unsure[unsure.index("<details class='qa-alternatives'>"):]
+    assert "Other possible answers (1)" in folded and "<mark>launch code</mark>" in folded and "20% likely right" in folded
 
 
 def test_confidence_in_words():

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SEEDS
 
-CONTRACT = {"question", "answer", "score", "source", "evidence"}
+CONTRACT = {"question", "answer", "score", "source", "evidence", "alternatives"}
 SOURCE_KEYS = {"doc_id", "start", "end", "sentence", "sentence_start", "sentence_end", "page"}
 
 
@@ -58,6 +58,10 @@ def test_ask_json_contract(built_index, seed_texts):
     for evidence in answer["evidence"]:
         check_source(evidence, seed_texts)
         assert seed_texts[evidence["doc_id"]][evidence["start"] : evidence["end"]] == answer["answer"]
+    for other in answer["alternatives"]:
+        assert set(other) == {"answer", "score", "source"} and other["score"] <= answer["score"]
+        check_source(other["source"], seed_texts)
+        assert seed_texts[other["source"]["doc_id"]][other["source"]["start"] : other["source"]["end"]] == other["answer"]
 
 
 @pytest.mark.slow

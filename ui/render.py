@@ -48,6 +48,11 @@ def answer_html(answer: Answer, index: SentenceIndex) -> str:
     parts = [f"<div class='qa-answer'><span class='qa-short'>{literal(answer.answer)}</span>",
              f"<div class='qa-meta'>{confidence_words(answer.score)} · {header}</div>"]
     parts += [_source_html(source, index, mark=True) for source in answer.evidence]
+    if answer.alternatives:
+        others = "".join(f"<li><strong>{literal(other.answer)}</strong> <span class='qa-meta'>({other.score:.0%} likely "
+                         f"right)</span>{_source_html(other.source, index, mark=True)}</li>" for other in answer.alternatives)
+        parts.append(f"<details class='qa-alternatives'><summary>Other possible answers ({len(answer.alternatives)})</summary>"
+                     f"<ul>{others}</ul></details>")
     return "".join(parts) + "</div>"
 
 
