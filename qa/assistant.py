@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import warnings
@@ -22,6 +21,7 @@ from qa.index.store import SentenceIndex, UpdateReport, create_in_place
 from qa.models import Alternative, Answer, ReaderSpan, Source
 from qa.normalize import normalize_answer
 from qa.reader.span_reader import TOP_SPANS, shared_reader
+from qa.runtime import home_dir
 from qa.text import validate_question
 
 CLOSEST_SHOWN = 3
@@ -52,9 +52,8 @@ def seeds_dir() -> Path:
 
 
 def default_index_dir() -> Path:
-    """Where the default seeds index lives: $QA_HOME, else the user's cache folder."""
-    home = os.environ.get("QA_HOME") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "qa-assistant"
-    return Path(home) / "seeds-index"
+    """Where the default seeds index lives: in the home folder ($QA_HOME, else ~/.cache/qa-assistant)."""
+    return home_dir() / "seeds-index"
 
 
 class Assistant:

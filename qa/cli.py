@@ -47,41 +47,70 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _command(commands, name: str, summary: str, examples: str, run) -> argparse.ArgumentParser:
+    """A sub-command whose --help gives its summary, each argument with its default, and examples."""
+    command = commands.add_parser(name, help=summary, description=summary, epilog=f"examples:\n{examples}",
+                                  formatter_class=_HelpFormatter)
+    command.set_defaults(run=run)
+    return command
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Each argument's help says its default; examples are kept as written."""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="qa", description="Extractive question answering over your documents.")
+    parser = _Parser(prog="qa", description="Exact answers from your documents, with their source.",
+                     epilog="examples:\n  qa ask \"when could Russia invade?\"\n  qa index ~/notes --index ~/notes-index\n"
+                            "  qa serve --index ~/notes-index\n\n'qa COMMAND --help' says more of each command.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND", parser_class=_Parser)
+    seeds = "(default: the bundled seeds, indexed on first use)"
+    bundled = "(default: the bundled all-MiniLM-L6-v2)"
 
-    index = commands.add_parser("index", help="build or update an index over folders or files (.txt .md .pdf .docx .html)")
-    index.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    index.add_argument("--index", type=Path, required=True, metavar="DIR", help="index directory (created or updated)")
-    index.add_argument("--model", help="sentence-transformers model folder (default: bundled all-MiniLM-L6-v2)")
-    index.set_defaults(run=_index)
+    index = _command(commands, "index", "build or update an index over folders or files (.txt .md .pdf .docx .html)",
+                     "  qa index ~/notes --index ~/notes-index\n  qa index report.pdf minutes/ --index team-index", _index)
+    index.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="folders (read recursively) or files to index")
+    index.add_argument("--index", type=Path, required=True, metavar="DIR",
+                       help="the index folder: created, or updated in place; a folder holding other files is refused")
+    index.add_argument("--model", help=f"a sentence-transformers model folder to embed with {bundled}")
 
-    ask = commands.add_parser("ask", help="ask a question (or a JSONL batch of them)")
-    ask.add_argument("question", nargs="?", help="the question")
-    ask.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='lines of {"id": ..., "question": ...}')
-    ask.add_argument("--index", type=Path, metavar="DIR", help="index built with `qa index` (default: the seeds)")
-    ask.add_argument("--model", help="embedding model the index was built with (default: bundled)")
-    ask.add_argument("--json", action="store_true", help="print JSON objects")
-    ask.set_defaults(run=_ask)
+    ask = _command(commands, "ask", "ask one question (or a JSONL batch of them)",
+                   '  qa ask "when could Russia invade?"\n  qa ask "who leads the team?" --index ~/notes-index --json\n'
+                   "  qa ask --batch questions.jsonl --json > answers.jsonl", _ask)
+    ask.add_argument("question", nargs="?", help="the question, in quotes (up to 1,000 characters)")
+    ask.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='a file of lines {"id": ..., "question": ...}, '
+                     "answered one JSON line each, in order")
+    ask.add_argument("--index", type=Path, metavar="DIR", help=f"an index built with `qa index` {seeds}")
+    ask.add_argument("--model", help=f"the embedding model that index was built with {bundled}")
+    ask.add_argument("--json", action="store_true", help="print JSON (answer, score, source, evidence, alternatives)")
 
-    serve = commands.add_parser("serve", help="start the browser chat")
-    serve.add_argument("--index", type=Path, metavar="DIR", help="index built with `qa index` (default: the seeds)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: localhost only)")
-    serve.add_argument("--port", type=_port, default=7860)
-    serve.add_argument("--share", action="store_true", help="also open a public share link (off by default)")
-    serve.set_defaults(run=_serve)
+    serve = _command(commands, "serve", "start the browser chat",
+                     "  qa serve\n  qa serve --index ~/notes-index --port 8080", _serve)
+    serve.add_argument("--index", type=Path, metavar="DIR", help=f"an index built with `qa index` {seeds}")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=_port, default=7860, help="port to listen on (default: 7860)")
+    serve.add_argument("--share", action="store_true", help="also open a public share link through the web framework")
 
-    prepare = commands.add_parser("prepare", help="build the seeds index and this machine's model graphs now "
-                                  "(setup.sh runs it; otherwise the first question does)")
-    prepare.set_defaults(run=_prepare, index=None)
+    _command(commands, "prepare", "build the seeds index and this machine's model graphs now (setup.sh runs it; "
+             "otherwise the first question does)", "  qa prepare", _prepare)
 
-    evaluate = commands.add_parser("eval", help="run the evaluation set over the seeds and check the floors")
+    evaluate = _command(commands, "eval", "run the evaluation set over the seeds and check the floors (exit 1 below them)",
+                        "  qa eval\n  qa eval --json\n  qa eval --reader runs/my-reader", _eval)
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluate.add_argument("--reader", type=Path, metavar="DIR",
                           help="a reader weights folder with its calibration.json (default: the shipped reader)")
-    evaluate.set_defaults(run=_eval)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("qa-assistant")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 @contextmanager
@@ -110,10 +139,14 @@ def _index(args: argparse.Namespace) -> int:
     documents, skipped = load_documents(args.paths)
     with progress_bar("embedding") as progress:
         index, report = build_or_update(documents, embedder, args.index, progress)
-    print(f"indexed {len(index.document_ids())} documents, {report.sentences} sentences into {args.index} "
-          f"({len(report.embedded_documents)} embedded, {len(report.reused_documents)} unchanged, "
+    print(f"indexed {_count(len(index.document_ids()), 'document')}, {_count(report.sentences, 'sentence')} into "
+          f"{args.index} ({len(report.embedded_documents)} embedded, {len(report.reused_documents)} unchanged, "
           f"{len(report.removed_documents)} removed, {len(skipped)} skipped)")
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _assistant(args: argparse.Namespace):
@@ -218,6 +251,10 @@ def _serve(args: argparse.Namespace) -> int:
     from qa.ui.server import check_can_serve, serve
 
     check_can_serve(args.host, args.port)  # before minutes of model loading
+    if args.index is not None:
+        from qa.index.store import SentenceIndex
+
+        SentenceIndex.open(args.index).close()  # a missing or damaged index is said before the models load
     if args.index is None:
         print("qa serve: opening the seeds index...", file=sys.stderr, flush=True)
         _assistant(args)

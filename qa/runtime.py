@@ -2,7 +2,7 @@
 
 Answering runs these graphs, so it imports neither torch nor transformers. The first use of a
 model's weights exports its graph (`qa.export`, which needs torch) into the cache folder
-(`$QA_CACHE_DIR`, by default `~/.cache/qa-assistant`; shared by every index and QA_HOME), named after the weights' sha256; the
+(`$QA_CACHE_DIR`, else `home_dir()`), named after the weights' sha256; the
 graph's own sha256 is recorded beside it and checked at every load, and a damaged or missing
 graph is exported again.
 """
@@ -19,9 +19,15 @@ import onnxruntime
 from qa.integrity import sha256_of
 
 
+def home_dir() -> Path:
+    """Where the assistant keeps what it makes (the seeds index, model graphs): $QA_HOME, else
+    the user's cache folder (~/.cache/qa-assistant)."""
+    return Path(os.environ.get("QA_HOME") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "qa-assistant")
+
+
 def cache_dir() -> Path:
-    """Where exported graphs are kept."""
-    return Path(os.environ.get("QA_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "qa-assistant")
+    """Where exported graphs are kept: $QA_CACHE_DIR (to share them between homes), else the home folder."""
+    return Path(os.environ.get("QA_CACHE_DIR") or home_dir())
 
 
 def cached_graph(kind: str, source_sha256: str, export: Callable[[Path], None]) -> Path:

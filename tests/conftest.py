@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from qa.runtime import cache_dir
+
 REPO = Path(__file__).resolve().parent.parent
+os.environ.setdefault("QA_CACHE_DIR", str(cache_dir()))  # tests give each run its own QA_HOME; the graphs stay shared
 SEEDS = REPO / "seeds"
 
 

@@ -55,6 +55,7 @@ def page(server, tmp_path_factory):
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
             args=FLAGS, viewport={"width": 1280, "height": 900})
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url.rstrip("/"))
         page = context.new_page()
         page.dialogs = []
         page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
@@ -90,6 +91,27 @@ def test_question_typed_and_answered_with_the_source_marked(page):
     page.screenshot(path=str(screenshots() / "chat-answer.png"), full_page=True)
 
 
+def test_copy_gives_plain_text_and_a_long_reply_shows_from_its_top(page):
+    ask(page, "What did Zelenskyy thank Biden for?")
+    reply = page.locator("#qa-chat .qa-answer, #qa-chat .qa-none").last
+    chat_box = page.locator("#qa-chat").bounding_box()
+    top = reply.bounding_box()["y"]
+    assert chat_box["y"] - 5 <= top <= chat_box["y"] + chat_box["height"] / 2, (top, chat_box)  # its answer is in view
+    page.locator("#qa-chat button[aria-label='Copy message']").last.click()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "<" not in copied and "&#" not in copied and "class=" not in copied, copied
+    shown = reply.locator(".qa-short, strong").first.inner_text()
+    assert copied.startswith(shown) and "Source: " in copied and "likely right" in copied, copied
+
+
+def test_an_empty_box_sends_nothing(page):
+    before = page.locator("#qa-chat .message-row, #qa-chat [class*=message]").count()
+    page.locator("#qa-question textarea").fill("   ")
+    page.locator("#qa-question textarea").press("Enter")
+    page.wait_for_timeout(3000)
+    assert page.locator("#qa-chat .message-row, #qa-chat [class*=message]").count() == before
+
+
 def upload(page, *paths) -> str:
     """Upload files, wait for the status line to change, and return it."""
     before = page.locator("#qa-status").inner_text()
@@ -102,8 +124,11 @@ def upload(page, *paths) -> str:
 def test_uploaded_html_renders_literally_and_runs_nothing(page, server, tmp_path):
     hostile = tmp_path / "hostile.md"
     hostile.write_text(PAYLOAD, encoding="utf-8")
+    assert "Russia" in page.locator("#qa-examples").inner_text()  # examples about the seeds, while they are searched
     assert "Added hostile.md" in upload(page, hostile)
     assert "hostile.md" in page.locator("#qa-documents").inner_text()
+    page.wait_for_function("() => !document.querySelector('#qa-examples') || !document.querySelector('#qa-examples').offsetParent",
+                           timeout=30_000)  # ...and not once the tab searches its own
     (folder,) = server.tmp.glob("qa-serve-uploads-*")
     assert folder.stat().st_mode & 0o077 == 0
     assert not list(folder.rglob("hostile.md")), "the upload was kept after it was read"
@@ -124,6 +149,7 @@ def test_back_to_the_seeds_empties_the_file_list(page):
     page.wait_for_function("() => document.querySelector('#qa-documents').innerText.includes('000_7c3df8a57b36a49b.txt')",
                            timeout=60_000)
     assert page.locator("#qa-upload button[aria-label='Remove this file']").count() == 0
+    page.wait_for_function("() => document.querySelector('#qa-examples')?.offsetParent", timeout=30_000)
     ask(page, "Where will negotiators meet again?")
     assert page.locator("#qa-chat .qa-short").last.inner_text() == "Berlin"
 
@@ -174,6 +200,24 @@ def test_clearing_the_conversation_is_for_good(page):
                            timeout=30_000)
     ask(page, "Where will negotiators meet again?")
     assert page.locator("#qa-chat .qa-answer, #qa-chat .qa-none, #qa-chat .qa-error").count() == 1
+
+
+def test_on_a_phone_the_upload_box_is_near_the_top(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        page.wait_for_timeout(500)
+        assert page.locator("#qa-upload").bounding_box()["y"] < 844, "the upload box is below the first screen"
+        page.screenshot(path=str(screenshots() / "chat-phone.png"), full_page=False)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_a_long_file_name_is_shown_whole(page, tmp_path):
+    name = "falcon-programme-quarterly-board-minutes-march.txt"
+    (tmp_path / name).write_text("The board approved the falcon programme budget.\n", encoding="utf-8")
+    upload(page, tmp_path / name)
+    listed = page.locator("#qa-upload .filename").last.inner_text().replace("\n", "")
+    assert name.removesuffix(".txt") in listed, listed
 
 
 def test_every_button_says_what_it_does(page):

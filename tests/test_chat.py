@@ -126,6 +126,23 @@ def test_uploads_add_up_and_same_names_are_both_kept(fresh_chat, tmp_path):
     assert searched("tab-2") == ["home.txt"]  # another tab is untouched
 
 
+def test_a_file_uploaded_again_is_said_to_be_there_already_and_nothing_else(fresh_chat, tmp_path):
+    chat.upload([upload_file(tmp_path, "notes.txt", "Alpha team meets on Monday mornings.")], tab())
+    again = upload_file(tmp_path, "notes.txt", "Alpha team meets on Monday mornings.")
+    message = plain(chat.upload([again, again], tab())[0])  # the framework lists a re-uploaded file twice
+    assert message == "No document was added. Not added: notes.txt: already added"
+
+
+def test_example_questions_are_offered_only_while_the_seeds_are_searched(fresh_chat, tmp_path, monkeypatch):
+    assert chat.examples_box(tab()).visible is True
+    chat.upload([upload_file(tmp_path, "notes.txt", "Alpha team meets on Monday mornings.")], tab())
+    assert chat.examples_box(tab()).visible is False and chat.examples_box(tab("tab-2")).visible is True
+    chat.back_to_seeds(tab())
+    assert chat.examples_box(tab()).visible is True
+    monkeypatch.setattr(chat, "_served_index", tmp_path / "team-index")  # `qa serve --index`: not the seeds
+    assert chat.examples_box(tab()).visible is False
+
+
 def test_an_upload_over_the_sessions_sentence_budget_is_refused_with_the_reason(fresh_chat, tmp_path, monkeypatch):
     monkeypatch.setattr(chat, "MAX_SESSION_SENTENCES", 5)
     chat.upload([upload_file(tmp_path, "small.txt", "One short line here.\nAnother short line there.")], tab())
@@ -222,5 +239,5 @@ def test_respond_answers_follow_ups_and_reports_errors(monkeypatch):
     assert cleared == "" and history[-1]["role"] == "assistant" and "<mark>" in history[-1]["content"]
     history, _ = chat.respond("and who said that?", tab())
     assert len(history) == 4
-    history, _ = chat.respond("   ", tab())
-    assert "question is empty" in history[-1]["content"]
+    history, _ = chat.respond("   ", tab())  # a blank box sends nothing: no empty bubble, no error bubble
+    assert len(history) == 4

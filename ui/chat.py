@@ -47,7 +47,43 @@ CSS = """
 .qa-short, .qa-source blockquote, .qa-source mark, .qa-source p, .qa-docs li { unicode-bidi: isolate; }
 .qa-ctl { font-family: ui-monospace, monospace; font-size: 0.8em; color: #a00; }
 .qa-hint { color: #555; font-size: 0.9em; margin-top: 4px; }
+.qa-alternatives { margin-top: 8px; }
+#qa-upload .filename { overflow: visible; display: block; }
+#qa-upload .filename .stem, #qa-upload .filename .ext { display: inline; }
+#qa-upload .filename .stem { white-space: normal; overflow: visible; overflow-wrap: anywhere; text-overflow: clip; }
+@media (max-width: 720px) {  /* a phone: documents and the upload box above the conversation, the list kept short */
+  #qa-side { order: -1; }
+  #qa-documents { max-height: 9em; overflow-y: auto; }
+}
 """
+# The chat's copy buttons put a message's raw value on the clipboard: for a reply that is HTML. This
+# wraps the clipboard so that a reply is copied as a person reads it: the answer, its score, its sources.
+COPY_AS_TEXT = r"""() => {
+  const clipboard = navigator.clipboard;
+  if (!clipboard || clipboard.qaPlain) return;
+  const write = clipboard.writeText.bind(clipboard);
+  const plain = (markup) => {
+    const page = new DOMParser().parseFromString(markup, "text/html");
+    page.querySelectorAll("details:not(.qa-alternatives), .qa-ctl").forEach(node => {
+      if (node.classList.contains("qa-ctl")) node.replaceWith(node.textContent); else node.remove();
+    });
+    page.querySelectorAll("summary").forEach(node => node.replaceWith(node.textContent + ":"));
+    page.querySelectorAll(".qa-source").forEach(node => {
+      const where = node.querySelector(".qa-doc"), quote = node.querySelector("blockquote");
+      node.replaceWith("Source: " + (where ? where.textContent.trim() : "") + (quote ? ": \u201c" + quote.textContent.trim() + "\u201d" : ""));
+    });
+    page.querySelectorAll("div, li, ul, blockquote, p").forEach(node => node.append("\n"));
+    return page.body.textContent.replace(/[ \t]+\n/g, "\n").replace(/\n{2,}/g, "\n").trim();
+  };
+  clipboard.writeText = (text) => write(/class=['"]qa-/.test(text) ? plain(text) : text);
+  clipboard.qaPlain = true;
+}"""
+# A long reply is shown from its top (the answer and its score), not scrolled to its last source.
+SHOW_REPLY_FROM_TOP = """() => { setTimeout(() => {
+  const replies = document.querySelectorAll('#qa-chat .qa-answer, #qa-chat .qa-none, #qa-chat .qa-error');
+  const last = replies[replies.length - 1];
+  if (last) last.scrollIntoView({block: "start"});
+}, 50); }"""
 
 UPLOAD_SWEEP_SECONDS = (60, 600)  # the web framework's own copies of uploads: swept every minute once 10 minutes old
 LABELS = {"common.upload": "Add more documents"}  # a key the web framework leaves untranslated
@@ -82,8 +118,10 @@ def _documents_panel(session: ChatSession) -> str:
 
 # ---- questions ---------------------------------------------------------------------------
 def respond(question: str, request: gr.Request) -> tuple[list[dict], str]:
-    """Answer one chat message; return the conversation and an empty input box."""
+    """Answer one chat message; return the conversation and an empty input box. A blank box sends nothing."""
     session = _session(request)
+    if not str(question or "").strip():
+        return list(session.history), ""
     assistant = _current(session)
     try:
         answer = assistant.ask(question, context=_follow_up_context(question, session.last_answer))
@@ -122,13 +160,16 @@ def upload(files: list | None, request: gr.Request) -> tuple[str, str]:
         documents = session.uploads
         budget = MAX_SESSION_SENTENCES - session.sentences
         paths = [Path(getattr(f, "name", None) or getattr(f, "path", None) or f) for f in (files or [])]
-        fresh = [p for p in paths if p.exists()]  # the list also shows earlier files, read (and deleted) already
+        # The list also holds earlier files, read (and deleted) already; a file uploaded again can come twice.
+        fresh = list(dict.fromkeys(p for p in paths if p.exists()))
         if len(fresh) > MAX_UPLOAD_FILES:
             rejected.append(f"{len(fresh) - MAX_UPLOAD_FILES} files over the limit of {MAX_UPLOAD_FILES} at a time")
             for path in fresh[MAX_UPLOAD_FILES:]:
                 _delete_upload(path)
             fresh = fresh[:MAX_UPLOAD_FILES]
         for path in fresh:
+            if not path.exists():
+                continue
             name = _display_name(path)
             try:
                 document = _read_upload(path, unique_id(name, documents))
@@ -229,6 +270,16 @@ def show_documents(request: gr.Request) -> str:
     return _documents_panel(session)
 
 
+def seeds_examples_shown() -> bool:
+    """The example questions are about the seeds: shown only while the server searches them."""
+    return _served_index is None
+
+
+def examples_box(request: gr.Request):
+    """The example questions, shown only while this tab searches the seeds."""
+    return gr.Column(visible=seeds_examples_shown() and _session(request).assistant is None)
+
+
 def end_session(request: gr.Request) -> None:
     """The tab closed: free its documents now."""
     sessions.drop(getattr(request, "session_hash", None))
@@ -240,23 +291,28 @@ def build_app() -> gr.Blocks:
         gr.Markdown("## Ask your documents\nAnswers are exact quotes from the documents, with their source.")
         with gr.Row():
             with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Conversation", height=520, elem_id="qa-chat", sanitize_html=True,
+                chat = gr.Chatbot(show_label=False, height=520, elem_id="qa-chat", sanitize_html=True, autoscroll=False,
                                   render_markdown=True, feedback_options=None, buttons=["copy", "copy_all"])
                 question = gr.Textbox(placeholder="Ask a question and press Enter", show_label=False,
                                       elem_id="qa-question", max_lines=3)
-                gr.Examples(EXAMPLES, inputs=question, label="Try")
-            with gr.Column(scale=1):
+                with gr.Column(visible=seeds_examples_shown(), elem_id="qa-examples") as examples:
+                    gr.Examples(EXAMPLES, inputs=question, label="Try")
+            with gr.Column(scale=1, elem_id="qa-side"):
                 documents = gr.HTML(elem_id="qa-documents")
                 files = gr.File(label=f"Your documents: {' '.join(SUFFIXES)} ({MAX_UPLOAD_BYTES // 1_000_000} MB each)",
                                 file_count="multiple", elem_id="qa-upload")
                 status = gr.HTML(elem_id="qa-status")
                 reset = gr.Button("Back to the seeds", elem_id="qa-reset")
-        question.submit(respond, [question], [chat, question], concurrency_limit=4, concurrency_id="ask")
+        question.submit(respond, [question], [chat, question], concurrency_limit=4, concurrency_id="ask") \
+            .then(None, js=SHOW_REPLY_FROM_TOP)
         chat.clear(clear_conversation, None, [chat])
-        files.upload(upload, [files], [status, documents], concurrency_limit=2, concurrency_id="upload")
-        files.delete(remove_file, None, [status, documents], concurrency_limit=4, concurrency_id="documents")
-        files.clear(remove_all_files, None, [status, documents], concurrency_limit=4, concurrency_id="documents")
-        reset.click(back_to_seeds, None, [status, chat, files, documents], concurrency_limit=4, concurrency_id="documents")
+        changes = [files.upload(upload, [files], [status, documents], concurrency_limit=2, concurrency_id="upload"),
+                   files.delete(remove_file, None, [status, documents], concurrency_limit=4, concurrency_id="documents"),
+                   files.clear(remove_all_files, None, [status, documents], concurrency_limit=4, concurrency_id="documents"),
+                   reset.click(back_to_seeds, None, [status, chat, files, documents], concurrency_limit=4,
+                               concurrency_id="documents")]
+        for change in changes:
+            change.then(examples_box, None, [examples])
         app.load(show_documents, None, [documents])
         app.unload(end_session)
     return app

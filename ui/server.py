@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from qa.errors import QAError
@@ -99,12 +100,21 @@ def serve(index_dir: Path | None = None, host: str = "127.0.0.1", port: int = 78
         chat.home_assistant().warm_up()
         theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
         middleware = [Middleware(LocalHostOnly)] if is_loopback(host) and not share else []  # a share link is another name
+        app = chat.build_app().queue()
         try:
-            chat.build_app().queue().launch(
-                server_name=host, server_port=port, share=share, theme=theme, css=chat.CSS,
-                max_file_size=chat.MAX_UPLOAD_BYTES, show_error=False, footer_links=[],
-                app_kwargs={"middleware": middleware}, i18n=gr.I18n(en=chat.LABELS))
+            app.launch(server_name=host, server_port=port, share=share, theme=theme, css=chat.CSS, js=chat.COPY_AS_TEXT,
+                       max_file_size=chat.MAX_UPLOAD_BYTES, show_error=False, footer_links=[], quiet=True,
+                       prevent_thread_lock=True, app_kwargs={"middleware": middleware}, i18n=gr.I18n(en=chat.LABELS))
         except OSError as error:
             raise QAError(f"cannot serve on {host}:{port} ({error}); pick another port with --port") from None
+        shared = f" and {app.share_url}" if share and app.share_url else ""
+        print(f"qa serve: the chat is at http://{host}:{port}/{shared} (Ctrl+C stops it)", file=sys.stderr, flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("qa serve: stopped", file=sys.stderr, flush=True)
+        finally:
+            app.close()
     finally:
         shutil.rmtree(uploads, ignore_errors=True)
