@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--share", action="store_true", help="also open a public share link through the web framework")
 
     _command(commands, "prepare", "build the seeds index and this machine's model graphs now (setup.sh runs it; "
-             "otherwise the first question does)", "  qa prepare", _prepare)
+             "otherwise the first question does)", "  qa prepare", _prepare).set_defaults(index=None)
 
     evaluate = _command(commands, "eval", "run the evaluation set over the seeds and check the floors (exit 1 below them)",
                         "  qa eval\n  qa eval --json\n  qa eval --reader runs/my-reader", _eval)

@@ -115,5 +115,5 @@ def test_assistants_share_one_copy_of_each_model(seeds_assistant):
 def test_documents_that_are_not_text_are_refused_with_a_typed_error():
     from qa import Assistant, CorpusError
 
-    with pytest.raises(CorpusError, match="needs a text name and text"):
+    with pytest.raises(CorpusError, match="the document must be text, not bytes"):
         Assistant.from_texts({"a.txt": b"bytes, not text"})
