@@ -44,7 +44,7 @@ def test_word_paragraphs_headings_and_tables_in_order(tmp_path):
     word.add_paragraph("Closing remarks follow the table.")
     word.save(tmp_path / "crew.docx")
     (document,), _ = load_documents([tmp_path])
-    assert document.text == "Crew list\nThe harbour master is Ada Lovelace.\nShip | Berth\nAurora | 7\nClosing remarks follow the table."
+    assert document.text == "Crew list\nThe harbour master is Ada Lovelace.\nShip: Aurora | Berth: 7\nClosing remarks follow the table."
     assert document.page_starts == [] and document.page_at(3) is None
 
 
@@ -52,13 +52,42 @@ def test_html_keeps_the_main_content_and_drops_boilerplate():
     text = extract_text(PAGE.encode("utf-8"), ".html", "news.html").text
     assert text.splitlines()[0] == "Harbour news"
     assert "The harbour master is Ada Lovelace. She started in May 2021." in text
-    assert "Ship Berth" in text and "Aurora 7" in text
+    assert "Ship: Aurora | Berth: 7" in text.splitlines()  # a table row with its headers
     for boilerplate in ("SCRIPT-TEXT", "NAV-TEXT", "HEADER-TEXT", "COOKIE-TEXT", "ASIDE-TEXT", "FOOTER-TEXT", "color"):
         assert boilerplate not in text
     without_main = "<html><body><nav>Menu</nav><p>Plain page text here.</p><footer>Foot</footer></body></html>"
     assert extract_text(without_main.encode(), ".htm", "x.htm").text == "Plain page text here."
     latin = '<meta charset="iso-8859-1"><p>Caf\xe9 cr\xe8me</p>'.encode("latin-1")
     assert extract_text(latin, ".html", "l.html").text == "Café crème"
+
+
+PLAN = """<html><head><title>Project plan</title><meta property="article:published_time" content="2024-03-05"></head>
+<body class="no-sidebar header-spacing"><form id="page"><nav>Home About</nav><article><h1>Project plan</h1>
+<p>The project has three milestones, each with its own date and owner, as the table below shows in full.</p>
+<h2>Milestones</h2><ul><li>The prototype comes first, then the launch.</li><li>Each has an owner.</li></ul>
+<table><thead><tr><th>Milestone</th><th>Date</th></tr></thead><tbody><tr><td>Prototype ready</td><td>30 June 2024</td></tr>
+<tr><td>Public launch</td><td>1 November 2024</td></tr></tbody></table>
+<p>After the launch the team will review the results and plan the next year in detail.</p></article>
+<section class="comments"><h3>Comments</h3><p>Great post, I loved it so much! COMMENT-TEXT</p></section></form></body></html>"""
+
+
+def test_web_pages_keep_headings_lists_tables_with_headers_and_their_date_not_comments():
+    page = extract_text(PLAN.encode("utf-8"), ".html", "plan.html")
+    lines = page.text.splitlines()
+    assert lines[0] == "Project plan" and "Milestones" in lines and "- Each has an owner." in lines
+    assert "Milestone: Public launch | Date: 1 November 2024" in lines  # its row answers "when is the launch?"
+    assert "After the launch the team will review the results and plan the next year in detail." in lines
+    assert "COMMENT-TEXT" not in page.text and "Home About" not in page.text  # theme classes and a page-wide form drop nothing
+    assert page.date == "2024-03-05"
+
+
+def test_a_word_table_without_a_header_row_keeps_plain_rows_and_merged_cells_count_once():
+    from qa.index.formats import _table_lines
+
+    assert _table_lines([["Prototype ready", "30 June 2024"], ["", "1 November 2024"]]) == \
+        ["Prototype ready | 30 June 2024", "1 November 2024"]
+    assert _table_lines([["Milestone", "Date", "Owner"], ["Launch", "1 Nov", "1 Nov"]]) == ["Milestone: Launch | Date: 1 Nov"]
+    assert _table_lines([["Q1 2024", "Q2 2024"], ["10", "12"]], marked=True) == ["Q1 2024: 10 | Q2 2024: 12"]
 
 
 def encrypted_pdf() -> bytes:
