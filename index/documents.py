@@ -68,8 +68,9 @@ class SkippedFile(BaseModel, frozen=True):
     reason: str
 
 
-def make_document(doc_id: str, text: str, page_starts: list[int] | None = None) -> Document:
-    """A Document, with lone surrogates cleaned and a leading `date YYYY-MM-DD` line recognised as metadata."""
+def make_document(doc_id: str, text: str, page_starts: list[int] | None = None, date: str | None = None) -> Document:
+    """A Document, with lone surrogates cleaned and a leading `date YYYY-MM-DD` line recognised as
+    metadata (it wins over `date`, the date the file's own metadata gives)."""
     if not isinstance(doc_id, str):
         raise CorpusError(f"document name {doc_id!r} is a {type(doc_id).__name__}; names must be text")
     if not isinstance(text, str):
@@ -78,7 +79,7 @@ def make_document(doc_id: str, text: str, page_starts: list[int] | None = None) 
     pages = list(page_starts or [])
     metadata = _METADATA_LINE.match(text)
     if not metadata:
-        return Document(doc_id=doc_id, text=text, page_starts=pages)
+        return Document(doc_id=doc_id, text=text, date=date, page_starts=pages)
     return Document(doc_id=doc_id, text=text, date=metadata.group(1), body_start=metadata.end(), page_starts=pages)
 
 
@@ -92,7 +93,7 @@ def read_document(path: Path, doc_id: str, max_bytes: int = MAX_DOCUMENT_BYTES, 
     except OSError as error:
         raise CorpusError(f"{doc_id}: cannot be read ({error.strerror or error})") from None
     extracted = extract_text(raw, path.suffix, doc_id, seconds)
-    return make_document(doc_id, extracted.text, extracted.page_starts)
+    return make_document(doc_id, extracted.text, extracted.page_starts, extracted.date)
 
 
 def unique_id(wanted: str, taken: set[str] | dict, prefix: str = "") -> str:

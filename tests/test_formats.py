@@ -81,6 +81,12 @@ def test_web_pages_keep_headings_lists_tables_with_headers_and_their_date_not_co
     assert page.date == "2024-03-05"
 
 
+def test_a_web_pages_date_becomes_its_documents_date(tmp_path):
+    (tmp_path / "plan.html").write_text(PLAN, encoding="utf-8")
+    (document,), _ = load_documents([tmp_path])
+    assert document.date == "2024-03-05" and document.title == "Project plan"
+
+
 def test_a_word_table_without_a_header_row_keeps_plain_rows_and_merged_cells_count_once():
     from qa.index.formats import _table_lines
 
