@@ -4,8 +4,10 @@
 - `.pdf` (pypdf, BSD): the text layer, page by page; pages are separated by a blank line and
   each page's start offset is kept, so an answer knows its 1-based page. No text layer,
   encryption or damage is a CorpusError saying so.
-- `.docx` (python-docx, MIT): paragraphs and headings one per line, tables one row per line
-  with cells separated by " | " (under a header row, each cell with its header), in document order.
+- `.docx`, `.pptx`, `.xlsx`: see `index.office` (zip bombs and entity-declaring XML refused first).
+- `.csv` (the standard library): rows one per line, cells with their header when the first row is one.
+- `.eml` (the standard library): the subject, then the plain body (else the HTML body, read as a
+  page); the Date header becomes the document's date.
 - `.html` / `.htm` (trafilatura, Apache-2.0, chosen on the article-extraction benchmark:
   `eval/html_benchmark.py`): the article with its title, headings, lists and tables, without
   comments or related links; its publication date is kept. Pages too large for it, or where it
@@ -15,49 +17,26 @@ The extracted text is what the index stores and what every offset indexes into.
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 import re
-import time
-import zipfile
+from email import policy
+from email.parser import BytesParser
 from collections import Counter
 from html.parser import HTMLParser
 
-from pydantic import BaseModel
-
 from qa.errors import CorpusError
+from qa.index.extracted import Budget, ExtractedText, header_cells, table_lines
+from qa.index.office import PAGE_BREAK, docx_text, paged, pptx_text, xlsx_text
 
 TEXT_SUFFIXES = (".txt", ".md")
-SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx", ".html", ".htm")
-PAGE_BREAK = "\n\n"
+SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx", ".pptx", ".xlsx", ".csv", ".html", ".htm", ".eml")
 MAX_TEXT_CHARS = 20_000_000  # as much as the largest text file read (20 MB)
-MAX_UNPACKED_BYTES = 200_000_000  # a Word file's parts, uncompressed, all together
-MAX_PACKING_RATIO = 100  # XML packs 5-20x; a bomb thousands of times
 HTML_CHUNK = 65_536  # characters fed to the parser between two looks at the clock
 MAX_EXTRACTOR_ELEMENTS = 20_000  # trafilatura takes ~0.1 ms an element; real pages have ~800 (at most 1,709 of 181)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # damage is reported once, as a CorpusError, not as log noise
-
-
-class ExtractedText(BaseModel):
-    """A file's text and, for paged formats, the offset at which each page begins."""
-
-    text: str
-    page_starts: list[int] = []
-    date: str | None = None  # YYYY-MM-DD, when the file's metadata gives one (a web page's publication date)
-
-
-class Budget:
-    """How long reading one file may take, checked between its pages, blocks or chunks (no limit: None)."""
-
-    def __init__(self, name: str, seconds: float | None) -> None:
-        self.name, self.seconds = name, seconds
-        self._deadline = None if seconds is None else time.monotonic() + seconds
-
-    def check(self) -> None:
-        if self._deadline is not None and time.monotonic() > self._deadline:
-            raise CorpusError(f"{self.name}: reading it took over {self.seconds:g} s, so it was not added; "
-                              "index large files with `qa index`")
 
 
 def extract_text(raw: bytes, suffix: str, name: str, seconds: float | None = None) -> ExtractedText:
@@ -69,7 +48,15 @@ def extract_text(raw: bytes, suffix: str, name: str, seconds: float | None = Non
     elif suffix == ".pdf":
         extracted = _pdf(raw, name, budget)
     elif suffix == ".docx":
-        extracted = _docx(raw, name, budget)
+        extracted = docx_text(raw, name, budget)
+    elif suffix == ".pptx":
+        extracted = pptx_text(raw, name, budget)
+    elif suffix == ".xlsx":
+        extracted = xlsx_text(raw, name, budget)
+    elif suffix == ".csv":
+        extracted = _csv(_decode_text(raw, name))
+    elif suffix == ".eml":
+        extracted = _email(raw, name, budget)
     elif suffix in (".html", ".htm"):
         extracted = _html(_decode_html(raw), budget)
     else:
@@ -109,12 +96,7 @@ def _pdf(raw: bytes, name: str, budget: Budget) -> ExtractedText:
         raise CorpusError(f"{name}: a damaged PDF ({type(error).__name__})") from None
     if not any(page.strip() for page in pages):
         raise CorpusError(f"{name}: the PDF has no text layer (a scan?); run OCR on it first")
-    text, starts = "", []
-    for page in pages:
-        text += PAGE_BREAK if text else ""
-        starts.append(len(text))
-        text += page
-    return ExtractedText(text=text, page_starts=starts)
+    return paged(pages)
 
 
 def _tidy_page(text: str) -> str:
@@ -123,66 +105,32 @@ def _tidy_page(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
-# ---- Word ---------------------------------------------------------------------------------
-def _docx(raw: bytes, name: str, budget: Budget) -> ExtractedText:
-    from docx import Document as WordDocument
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    _check_word_archive(raw, name)
+# ---- CSV and e-mail ------------------------------------------------------------------------
+def _csv(text: str) -> ExtractedText:
+    """Rows one per line, each cell with its column's header when the first row is one."""
     try:
-        document = WordDocument(io.BytesIO(raw))
-        lines = []
-        for block in document.element.body.iterchildren():
-            budget.check()
-            if block.tag.endswith("}p"):
-                lines.append(Paragraph(block, document).text.strip())
-            elif block.tag.endswith("}tbl"):
-                table = Table(block, document)
-                marked = bool(table.rows) and bool(table.rows[0]._tr.xpath("./w:trPr/w:tblHeader"))
-                lines += _table_lines([[cell.text.strip() for cell in row.cells] for row in table.rows], marked)
-    except Exception as error:  # a damaged zip or XML raises many kinds
-        raise CorpusError(f"{name}: a damaged Word file ({type(error).__name__})") from None
-    return ExtractedText(text="\n".join(line for line in lines if line))
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    return ExtractedText(text="\n".join(line for line in table_lines([row for row in rows if any(row)]) if line))
 
 
-def _check_word_archive(raw: bytes, name: str) -> None:
-    """CorpusError, before anything is unpacked, for a zip bomb or XML that declares entities
-    (Word never writes a DOCTYPE; entities would hide the text after them, or reach outside)."""
+def _email(raw: bytes, name: str, budget: Budget) -> ExtractedText:
+    """An e-mail's subject, then its body (the plain part, else the HTML part read as a page); its
+    Date header is the document's date."""
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            members = archive.infolist()
-            unpacked = sum(member.file_size for member in members)
-            packed = sum(member.compress_size for member in members)
-            if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_PACKING_RATIO * max(packed, 1_000_000):
-                raise CorpusError(f"{name}: unpacks to {unpacked / 1e6:,.0f} MB from {len(raw) / 1e6:.1f} MB (a zip bomb?); "
-                                  "it was not read")
-            for member in members:
-                if member.filename.endswith((".xml", ".rels")):
-                    with archive.open(member) as part:
-                        head = part.read(4096)
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        raise CorpusError(f"{name}: its XML declares entities (<!DOCTYPE>), which Word never writes; "
-                                          "it was not read")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as error:
-        raise CorpusError(f"{name}: a damaged Word file ({type(error).__name__})") from None
-
-
-def _table_lines(rows: list[list[str]], marked: bool = False) -> list[str]:
-    """A table one row per line. When its first row is a header (marked as Word's repeated header
-    row, or every cell filled and none holding a digit, as data rows usually do), each later cell
-    is given with its column's header, so a row answers alone: "Milestone: Public launch | Date:
-    1 November 2024". Merged cells, which Word repeats, count once."""
-    looks_like_header = bool(rows) and all(rows[0]) and not any(char.isdigit() for cell in rows[0] for char in cell)
-    header = rows[0] if len(rows) > 1 and (marked or looks_like_header) else None
-    lines = []
-    for row in rows[1:] if header else rows:
-        merged = [index for index, cell in enumerate(row) if index and cell == row[index - 1]]
-        kept = [index for index in range(len(row)) if index not in merged]
-        cells = [row[index] for index in kept]
-        lines.append(header_cells([header[index] if index < len(header) else "" for index in kept], cells) if header
-                     else " | ".join(cell for cell in cells if cell))
-    return lines
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        body = message.get_body(preferencelist=("plain", "html"))
+        content = body.get_content() if body is not None else ""
+        sent = message["date"].datetime if message["date"] is not None else None
+    except Exception as error:  # malformed headers raise many kinds
+        raise CorpusError(f"{name}: a damaged e-mail ({type(error).__name__})") from None
+    if body is not None and body.get_content_type() == "text/html":
+        content = _html(content, budget).text
+    subject = " ".join(str(message["subject"] or "").split())
+    text = "\n".join(part for part in (subject, content.strip()) if part)
+    return ExtractedText(text=text, date=sent.date().isoformat() if sent else None)
 
 
 # ---- HTML ---------------------------------------------------------------------------------
@@ -359,9 +307,3 @@ def _rows_with_headers(lines: list[str]) -> list[str]:
             continue
         kept.append(header_cells(header, cells) if header else " | ".join(cell for cell in cells if cell))
     return kept
-
-
-def header_cells(header: list[str], cells: list[str]) -> str:
-    """A table row as "Header: cell | Header: cell" (empty cells left out; a cell without a header as it is)."""
-    named = [f"{name}: {cell}" if name and name != cell else cell for name, cell in zip(header + [""] * len(cells), cells) if cell]
-    return " | ".join(named)

@@ -2,6 +2,7 @@
 content of HTML; damaged, encrypted and text-less files refused with the reason."""
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -88,7 +89,7 @@ def test_a_web_pages_date_becomes_its_documents_date(tmp_path):
 
 
 def test_a_word_table_without_a_header_row_keeps_plain_rows_and_merged_cells_count_once():
-    from qa.index.formats import _table_lines
+    from qa.index.extracted import table_lines as _table_lines
 
     assert _table_lines([["Prototype ready", "30 June 2024"], ["", "1 November 2024"]]) == \
         ["Prototype ready | 30 June 2024", "1 November 2024"]
@@ -136,3 +137,66 @@ def test_pages_survive_saving_the_index(tmp_path, hash_embedder):
     build_or_update(documents, hash_embedder, tmp_path / "ix")
     loaded = SentenceIndex.open(tmp_path / "ix")
     assert loaded.document("report.pdf").page_starts == documents[0].page_starts == [0, documents[0].text.index("The harbour")]
+
+
+def test_slides_are_pages_and_their_tables_keep_headers(tmp_path):
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    first = deck.slides.add_slide(deck.slide_layouts[1])
+    first.shapes.title.text = "Harbour plan"
+    first.placeholders[1].text = "The new pier opens in spring."
+    second = deck.slides.add_slide(deck.slide_layouts[5])
+    second.shapes.title.text = "Milestones"
+    table = second.shapes.add_table(3, 2, Inches(1), Inches(2), Inches(6), Inches(2)).table
+    for row, cells in enumerate([("Milestone", "Date"), ("Prototype ready", "30 June 2024"), ("Public launch", "1 November 2024")]):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    deck.save(tmp_path / "plan.pptx")
+    (document,), _ = load_documents([tmp_path])
+    row = document.text.index("Milestone: Public launch | Date: 1 November 2024")
+    assert document.page_at(row) == 2 and document.page_at(document.text.index("new pier")) == 1
+    assert document.title == "Harbour plan"
+
+
+def test_spreadsheets_and_csv_give_rows_with_their_headers(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Milestones"
+    for row in [("Milestone", "Date"), ("Prototype ready", "30 June 2024"), ("Public launch", "1 November 2024")]:
+        book.active.append(row)
+    book.save(tmp_path / "plan.xlsx")
+    (tmp_path / "crew.csv").write_text("Name;Role\nAda Lovelace;harbour master\nTomas Berg;pilot\n", encoding="utf-8")
+    documents = {d.doc_id: d for d in load_documents([tmp_path])[0]}
+    assert documents["plan.xlsx"].text == "Milestones\nMilestone: Prototype ready | Date: 30 June 2024\n" \
+                                          "Milestone: Public launch | Date: 1 November 2024"
+    assert documents["crew.csv"].text == "Name: Ada Lovelace | Role: harbour master\nName: Tomas Berg | Role: pilot"
+
+
+def test_an_email_gives_its_subject_body_and_date(tmp_path):
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"] = "Pier opening moved"
+    message["From"] = "ada@example.org"
+    message["Date"] = "Fri, 28 Jan 2022 09:30:00 +0000"
+    message.set_content("The pier now opens on 3 March.\nPlease tell the crew.")
+    message.add_alternative("<html><body><p>The pier now opens on <b>3 March</b>.</p></body></html>", subtype="html")
+    (tmp_path / "note.eml").write_bytes(bytes(message))
+    (document,), _ = load_documents([tmp_path])
+    assert document.text == "Pier opening moved\nThe pier now opens on 3 March.\nPlease tell the crew."
+    assert document.date == "2022-01-28" and document.title == "Pier opening moved"
+
+
+@pytest.mark.parametrize("name", ["bomb.pptx", "bomb.xlsx"])
+def test_every_office_format_refuses_zip_bombs(tmp_path, name):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / name, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("ppt/padding.bin", "w") as part:
+            for _ in range(210):
+                part.write(b"\0" * 1_000_000)
+    with pytest.raises(CorpusError, match="a zip bomb"):
+        extract_text((tmp_path / name).read_bytes(), Path(name).suffix, name)
