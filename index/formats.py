@@ -28,7 +28,7 @@ from html.parser import HTMLParser
 
 from qa.errors import CorpusError
 from qa.index.extracted import Budget, ExtractedText, header_cells, table_lines
-from qa.index.office import PAGE_BREAK, docx_text, paged, pptx_text, xlsx_text
+from qa.index.office import docx_text, paged, pptx_text, xlsx_text
 
 TEXT_SUFFIXES = (".txt", ".md")
 SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx", ".pptx", ".xlsx", ".csv", ".html", ".htm", ".eml")

@@ -31,7 +31,7 @@ from qa.errors import IndexRebuildableError, IndexStoreError, UnknownDocumentErr
 from qa.index.documents import Document
 from qa.index.embedder import Embedder
 from qa.index.folders import (DATABASE, WRITER_LOCK, disk_full_error, foreign_entries, held_lock, is_disk_full, is_locked,
-                              new_folder_hint, replace_with_new, tidy_abandoned_builds)
+                              replace_with_new, tidy_abandoned_builds)
 from qa.index.lexical import LexicalTable
 from qa.index.sentences import answerable_sentences
 from qa.index.vectors import BaseSegment, VectorSet

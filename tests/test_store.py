@@ -2,7 +2,6 @@
 interrupted updates, and clear errors for missing, old, damaged or foreign indexes."""
 
 import json
-import os
 import sqlite3
 
 import numpy as np
