@@ -1,9 +1,7 @@
 """Document formats: the text a file holds, and where each of its pages begins in that text.
 
 - `.txt` / `.md`: the file's UTF-8 text (a leading byte-order mark dropped, nothing else changed).
-- `.pdf` (pypdf, BSD): the text layer, page by page; pages are separated by a blank line and
-  each page's start offset is kept, so an answer knows its 1-based page. No text layer,
-  encryption or damage is a CorpusError saying so.
+- `.pdf`: see `index.pdf` (paragraphs rebuilt from the laid-out text layer, page by page).
 - `.docx`, `.pptx`, `.xlsx`: see `index.office` (zip bombs and entity-declaring XML refused first).
 - `.csv` (the standard library): rows one per line, cells with their header when the first row is one.
 - `.eml` (the standard library): the subject, then the plain body (else the HTML body, read as a
@@ -19,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 import re
 from email import policy
 from email.parser import BytesParser
@@ -28,7 +25,8 @@ from html.parser import HTMLParser
 
 from qa.errors import CorpusError
 from qa.index.extracted import Budget, ExtractedText, header_cells, table_lines
-from qa.index.office import docx_text, paged, pptx_text, xlsx_text
+from qa.index.office import docx_text, pptx_text, xlsx_text
+from qa.index.pdf import pdf_text
 
 TEXT_SUFFIXES = (".txt", ".md")
 SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx", ".pptx", ".xlsx", ".csv", ".html", ".htm", ".eml")
@@ -36,7 +34,6 @@ MAX_TEXT_CHARS = 20_000_000  # as much as the largest text file read (20 MB)
 HTML_CHUNK = 65_536  # characters fed to the parser between two looks at the clock
 MAX_EXTRACTOR_ELEMENTS = 20_000  # trafilatura takes ~0.1 ms an element; real pages have ~800 (at most 1,709 of 181)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-logging.getLogger("pypdf").setLevel(logging.ERROR)  # damage is reported once, as a CorpusError, not as log noise
 
 
 def extract_text(raw: bytes, suffix: str, name: str, seconds: float | None = None) -> ExtractedText:
@@ -46,7 +43,7 @@ def extract_text(raw: bytes, suffix: str, name: str, seconds: float | None = Non
     if suffix in TEXT_SUFFIXES:
         extracted = ExtractedText(text=_decode_text(raw, name))
     elif suffix == ".pdf":
-        extracted = _pdf(raw, name, budget)
+        extracted = pdf_text(raw, name, budget)
     elif suffix == ".docx":
         extracted = docx_text(raw, name, budget)
     elif suffix == ".pptx":
@@ -76,33 +73,6 @@ def _decode_text(raw: bytes, name: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CorpusError(f"{name}: not UTF-8 text; convert it to UTF-8") from None
-
-
-# ---- PDF ----------------------------------------------------------------------------------
-def _pdf(raw: bytes, name: str, budget: Budget) -> ExtractedText:
-    from pypdf import PdfReader
-
-    try:
-        reader = PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise CorpusError(f"{name}: the PDF is encrypted; save a copy without a password")
-        pages = []
-        for page in reader.pages:
-            budget.check()
-            pages.append(_tidy_page(page.extract_text() or ""))
-    except CorpusError:
-        raise
-    except Exception as error:  # pypdf raises many kinds (PdfReadError, KeyError, RecursionError...) on damaged files
-        raise CorpusError(f"{name}: a damaged PDF ({type(error).__name__})") from None
-    if not any(page.strip() for page in pages):
-        raise CorpusError(f"{name}: the PDF has no text layer (a scan?); run OCR on it first")
-    return paged(pages)
-
-
-def _tidy_page(text: str) -> str:
-    """A page's text with trailing spaces and runs of blank lines removed (offsets index the result)."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
 # ---- CSV and e-mail ------------------------------------------------------------------------

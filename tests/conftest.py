@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa.eval.pdf_benchmark import make_layout_pdf, wrapped  # noqa: F401 (tests import them from here)
 from qa.runtime import cache_dir
 
 REPO = Path(__file__).resolve().parent.parent
@@ -73,24 +74,6 @@ def seeds_assistant(tmp_path_factory):
 
 
 def make_pdf(pages: list[list[str]]) -> bytes:
-    """A minimal valid PDF whose pages carry the given lines as a Helvetica text layer
-    (a page with no lines has no text at all, like a scan)."""
-    objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    kids = []
-    for lines in pages:
-        escaped = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in lines]
-        stream = "BT /F1 12 Tf 14 TL 72 720 Td " + " ".join(f"({line}) Tj T*" for line in escaped) + " ET"
-        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "
-                       "/Resources << /Font << /F1 3 0 R >> >> >>")
-        kids.append(f"{len(objects)} 0 R")
-    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
-    body, offsets = b"%PDF-1.4\n", []
-    for number, content in enumerate(objects, start=1):
-        offsets.append(len(body))
-        body += f"{number} 0 obj\n{content}\nendobj\n".encode("latin-1")
-    xref = len(body)
-    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    body += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return body
+    """A minimal valid PDF whose pages carry the given lines as a Helvetica text layer, one line
+    every 28 points (a page with no lines has no text at all, like a scan)."""
+    return make_layout_pdf([[(72, 720 - 28 * number, line) for number, line in enumerate(lines)] for lines in pages])

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_pdf
+from conftest import make_layout_pdf, make_pdf
+from qa.eval.pdf_benchmark import two_column_paper
 from qa.errors import CorpusError
 from qa.index.documents import load_documents
 from qa.index.formats import extract_text
@@ -200,3 +201,33 @@ def test_every_office_format_refuses_zip_bombs(tmp_path, name):
                 part.write(b"\0" * 1_000_000)
     with pytest.raises(CorpusError, match="a zip bomb"):
         extract_text((tmp_path / name).read_bytes(), Path(name).suffix, name)
+
+
+def test_a_two_column_pdf_is_read_as_paragraphs_in_column_order(tmp_path):
+    from qa.index.sentences import answerable_sentences
+
+    (tmp_path / "paper.pdf").write_bytes(two_column_paper())
+    (document,), _ = load_documents([tmp_path])
+    text = document.text
+    assert "Journal of Harbour Studies" not in text and "\n1\n" not in text  # running header, page numbers
+    assert "construction programme would start" in text and "consecutive years" in text  # hyphenation undone
+    first = text.index("Page 1: The harbour authority")
+    assert first < text.index("Page 1: Engineers") < text.index("Page 1: Fishermen") < text.index("Page 2: The harbour")
+    sentences = [text[s.start : s.end] for s in answerable_sentences(text)]
+    fragments = [s for s in sentences if not (s[:1].isupper() and s.endswith((".", "!", "?")))]
+    assert len(sentences) >= 24 and len(fragments) <= 0.1 * len(sentences), fragments
+    assert document.page_at(text.index("Page 3: Fishermen")) == 3
+
+
+def test_pdf_text_cleaning_and_glyph_soup():
+    from qa.index.pdf import _clean, _word_share
+
+    assert _clean("e\ufb03cient \x93quoted\x94 de(cid:12)ned") == "efficient “quoted” dened"
+    assert _word_share("The harbour master is Ada Lovelace, appointed in 2021.") == 1.0
+    assert _word_share("!\"# $%&' ()*+ ,-./ 0Qz Xkq Pwtz #$%& ()*") < 0.6
+
+
+def test_a_pdf_whose_text_layer_is_glyph_soup_is_refused(tmp_path):
+    soup = make_layout_pdf([[(72, 700 - 14 * n, "Xq#zt! Pkw$ Tzr%% Bnq&kx Jmw() Vtr* Qzx+ Kdw-") for n in range(30)]])
+    with pytest.raises(CorpusError, match="not readable text"):
+        extract_text(soup, ".pdf", "soup.pdf")
