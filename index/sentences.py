@@ -3,9 +3,16 @@
 Rules, in order: every line is its own block (news text puts paragraphs, captions, tweet
 lines and "Advert" on lines of their own); inside a block a sentence ends at . ! or ?
 (plus closing quotes and brackets) followed by whitespace and something that can start a
-sentence, unless the word before the stop is a known abbreviation (Mr., U.S.) or the stop
-lies inside an open quotation. A `pic.twitter.com/...` link starts the attribution of an
-embedded tweet.
+sentence, unless
+- the word before the stop is an abbreviation (Mr., U.S., co., a single letter) and the next word
+  is not one that starts sentences ("co. They" ends one, "U.S. President" does not; titles such as
+  "Mr." never end one),
+- a word that numbers things ("p.", "No.", "Vol.", "N°.") is followed by a number ("p. 55"),
+- a parenthesis that closes just before a stop follows ("[...]" (Smith 55).),
+- or the stop lies inside an open quotation.
+An inline list ("1.) first 2.) second", "a. first b. second", "• 9. first • 10. second") starts a
+sentence at each of its markers. A `pic.twitter.com/...` link starts the attribution of an
+embedded tweet. Measured on pySBD's golden rules by eval/sentence_benchmark.py.
 """
 
 from __future__ import annotations
@@ -14,6 +21,13 @@ import re
 
 from pydantic import BaseModel
 
+PREPOSITIVE = {"mr", "mrs", "ms", "dr", "prof", "st", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "mt"}
+SENTENCE_STARTERS = {
+    "i", "it", "it's", "he", "she", "they", "we", "you", "the", "a", "an", "this", "that", "these", "those", "there",
+    "then", "but", "and", "so", "how", "what", "when", "where", "why", "who", "did", "do", "does", "is", "are", "was",
+    "were", "can", "could", "will", "would", "should", "if", "his", "her", "their", "our", "my", "its", "no", "yes",
+}
+NUMBER_PREFIXES = {"no", "nos", "p", "pp", "vol", "fig", "figs", "ch", "sec", "art", "para", "op", "cf", "c", "ca", "n"}
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt",
     "jr", "sr", "vs", "etc", "inc", "ltd", "co", "corp", "dept", "est", "fig", "approx",
@@ -30,6 +44,9 @@ _TAG_LINE = re.compile(r"^(?:Topics|Tags|Related|Categories|Keywords)\s*:", re.I
 MIN_WORDS = 3
 MAX_SENTENCE_CHARS = 600
 _NON_SPACE = re.compile(r"\S")
+_CITATION = re.compile(r"\([^()\n]{0,80}\)[.!?]")
+_LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:[•⁃]\s*)?(?:(\d{1,2})\.?\)|(\d{1,2})\.|([a-z])\.)(?=\s)|(?:(?<=\s)|^)([•⁃])")
+_NEXT_WORD = re.compile(r"\s*([\w']+)")
 
 
 class SentenceSpan(BaseModel, frozen=True):
@@ -61,10 +78,12 @@ def is_boilerplate(sentence: str) -> bool:
 def _split_block(text: str, start: int, end: int) -> list[SentenceSpan]:
     block = text[start:end]
     quote_open = _quotation_mask(block)
-    cuts = [0]
+    markers = _list_markers(block)
+    cuts = [0] + [position for position, _ in markers if position]
+    inside_markers = {marker_end for _, marker_end in markers}
     for stop in _STOP.finditer(block):
         opener = _SENTENCE_OPENER.match(block, stop.end())
-        if opener and not quote_open[stop.start()] and not _is_abbreviation(block, stop.start()):
+        if opener and not quote_open[stop.start()] and stop.end() not in inside_markers and _ends_sentence(block, stop, opener.end()):
             cuts.append(opener.end())
     cuts += [m.end() for m in _TWEET_LINK.finditer(block)]
     cuts = sorted(set(cuts)) + [len(block)]
@@ -94,18 +113,61 @@ def _bounded(text: str, span: SentenceSpan) -> list[SentenceSpan]:
     return pieces
 
 
-def _is_abbreviation(block: str, stop: int) -> bool:
-    if block[stop] != ".":
+def _ends_sentence(block: str, stop: re.Match, following: int) -> bool:
+    """Does this stop (followed by whitespace and what may open a sentence, at `following`) end one?"""
+    if block[stop.start()] != ".":
+        return True
+    token = _word_before(block, stop.start())
+    if block[following].isdigit() and (token.lower() in NUMBER_PREFIXES or (0 < len(token) <= 3 and not token.isalnum())):
+        return False  # "p. 55", "No. 7", "N°. 1026"
+    if block[following] == "(" and _CITATION.match(block, following):
+        return False  # a citation closing the sentence: '"..." (Smith 55).'
+    if not _is_abbreviation(token):
+        return True
+    if token.lower() in PREPOSITIVE:
         return False
-    begin = stop  # the word before the stop, looked for backwards over a bounded stretch: linear in the block
-    while begin > 0 and stop - begin <= LONGEST_ABBREVIATION and (block[begin - 1].isalnum() or block[begin - 1] in "._"):
+    next_word = _NEXT_WORD.match(block, following)
+    if not next_word or block.startswith(".", next_word.end()) and len(next_word.group(1)) == 1:
+        return False  # another initial follows: "J. A. Hobson"
+    return next_word.group(1).lower() in SENTENCE_STARTERS
+
+
+def _word_before(block: str, stop: int) -> str:
+    """The run of non-space characters before the stop, looked for backwards over a bounded
+    stretch (so splitting stays linear in the block); empty when longer than any abbreviation."""
+    begin = stop
+    while begin > 0 and stop - begin <= LONGEST_ABBREVIATION and not block[begin - 1].isspace():
         begin -= 1
-    token = block[begin:stop]
-    if not token or stop - begin > LONGEST_ABBREVIATION:
-        return False
+    token = block[begin:stop].lstrip("\"'“‘([")
+    return "" if stop - begin > LONGEST_ABBREVIATION else token
+
+
+def _is_abbreviation(token: str) -> bool:
     if "." in token and re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", token):  # U.S, e.g, a.m
         return True
-    return token.lower() in ABBREVIATIONS or (len(token) == 1 and token.isupper())
+    return token.lower() in ABBREVIATIONS or (len(token) == 1 and token.isalpha())
+
+
+def _list_markers(block: str) -> list[tuple[int, int]]:
+    """(start, end) of the markers of an inline list: two or more, numbered or lettered in sequence
+    (1, 2... or a, b...), or bullets, the first opening the line ("n2 + 1. These... 2." is no list)."""
+    found = []
+    for match in _LIST_MARKER.finditer(block):
+        number, dotted, letter, bullet = match.groups()
+        if bullet or "•" in match.group() or "⁃" in match.group():
+            key = ("bullet", 0)
+        elif letter:
+            key = ("letter", ord(letter) - ord("a"))
+        else:
+            key = ("number", int(number or dotted))
+        found.append((key, match.start(), match.end()))
+    kept: list[tuple[int, int]] = []
+    for kind in ("bullet", "letter", "number"):
+        run = [(value, start, end) for (which, value), start, end in found if which == kind]
+        in_sequence = kind == "bullet" or all(b[0] == a[0] + 1 for a, b in zip(run, run[1:]))
+        if len(run) >= 2 and run[0][1] == 0 and in_sequence:
+            kept += [(start, end) for _, start, end in run]
+    return sorted(kept)
 
 
 def _quotation_mask(block: str) -> list[bool]:

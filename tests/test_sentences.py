@@ -1,5 +1,8 @@
 """Sentence splitting keeps exact offsets and copes with the seeds' tricky lines."""
 
+import pytest
+
+from conftest import REPO
 from qa.index.documents import make_document
 from qa.index.sentences import is_boilerplate, split_sentences
 
@@ -69,3 +72,33 @@ def test_run_on_text_is_cut_into_bounded_pieces_with_exact_offsets():
     covered = "".join(text[s.start : s.end] for s in spans).replace(" ", "")
     assert covered == text.replace(" ", "").replace("\n", "").replace("\r", "")
     assert text[spans[-1].start : spans[-1].end] == "last line here."  # a lone CR ends a line too
+
+
+GOLDEN_RULES = REPO.parent / "shared" / "datasets" / "sentence-golden-rules" / "english_golden_rules.py"
+
+
+@pytest.mark.skipif(not GOLDEN_RULES.exists(), reason="../shared/datasets/sentence-golden-rules is not beside the repository")
+def test_golden_rules_pass_with_exact_offsets():
+    from qa.eval.sentence_benchmark import load_rules, squeeze
+
+    passed = 0
+    for text, expected in load_rules(GOLDEN_RULES):
+        spans = split_sentences(text)
+        assert all(text[s.start : s.end] == text[s.start : s.end].strip() and s.end > s.start for s in spans)
+        passed += [squeeze(text[s.start : s.end]) for s in spans] == [squeeze(e) for e in expected]
+    assert passed >= 44
+
+
+def test_abbreviations_end_a_sentence_only_before_a_word_that_starts_one():
+    assert sentences_of("Let's ask Jane and co. They should know. I live in the U.S. How about you?") == [
+        "Let's ask Jane and co.", "They should know.", "I live in the U.S.", "How about you?"]
+    assert sentences_of("The U.S. President met J. A. Hobson and Albert I. Jones. See p. 55 and No. 7 of Vol. 2.") == [
+        "The U.S. President met J. A. Hobson and Albert I. Jones.", "See p. 55 and No. 7 of Vol. 2."]
+    assert sentences_of("Prices rose in oil. 71% of it is imported.") == ["Prices rose in oil.", "71% of it is imported."]
+
+
+def test_inline_lists_start_a_sentence_at_each_marker_but_numbers_in_prose_do_not():
+    assert sentences_of("1.) The first item 2.) The second item") == ["1.) The first item", "2.) The second item"]
+    assert sentences_of("a. The first item b. The second item") == ["a. The first item", "b. The second item"]
+    prose = "There are primes of the form n2 + 1. These are special cases 2. Legendre's view differs."
+    assert sentences_of(prose)[0] == "There are primes of the form n2 + 1."
