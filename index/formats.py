@@ -4,6 +4,7 @@
 - `.pdf`: see `index.pdf` (paragraphs rebuilt from the laid-out text layer, page by page).
 - `.docx`, `.pptx`, `.xlsx`: see `index.office` (zip bombs and entity-declaring XML refused first).
 - `.csv` (the standard library): rows one per line, cells with their header when the first row is one.
+- `.rtf` (striprtf, BSD-3): the text, one paragraph per line. `.odt`: see `index.office`.
 - `.eml` (the standard library): the subject, then the plain body (else the HTML body, read as a
   page); the Date header becomes the document's date.
 - `.html` / `.htm` (trafilatura, Apache-2.0, chosen on the article-extraction benchmark:
@@ -25,11 +26,11 @@ from html.parser import HTMLParser
 
 from qa.errors import CorpusError
 from qa.index.extracted import Budget, ExtractedText, header_cells, table_lines
-from qa.index.office import docx_text, pptx_text, xlsx_text
+from qa.index.office import docx_text, odt_text, pptx_text, xlsx_text
 from qa.index.pdf import pdf_text
 
 TEXT_SUFFIXES = (".txt", ".md")
-SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx", ".pptx", ".xlsx", ".csv", ".html", ".htm", ".eml")
+SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx", ".pptx", ".xlsx", ".odt", ".csv", ".rtf", ".html", ".htm", ".eml")
 MAX_TEXT_CHARS = 20_000_000  # as much as the largest text file read (20 MB)
 HTML_CHUNK = 65_536  # characters fed to the parser between two looks at the clock
 MAX_EXTRACTOR_ELEMENTS = 20_000  # trafilatura takes ~0.1 ms an element; real pages have ~800 (at most 1,709 of 181)
@@ -50,6 +51,10 @@ def extract_text(raw: bytes, suffix: str, name: str, seconds: float | None = Non
         extracted = pptx_text(raw, name, budget)
     elif suffix == ".xlsx":
         extracted = xlsx_text(raw, name, budget)
+    elif suffix == ".odt":
+        extracted = odt_text(raw, name, budget)
+    elif suffix == ".rtf":
+        extracted = _rtf(_decode_rtf(raw, name))
     elif suffix == ".csv":
         extracted = _csv(_decode_text(raw, name))
     elif suffix == ".eml":
@@ -75,7 +80,22 @@ def _decode_text(raw: bytes, name: str) -> str:
         raise CorpusError(f"{name}: not UTF-8 text; convert it to UTF-8") from None
 
 
-# ---- CSV and e-mail ------------------------------------------------------------------------
+# ---- CSV, RTF and e-mail --------------------------------------------------------------------
+def _decode_rtf(raw: bytes, name: str) -> str:
+    """RTF is 7-bit text that escapes everything else; anything else is not RTF."""
+    if not raw.lstrip().startswith(b"{\\rtf"):
+        raise CorpusError(f"{name}: not an RTF file (it does not start with {{\\rtf)")
+    return raw.decode("latin-1")
+
+
+def _rtf(markup: str) -> ExtractedText:
+    """The text of an RTF file (striprtf, BSD-3), one paragraph per line."""
+    from striprtf.striprtf import rtf_to_text
+
+    lines = (" ".join(line.split()) for line in rtf_to_text(markup, errors="ignore").splitlines())
+    return ExtractedText(text="\n".join(line for line in lines if line))
+
+
 def _csv(text: str) -> ExtractedText:
     """Rows one per line, each cell with its column's header when the first row is one."""
     try:

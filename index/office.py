@@ -5,6 +5,7 @@ entity-declaring XML before anything is unpacked.
 - `.pptx` (python-pptx, MIT): each slide's text frames and tables in shape order; every slide
   starts a page, so an answer's `page` is its slide number.
 - `.xlsx` (openpyxl, MIT): each sheet's rows with their header row, the sheet named first.
+- `.odt` (odfdo, Apache-2.0): headings, paragraphs and list items one per line, tables one row per line.
 """
 
 from __future__ import annotations
@@ -105,6 +106,27 @@ def xlsx_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     except Exception as error:
         raise CorpusError(f"{name}: a damaged Excel file ({type(error).__name__})") from None
     return ExtractedText(text=PAGE_BREAK.join(sheets))
+
+
+def odt_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
+    import odfdo
+
+    check_archive(raw, name, "OpenDocument")
+    try:
+        lines = []
+        for element in odfdo.Document(io.BytesIO(raw)).body.children:
+            budget.check()
+            if isinstance(element, odfdo.Table):
+                lines += table_lines([["" if value is None else str(value).strip() for value in row] for row in element.get_values()])
+            elif isinstance(element, odfdo.List):
+                lines += [" ".join(item.text_recursive.split()) for item in element.get_items()]
+            else:
+                lines.append(" ".join(element.text_recursive.split()))
+    except CorpusError:
+        raise
+    except Exception as error:
+        raise CorpusError(f"{name}: a damaged OpenDocument file ({type(error).__name__})") from None
+    return ExtractedText(text="\n".join(line for line in lines if line))
 
 
 def paged(pages: list[str]) -> ExtractedText:

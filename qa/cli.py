@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     seeds = "(default: the bundled seeds, indexed on first use)"
     bundled = "(default: the bundled all-MiniLM-L6-v2)"
 
-    index = _command(commands, "index", "build or update an index over folders or files (.txt .md .pdf .docx .pptx .xlsx .csv .html .eml)",
+    index = _command(commands, "index", "build or update an index over folders or files (text, PDF, Office, web pages, e-mail)",
                      "  qa index ~/notes --index ~/notes-index\n  qa index report.pdf minutes/ --index team-index", _index)
     index.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="folders (read recursively) or files to index")
     index.add_argument("--index", type=Path, required=True, metavar="DIR",

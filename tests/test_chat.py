@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import HashEmbedder
-from qa.index.documents import make_document
+from qa.index.documents import SUFFIXES, make_document
 from qa.index.store import SentenceIndex
 from qa.models import Alternative, Answer, Source
 from qa.ui import chat
@@ -104,7 +104,7 @@ def test_upload_accepts_text_rejects_the_rest_with_reasons_and_deletes_every_upl
     message, documents = map(plain, chat.upload(files, tab()))
     assert searched() == ["notes.md"]
     assert "Added notes.md" in message and "not UTF-8" in message and "over the 5 MB limit" in message
-    assert "tool.exe: only .txt .md .pdf .docx .pptx .xlsx .csv .html .htm .eml files" in message and "report.pdf: a damaged PDF" in message
+    assert f"tool.exe: only {' '.join(SUFFIXES)} files" in message and "report.pdf: a damaged PDF" in message
     assert str(tmp_path) not in message and "Our office is in Lisbon" in documents
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # nothing uploaded stays on disk
 

@@ -231,3 +231,24 @@ def test_a_pdf_whose_text_layer_is_glyph_soup_is_refused(tmp_path):
     soup = make_layout_pdf([[(72, 700 - 14 * n, "Xq#zt! Pkw$ Tzr%% Bnq&kx Jmw() Vtr* Qzx+ Kdw-") for n in range(30)]])
     with pytest.raises(CorpusError, match="not readable text"):
         extract_text(soup, ".pdf", "soup.pdf")
+
+
+def test_open_document_and_rtf_text(tmp_path):
+    import odfdo
+
+    document = odfdo.Document("text")
+    document.body.append(odfdo.Header(1, "Crew list"))
+    document.body.append(odfdo.Paragraph("The harbour master is Ada Lovelace."))
+    document.body.append(odfdo.List(["Ships arrive daily.", "Pilots board at the buoy."]))
+    table = odfdo.Table("Berths", width=2, height=2)
+    table.set_values([["Ship", "Berth"], ["Aurora", "Seven"]])
+    document.body.append(table)
+    document.save(str(tmp_path / "crew.odt"))
+    (tmp_path / "note.rtf").write_bytes(rb"{\rtf1\ansi{\fonttbl\f0\fswiss Helvetica;}\f0\pard The pier opens in {\b March}.\par "
+                                        rb"Caf\'e9 cr\'e8me is served.\par}")
+    documents = {d.doc_id: d.text for d in load_documents([tmp_path])[0]}
+    assert documents["crew.odt"] == ("Crew list\nThe harbour master is Ada Lovelace.\nShips arrive daily.\n"
+                                     "Pilots board at the buoy.\nShip: Aurora | Berth: Seven")
+    assert documents["note.rtf"] == "The pier opens in March.\nCafé crème is served."
+    with pytest.raises(CorpusError, match="not an RTF file"):
+        extract_text(b"MZ binary", ".rtf", "fake.rtf")
