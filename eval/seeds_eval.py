@@ -3,8 +3,9 @@
 Figures (percent): exact match and F1 over answerable questions (an abstention scores 0),
 source accuracy (answered questions whose source is an expected document), retrieval
 recall@1/@5 (a top-k sentence from an expected document contains a reference answer), and
-abstention accuracy (unanswerable questions that get no answer). Exit status 1 when a figure
-falls below its floor in floors.json.
+abstention accuracy (unanswerable questions that get no answer); and from the relative-date set
+(eval/dates_eval.py), dates resolved right and undated documents left alone. Exit status 1 when a
+figure falls below its floor in floors.json.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 
 from qa.assistant import Assistant, default_assistant
 from qa.confidence import Confidence
+from qa.eval.dates_eval import evaluate_dates
 from qa.eval.metrics import answer_scores, is_right, mean
 from qa.normalize import normalize_answer
 from qa.reader.span_reader import SpanReader
@@ -85,6 +87,9 @@ def run(as_json: bool = False, reader_dir: Path | None = None) -> int:
     if reader_dir:
         assistant = Assistant(assistant.index, assistant.retriever.embedder, SpanReader(reader_dir), confidence)
     report = evaluate(assistant, load_items())
+    dates = evaluate_dates()
+    report["figures"].update({name: dates[name] for name in ("dates_resolved", "undated_left_alone")})
+    report["dates_wrong"] = dates["wrong"]
     floors = json.loads(FLOORS.read_text(encoding="utf-8"))
     failures = below_floors(report["figures"], floors)
     if as_json:
@@ -93,7 +98,9 @@ def run(as_json: bool = False, reader_dir: Path | None = None) -> int:
         for row in report["per_item"]:
             mark = "ok " if row["right"] else "-- "
             print(f"{mark}{row['id']} {row['question'][:60]:60} -> {row['answer']!r} ({row['score']})")
-        print(f"\n{report['questions']} questions")
+        for wrong in report["dates_wrong"]:
+            print(f"-- {wrong['id']} {wrong['sentence'][:60]:60} ({wrong['anchor']}) -> {wrong['got']}, expected {wrong['expected']}")
+        print(f"\n{report['questions']} questions; relative dates: eval/dates_eval.jsonl")
         for name, value in report["figures"].items():
             print(f"  {name:22} {value:6.1f}   floor {floors.get(name, '-')}")
     for failure in failures:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.confidence import Confidence, span_features
+from qa.dates import resolve_answer
 from qa.errors import CorpusError, IndexRebuildableError
 from qa.index.documents import Document, load_documents, make_document
 from qa.index.lexical import identifiers, names_every
@@ -124,8 +125,10 @@ class Assistant:
         places += [place for passage in unread for place in self._answer_text_in(passage, best.text)]
         places = _one_per_document(places)
         evidence = [self._source(doc_id, start, end) for doc_id, start, end in places]
+        document_date = self.index.document(evidence[0].doc_id).date
         return Answer(question=question, answer=best.text, score=score, source=evidence[0], evidence=evidence,
-                      alternatives=self._alternatives(scored))
+                      alternatives=self._alternatives(scored),
+                      resolved_date=resolve_answer(best.text, evidence[0].sentence, document_date))
 
     def candidates(self, question: str, context: str | None = None) -> Candidates:
         """Retrieved sentences (best first), the reader's spans with their scores (best first), and
@@ -236,7 +239,8 @@ class Assistant:
         sentence_end = max([end] + [r.end for r in rows])
         document = self.index.document(doc_id)
         return Source(doc_id=doc_id, start=start, end=end, sentence=document.text[sentence_start:sentence_end],
-                      sentence_start=sentence_start, sentence_end=sentence_end, page=document.page_at(start))
+                      sentence_start=sentence_start, sentence_end=sentence_end, page=document.page_at(start),
+                      date=document.date)
 
 
 def _same_answer_in(span: ReaderSpan, best: ReaderSpan) -> tuple[str, int, int] | None:

@@ -19,7 +19,7 @@ from qa.errors import QAError
 from qa.text import clean_text, validate_question
 
 EXIT_USAGE = 2
-ANSWER_FIELDS = {"answer": None, "score": 0.0, "source": None, "evidence": [], "alternatives": []}
+ANSWER_FIELDS = {"answer": None, "score": 0.0, "source": None, "evidence": [], "alternatives": [], "resolved_date": None}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
                      "answered one JSON line each, in order")
     ask.add_argument("--index", type=Path, metavar="DIR", help=f"an index built with `qa index` {seeds}")
     ask.add_argument("--model", help=f"the embedding model that index was built with {bundled}")
-    ask.add_argument("--json", action="store_true", help="print JSON (answer, score, source, evidence, alternatives)")
+    ask.add_argument("--json", action="store_true", help="print JSON (answer, score, source, evidence, alternatives, resolved_date)")
 
     serve = _command(commands, "serve", "start the browser chat",
                      "  qa serve\n  qa serve --index ~/notes-index --port 8080", _serve)
@@ -233,7 +233,9 @@ def _readable(answer) -> str:
         lines = [f"Not in the documents (best guess scored {answer.score:.2f}). Closest passages:"]
         lines += [f"  {visible_controls(s.doc_id, newlines=True)}: {visible_controls(s.sentence)}" for s in answer.evidence]
         return "\n".join(lines)
-    lines = [f"{visible_controls(answer.answer)}   (score {answer.score:.2f})"]
+    resolved = answer.resolved_date
+    when = f"   -> {resolved.label} (from the document's date, {resolved.anchor})" if resolved else ""
+    lines = [f"{visible_controls(answer.answer)}{when}   (score {answer.score:.2f})"]
     for source in answer.evidence:
         before = source.sentence[: source.start - source.sentence_start]
         after = source.sentence[source.end - source.sentence_start :]

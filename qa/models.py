@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from qa.dates import ResolvedDate
 from qa.index.retriever import Passage
 
 
 class Source(BaseModel):
     """Where an answer (or a passage considered) sits: offsets into the document's text, end exclusive,
-    and for a paged document (PDF) the 1-based page of `start`."""
+    for a paged document (PDF, slides) the 1-based page of `start`, and the document's date
+    (YYYY-MM-DD) when it has one."""
 
     doc_id: str
     start: int
@@ -18,6 +20,7 @@ class Source(BaseModel):
     sentence_start: int
     sentence_end: int
     page: int | None = None
+    date: str | None = None
 
 
 class Alternative(BaseModel):
@@ -38,6 +41,8 @@ class Answer(BaseModel):
     (best first, `source` among them); for no answer, the closest sentences considered.
     `alternatives`: with an answer, up to three other distinct answers that scored at least
     ALTERNATIVE_MIN_SCORE, best first (for when the assistant is unsure); empty otherwise.
+    `resolved_date`: when the answer is a relative date ("next month") and its source document has
+    a date, the day or range it stands for; None otherwise. The answer itself stays verbatim.
     """
 
     question: str
@@ -46,6 +51,7 @@ class Answer(BaseModel):
     source: Source | None
     evidence: list[Source]
     alternatives: list[Alternative] = []
+    resolved_date: ResolvedDate | None = None
 
 
 class ReaderSpan(BaseModel, frozen=True):

@@ -2,6 +2,7 @@
 controls that change what is searched, sessions that cannot overwrite each other's work."""
 
 import html
+from datetime import date
 import re
 import threading
 import time
@@ -86,6 +87,10 @@ def test_answer_html_marks_the_span_shows_the_title_and_escapes_document_text():
     unsure = answer_html(Answer(question="code?", answer="4242", score=0.5, source=source, evidence=[source],
                                 alternatives=[other]), index)
     folded = unsure[unsure.index("<details class='qa-alternatives'>"):]
+    from qa.dates import resolve
+    dated = answer_html(Answer(question="when?", answer="next month", score=0.9, source=source, evidence=[source],
+                               resolved_date=resolve("next month", date(2022, 1, 28), "could invade next month")), index)
+    assert "next month</span> <span class='qa-date'" in dated and "&#8594; February 2022" in dated
     assert "Other possible answers (1)" in folded and "<mark>launch code</mark>" in folded and "20% likely right" in folded
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import SEEDS
 
-CONTRACT = {"question", "answer", "score", "source", "evidence", "alternatives"}
-SOURCE_KEYS = {"doc_id", "start", "end", "sentence", "sentence_start", "sentence_end", "page"}
+CONTRACT = {"question", "answer", "score", "source", "evidence", "alternatives", "resolved_date"}
+SOURCE_KEYS = {"doc_id", "start", "end", "sentence", "sentence_start", "sentence_end", "page", "date"}
 
 
 def qa(*args: str, home) -> subprocess.CompletedProcess:

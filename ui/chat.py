@@ -48,6 +48,7 @@ CSS = """
 .qa-ctl { font-family: ui-monospace, monospace; font-size: 0.8em; color: #a00; }
 .qa-hint { color: #555; font-size: 0.9em; margin-top: 4px; }
 .qa-alternatives { margin-top: 8px; }
+.qa-date { font-size: 1.1em; color: #2a5db0; font-weight: 600; }
 #qa-upload .filename { overflow: visible; display: block; }
 #qa-upload .filename .stem, #qa-upload .filename .ext { display: inline; }
 #qa-upload .filename .stem { white-space: normal; overflow: visible; overflow-wrap: anywhere; text-overflow: clip; }

@@ -45,7 +45,10 @@ def answer_html(answer: Answer, index: SentenceIndex) -> str:
         return "".join(parts) + "</div>"
     agree = len(answer.evidence)
     header = f"{agree} sources agree" if agree > 1 else "1 source"
-    parts = [f"<div class='qa-answer'><span class='qa-short'>{literal(answer.answer)}</span>",
+    resolved = answer.resolved_date
+    when = (f" <span class='qa-date' title='from the date of the document, {resolved.anchor}'>&#8594; {literal(resolved.label)}</span>"
+            if resolved else "")
+    parts = [f"<div class='qa-answer'><span class='qa-short'>{literal(answer.answer)}</span>{when}",
              f"<div class='qa-meta'>{confidence_words(answer.score)} · {header}</div>"]
     parts += [_source_html(source, index, mark=True) for source in answer.evidence]
     if answer.alternatives:
