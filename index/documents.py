@@ -14,6 +14,7 @@ import bisect
 import hashlib
 import re
 import warnings
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -27,6 +28,10 @@ MAX_TITLE_CHARS = 80
 _METADATA_LINE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[^\n]*(?:\n|\Z)")
 _HEADING_MARKS = re.compile(r"^[#>*\-\s]+")
 _LINE = re.compile(r"[^\r\n]+")
+DATELINE_LINES = 40
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_FULL_DATE = re.compile(rf"(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})|(?P<month>{_MONTHS})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})"
+                        rf"|(?P<day2>\d{{1,2}})\s+(?P<month2>{_MONTHS})\s+(?P<year2>\d{{4}})")
 
 
 class Document(BaseModel, frozen=True):
@@ -35,6 +40,7 @@ class Document(BaseModel, frozen=True):
     doc_id: str
     text: str
     date: str | None = None
+    date_source: str | None = None  # how the date was found ("its first line", "the e-mail's Date header", ...)
     body_start: int = 0
     page_starts: list[int] = []  # paged formats (PDF): where each page begins in `text`
 
@@ -68,9 +74,11 @@ class SkippedFile(BaseModel, frozen=True):
     reason: str
 
 
-def make_document(doc_id: str, text: str, page_starts: list[int] | None = None, date: str | None = None) -> Document:
-    """A Document, with lone surrogates cleaned and a leading `date YYYY-MM-DD` line recognised as
-    metadata (it wins over `date`, the date the file's own metadata gives)."""
+def make_document(doc_id: str, text: str, page_starts: list[int] | None = None, date: str | None = None,
+                  date_source: str | None = None) -> Document:
+    """A Document, with lone surrogates cleaned and its date: a leading `date YYYY-MM-DD` line
+    (metadata, never indexed), else `date` (what the file's own metadata gives, found as
+    `date_source` says), else a dated line near its start (a dateline, a tweet's "January 27, 2022")."""
     if not isinstance(doc_id, str):
         raise CorpusError(f"document name {doc_id!r} is a {type(doc_id).__name__}; names must be text")
     if not isinstance(text, str):
@@ -78,9 +86,56 @@ def make_document(doc_id: str, text: str, page_starts: list[int] | None = None, 
     text = clean_text(text)
     pages = list(page_starts or [])
     metadata = _METADATA_LINE.match(text)
-    if not metadata:
-        return Document(doc_id=doc_id, text=text, date=date, page_starts=pages)
-    return Document(doc_id=doc_id, text=text, date=metadata.group(1), body_start=metadata.end(), page_starts=pages)
+    if metadata:
+        return Document(doc_id=doc_id, text=text, date=metadata.group(1), date_source="its first line",
+                        body_start=metadata.end(), page_starts=pages)
+    if date is None and (date := dateline(text)) is not None:
+        date_source = "a dated line near its start"
+    return Document(doc_id=doc_id, text=text, date=date, date_source=date_source if date else None, page_starts=pages)
+
+
+def dateline(text: str) -> str | None:
+    """The date (YYYY-MM-DD) of the first short line, among the first DATELINE_LINES, that begins
+    or ends with a full date ("January 27, 2022", "27 January 2022", "2022-01-27")."""
+    for number, line in enumerate(_LINE.finditer(text)):
+        if number == DATELINE_LINES:
+            break
+        content = line.group().strip()
+        if len(content) <= 120 and (found := _FULL_DATE.search(content)) and (found.start() == 0 or found.end() == len(content)):
+            return _iso(found)
+    return None
+
+
+def _iso(found: re.Match) -> str | None:
+    if found.group("iso"):
+        return _valid(found.group("iso"))
+    day, month = found.group("day") or found.group("day2"), found.group("month") or found.group("month2")
+    try:
+        return datetime.strptime(f"{int(day)} {month[:3]} {found.group('year') or found.group('year2')}", "%d %b %Y").date().isoformat()
+    except ValueError:
+        return None
+
+
+def with_dates(documents: list[Document], dates: dict[str, str] | None) -> list[Document]:
+    """The documents with the dates a person gave (`{doc_id: "YYYY-MM-DD"}`, "" for every document),
+    which win over any other; CorpusError for a bad date or an unknown document."""
+    if not dates:
+        return documents
+    known = {document.doc_id for document in documents}
+    for name, value in dates.items():
+        if name and name not in known:
+            raise CorpusError(f"--date names {name!r}, which is not among the documents; known: {', '.join(sorted(known)[:10])}")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)) or _valid(value) is None:
+            raise CorpusError(f"{value!r} is not a date; write it as YYYY-MM-DD")
+    return [document.model_copy(update={"date": dates.get(document.doc_id, dates.get("")), "date_source": "given by you"})
+            if document.doc_id in dates or "" in dates else document for document in documents]
+
+
+def _valid(value: str) -> str | None:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        return None
 
 
 def read_document(path: Path, doc_id: str, max_bytes: int = MAX_DOCUMENT_BYTES, seconds: float | None = None) -> Document:
@@ -93,7 +148,7 @@ def read_document(path: Path, doc_id: str, max_bytes: int = MAX_DOCUMENT_BYTES, 
     except OSError as error:
         raise CorpusError(f"{doc_id}: cannot be read ({error.strerror or error})") from None
     extracted = extract_text(raw, path.suffix, doc_id, seconds)
-    return make_document(doc_id, extracted.text, extracted.page_starts, extracted.date)
+    return make_document(doc_id, extracted.text, extracted.page_starts, extracted.date, extracted.date_source)
 
 
 def unique_id(wanted: str, taken: set[str] | dict, prefix: str = "") -> str:

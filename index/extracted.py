@@ -3,6 +3,7 @@ written with their headers: shared by every format's reader."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from pydantic import BaseModel
@@ -16,6 +17,7 @@ class ExtractedText(BaseModel):
     text: str
     page_starts: list[int] = []
     date: str | None = None  # YYYY-MM-DD, when the file's metadata gives one (a web page's publication date)
+    date_source: str | None = None  # where: "the page's publication date", "the e-mail's Date header", ...
 
 
 class Budget:
@@ -52,3 +54,17 @@ def header_cells(header: list[str], cells: list[str]) -> str:
     """A table row as "Header: cell | Header: cell" (empty cells left out; a cell without a header as it is)."""
     named = [f"{name}: {cell}" if name and name != cell else cell for name, cell in zip(header + [""] * len(cells), cells) if cell]
     return " | ".join(named)
+
+
+TOOL_DEFAULT_DATES = {dt.date(2013, 12, 23)}  # python-docx's template: every file it makes claims this date
+EARLIEST_DATE = dt.date(1995, 1, 1)  # older creation dates are clocks that were never set (1970, 1980...)
+
+
+def plausible_date(moment: dt.datetime | None) -> str | None:
+    """A file's own creation date as YYYY-MM-DD, unless it is a tool's default or an unset clock."""
+    if moment is None:
+        return None
+    day = moment.date()
+    if day in TOOL_DEFAULT_DATES or not EARLIEST_DATE <= day <= dt.date.today() + dt.timedelta(days=1):
+        return None
+    return day.isoformat()

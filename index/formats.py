@@ -120,7 +120,7 @@ def _email(raw: bytes, name: str, budget: Budget) -> ExtractedText:
         content = _html(content, budget).text
     subject = " ".join(str(message["subject"] or "").split())
     text = "\n".join(part for part in (subject, content.strip()) if part)
-    return ExtractedText(text=text, date=sent.date().isoformat() if sent else None)
+    return ExtractedText(text=text, date=sent.date().isoformat() if sent else None, date_source="the e-mail's Date header")
 
 
 # ---- HTML ---------------------------------------------------------------------------------
@@ -269,7 +269,8 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
     if not any(lines):
         return None
     return ExtractedText(text=_titled(" ".join((found.title or "").split()), [line for line in lines if line]),
-                         date=found.date if found.date and _ISO_DATE.fullmatch(found.date) else None)
+                         date=found.date if found.date and _ISO_DATE.fullmatch(found.date) else None,
+                         date_source="the page's publication date")
 
 
 def _titled(title: str, lines: list[str]) -> str:

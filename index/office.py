@@ -14,7 +14,7 @@ import io
 import zipfile
 
 from qa.errors import CorpusError
-from qa.index.extracted import Budget, ExtractedText, table_lines
+from qa.index.extracted import Budget, ExtractedText, plausible_date, table_lines
 
 MAX_UNPACKED_BYTES = 200_000_000  # an archive's parts, uncompressed, all together
 MAX_PACKING_RATIO = 100  # XML packs 5-20x; a bomb thousands of times
@@ -38,9 +38,11 @@ def docx_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
                 table = Table(block, document)
                 marked = bool(table.rows) and bool(table.rows[0]._tr.xpath("./w:trPr/w:tblHeader"))
                 lines += table_lines([[cell.text.strip() for cell in row.cells] for row in table.rows], marked)
+        created = plausible_date(document.core_properties.created)
     except Exception as error:  # a damaged zip or XML raises many kinds
         raise CorpusError(f"{name}: a damaged Word file ({type(error).__name__})") from None
-    return ExtractedText(text="\n".join(line for line in lines if line))
+    return ExtractedText(text="\n".join(line for line in lines if line), date=created,
+                         date_source="the Word file's creation date" if created else None)
 
 
 def check_archive(raw: bytes, name: str, kind: str) -> None:

@@ -20,7 +20,7 @@ import re
 from collections import Counter
 
 from qa.errors import CorpusError
-from qa.index.extracted import Budget, ExtractedText
+from qa.index.extracted import Budget, ExtractedText, plausible_date
 from qa.index.office import paged
 
 BAND = 0.1  # the top and bottom tenth of a page, where running headers, footers and page numbers sit
@@ -40,7 +40,7 @@ def pdf_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LAParams, LTTextBox
 
-    _check_readable(raw, name)
+    created = _check_readable(raw, name)
     pages: list[tuple[float, list[tuple[float, float, list[str]]]]] = []
     try:
         for layout in extract_pages(io.BytesIO(raw), laparams=LAParams()):
@@ -59,11 +59,12 @@ def pdf_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     if _word_share(" ".join(texts)) < MIN_WORD_SHARE:
         raise CorpusError(f"{name}: the PDF's text layer is not readable text (a font without a Unicode mapping?); "
                           "run OCR on it first")
-    return paged(texts)
+    return paged(texts).model_copy(update={"date": created, "date_source": "the PDF's creation date" if created else None})
 
 
-def _check_readable(raw: bytes, name: str) -> None:
-    """CorpusError for an encrypted or damaged PDF, said as pypdf finds it."""
+def _check_readable(raw: bytes, name: str) -> str | None:
+    """The PDF's creation date (YYYY-MM-DD) if it has a plausible one; CorpusError for an encrypted
+    or damaged PDF, said as pypdf finds it."""
     from pypdf import PdfReader
 
     try:
@@ -75,6 +76,11 @@ def _check_readable(raw: bytes, name: str) -> None:
         raise
     except Exception as error:  # pypdf raises many kinds (PdfReadError, KeyError, RecursionError...) on damaged files
         raise CorpusError(f"{name}: a damaged PDF ({type(error).__name__})") from None
+    try:
+        created = reader.metadata.creation_date if reader.metadata else None
+    except Exception:  # a malformed date string in the metadata: no date
+        return None
+    return plausible_date(created)
 
 
 def _clean(line: str) -> str:

@@ -43,7 +43,7 @@ COMPACT_MIN, COMPACT_SHARE = 10_000, 0.1  # compact when delta + tombstones > ma
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents(doc_id TEXT PRIMARY KEY, text TEXT NOT NULL, date TEXT, body_start INTEGER NOT NULL,
-                       page_starts TEXT NOT NULL, sha256 TEXT NOT NULL);
+                       page_starts TEXT NOT NULL, sha256 TEXT NOT NULL, date_source TEXT);
 CREATE TABLE sentences(id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
 CREATE INDEX sentences_in_order ON sentences(doc_id, start);
 CREATE TABLE delta(id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
@@ -79,6 +79,8 @@ class SentenceIndex:
         self.model_identity = self._meta("model")
         self._documents: OrderedDict[str, Document] = OrderedDict()  # the last DOCUMENTS_CACHED read
         self.read_only = False
+        columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+        self._date_source = "date_source" if "date_source" in columns else "NULL"  # indexes made before it: no source
 
     # ---- creating and opening ---------------------------------------------------------
     @classmethod
@@ -136,6 +138,7 @@ class SentenceIndex:
             raise IndexRebuildableError(f"index at {directory} is damaged (vectors and sentence table disagree); {rebuild}")
         if not read_only:
             _remove_unused_segments(directory, generation)
+            _add_date_source_column(db)
         index = cls(db, vectors, directory)
         index.read_only = read_only
         return index
@@ -152,8 +155,10 @@ class SentenceIndex:
         with self._writing():
             held = self._stored_hashes()
             wanted = {doc.doc_id: doc for doc in documents}
-            changed = [doc for doc in wanted.values() if held.get(doc.doc_id) != doc.sha256]
-            report = self._apply(changed, sorted(set(held) - set(wanted)), embedder, progress, previous)
+            changed = [doc for doc in wanted.values() if held.get(doc.doc_id, ("",))[0] != doc.sha256]
+            redated = [doc for doc in wanted.values() if doc.doc_id in held and held[doc.doc_id][0] == doc.sha256
+                       and held[doc.doc_id][1:] != (doc.date, doc.date_source)]
+            report = self._apply(changed, sorted(set(held) - set(wanted)), embedder, progress, previous, redated)
         report.reused_documents = sorted(set(report.reused_documents) | (set(wanted) - {doc.doc_id for doc in changed}))
         return report
 
@@ -176,7 +181,8 @@ class SentenceIndex:
             yield
 
     def _apply(self, documents: list[Document], removed: list[str], embedder: Embedder,
-               progress: Callable[[int, int], None] | None, previous: "SentenceIndex | None") -> UpdateReport:
+               progress: Callable[[int, int], None] | None, previous: "SentenceIndex | None",
+               redated: list[Document] = ()) -> UpdateReport:
         if previous is not None and previous.model_identity != embedder.identity:
             previous = None
         new_rows: list[tuple[str, int, int]] = []
@@ -195,12 +201,14 @@ class SentenceIndex:
         fresh = iter(_embed_in_batches(to_embed, embedder, progress))
         matrix = np.array([v if v is not None else next(fresh) for v in vectors], dtype=np.float32).reshape(-1, embedder.dimension)
         with self._lock:
-            self._write(documents, removed, new_rows, matrix)
+            self._write(documents, removed, new_rows, matrix, list(redated))
         return UpdateReport(embedded_documents=sorted(doc.doc_id for doc in documents if doc.doc_id not in reused),
                             reused_documents=sorted(reused), removed_documents=sorted(removed), sentences=len(self))
 
-    def _write(self, changed: list[Document], removed: list[str], new_rows: list[tuple[str, int, int]], matrix: np.ndarray) -> None:
-        """One transaction: old sentences of changed and removed documents out, the new ones in."""
+    def _write(self, changed: list[Document], removed: list[str], new_rows: list[tuple[str, int, int]], matrix: np.ndarray,
+               redated: list[Document] = ()) -> None:
+        """One transaction: old sentences of changed and removed documents out, the new ones in, and
+        the new dates of documents whose text is unchanged."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -210,8 +218,11 @@ class SentenceIndex:
             gone_ids = [n for n, _ in gone]
             db.executemany("DELETE FROM sentences WHERE id = ?", [(n,) for n in gone_ids])
             db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in gone_docs])
-            db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)", [
-                (d.doc_id, d.text, d.date, d.body_start, json.dumps(d.page_starts), d.sha256) for d in changed])
+            db.executemany("INSERT INTO documents(doc_id, text, date, body_start, page_starts, sha256, date_source) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)", [(d.doc_id, d.text, d.date, d.body_start, json.dumps(d.page_starts),
+                                                             d.sha256, d.date_source) for d in changed])
+            db.executemany("UPDATE documents SET date = ?, date_source = ? WHERE doc_id = ?",
+                           [(d.date, d.date_source, d.doc_id) for d in redated])
             new_ids = [db.execute("INSERT INTO sentences(doc_id, start, end) VALUES (?, ?, ?)", row).lastrowid for row in new_rows]
             texts = {d.doc_id: d.text for d in changed}
             self._lexical.add([(n, texts[d][s:e]) for n, (d, s, e) in zip(new_ids, new_rows)])
@@ -279,14 +290,15 @@ class SentenceIndex:
             if doc_id in self._documents:
                 self._documents.move_to_end(doc_id)
                 return self._documents[doc_id]
-            found = self._db.execute("SELECT text, date, body_start, page_starts FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            found = self._db.execute(f"SELECT text, date, body_start, page_starts, {self._date_source} FROM documents "
+                                     "WHERE doc_id = ?", (doc_id,)).fetchone()
             if found is None:
                 known = self.document_ids()
                 raise UnknownDocumentError(f"unknown document {doc_id!r}; known: {', '.join(known[:20]) or 'none'}"
                                            + (f" and {len(known) - 20} more" if len(known) > 20 else ""))
-            text, date, body_start, page_starts = found
-            self._documents[doc_id] = Document(doc_id=doc_id, text=text, date=date, body_start=body_start,
-                                               page_starts=json.loads(page_starts))
+            text, date, body_start, page_starts, date_source = found
+            self._documents[doc_id] = Document(doc_id=doc_id, text=text, date=date, date_source=date_source,
+                                               body_start=body_start, page_starts=json.loads(page_starts))
             if len(self._documents) > DOCUMENTS_CACHED:
                 self._documents.popitem(last=False)
             return self._documents[doc_id]
@@ -342,9 +354,11 @@ class SentenceIndex:
         with self._reading():
             return json.loads(self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
 
-    def _stored_hashes(self) -> dict[str, str]:
+    def _stored_hashes(self) -> dict[str, tuple[str, str | None, str | None]]:
+        """(sha256, date, date source) of every stored document."""
         with self._reading():
-            return dict(self._db.execute("SELECT doc_id, sha256 FROM documents").fetchall())
+            return {d: (sha, date, source) for d, sha, date, source in
+                    self._db.execute(f"SELECT doc_id, sha256, date, {self._date_source} FROM documents")}
 
     def _sentences_of(self, doc_ids: list[str]) -> list[tuple[int, str]]:
         """(id, text) of every sentence of these documents."""
@@ -399,6 +413,15 @@ def _connect(path: Path | str, read_only: bool = False) -> sqlite3.Connection:
 def _needs_compaction(vectors: VectorSet) -> bool:
     pending = len(vectors.delta_ids) + len(vectors.dead)
     return pending > max(COMPACT_MIN, COMPACT_SHARE * len(vectors.base.ids))
+
+
+def _add_date_source_column(db: sqlite3.Connection) -> None:
+    """Indexes made before dates had sources gain the column (empty) the first time they are opened writable."""
+    if "date_source" not in {row[1] for row in db.execute("PRAGMA table_info(documents)")}:
+        try:
+            db.execute("ALTER TABLE documents ADD COLUMN date_source TEXT")
+        except sqlite3.OperationalError:
+            pass  # another process added it first, or the database is busy: read it as it is
 
 
 def _remove_unused_segments(directory: Path, generation: int) -> None:

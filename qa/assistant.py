@@ -13,7 +13,7 @@ from typing import NamedTuple, Protocol
 from qa.confidence import Confidence, span_features
 from qa.dates import resolve_answer
 from qa.errors import CorpusError, IndexRebuildableError
-from qa.index.documents import Document, load_documents, make_document
+from qa.index.documents import Document, load_documents, make_document, with_dates
 from qa.index.lexical import identifiers, names_every
 from qa.index.embedder import Embedder, shared_embedder
 from qa.index.folders import DATABASE, check_replaceable
@@ -81,19 +81,23 @@ class Assistant:
 
     @classmethod
     def from_folder(cls, paths: list[Path], index_dir: Path | None = None, model: str | None = None,
-                    progress: Callable[[int, int], None] | None = None, **options) -> "Assistant":
-        """Index folders or files (updating the index at `index_dir`, if given) and answer over them."""
-        documents, _ = load_documents([Path(p) for p in paths])
+                    progress: Callable[[int, int], None] | None = None, dates: dict[str, str] | None = None,
+                    **options) -> "Assistant":
+        """Index folders or files (updating the index at `index_dir`, if given) and answer over them.
+        `dates` gives documents their dates ({doc_id: "YYYY-MM-DD"}, "" for all), over any other."""
+        documents = with_dates(load_documents([Path(p) for p in paths])[0], dates)
         embedder = shared_embedder(model)
         index, _ = build_or_update(documents, embedder, index_dir, progress)
         return cls(index, embedder, **options)
 
     @classmethod
-    def from_texts(cls, texts: dict[str, str], model: str | None = None, **options) -> "Assistant":
-        """An in-memory assistant over {doc_id: text}."""
+    def from_texts(cls, texts: dict[str, str], model: str | None = None, dates: dict[str, str] | None = None,
+                   **options) -> "Assistant":
+        """An in-memory assistant over {doc_id: text}, with `dates` as in `from_folder`."""
         if not isinstance(texts, dict):
             raise CorpusError(f"from_texts takes a dict of {{name: text}}, not a {type(texts).__name__}")
-        return cls.from_documents([make_document(doc_id, text) for doc_id, text in texts.items()], model=model, **options)
+        documents = with_dates([make_document(doc_id, text) for doc_id, text in texts.items()], dates)
+        return cls.from_documents(documents, model=model, **options)
 
     @classmethod
     def from_documents(cls, documents: list[Document], previous: SentenceIndex | None = None,
@@ -125,10 +129,10 @@ class Assistant:
         places += [place for passage in unread for place in self._answer_text_in(passage, best.text)]
         places = _one_per_document(places)
         evidence = [self._source(doc_id, start, end) for doc_id, start, end in places]
-        document_date = self.index.document(evidence[0].doc_id).date
-        return Answer(question=question, answer=best.text, score=score, source=evidence[0], evidence=evidence,
+        source = evidence[0]
+        return Answer(question=question, answer=best.text, score=score, source=source, evidence=evidence,
                       alternatives=self._alternatives(scored),
-                      resolved_date=resolve_answer(best.text, evidence[0].sentence, document_date))
+                      resolved_date=resolve_answer(best.text, source.sentence, source.date, source.date_source))
 
     def candidates(self, question: str, context: str | None = None) -> Candidates:
         """Retrieved sentences (best first), the reader's spans with their scores (best first), and
@@ -240,7 +244,7 @@ class Assistant:
         document = self.index.document(doc_id)
         return Source(doc_id=doc_id, start=start, end=end, sentence=document.text[sentence_start:sentence_end],
                       sentence_start=sentence_start, sentence_end=sentence_end, page=document.page_at(start),
-                      date=document.date)
+                      date=document.date, date_source=document.date_source)
 
 
 def _same_answer_in(span: ReaderSpan, best: ReaderSpan) -> tuple[str, int, int] | None:

@@ -70,11 +70,15 @@ def _parser() -> argparse.ArgumentParser:
     bundled = "(default: the bundled all-MiniLM-L6-v2)"
 
     index = _command(commands, "index", "build or update an index over folders or files (text, PDF, Office, web pages, e-mail)",
-                     "  qa index ~/notes --index ~/notes-index\n  qa index report.pdf minutes/ --index team-index", _index)
+                     "  qa index ~/notes --index ~/notes-index\n  qa index report.pdf minutes/ --index team-index\n"
+                     "  qa index minutes/ --index team-index --date minutes.txt=2024-03-05", _index)
     index.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="folders (read recursively) or files to index")
     index.add_argument("--index", type=Path, required=True, metavar="DIR",
                        help="the index folder: created, or updated in place; a folder holding other files is refused")
     index.add_argument("--model", help=f"a sentence-transformers model folder to embed with {bundled}")
+    index.add_argument("--date", action="append", metavar="[NAME=]YYYY-MM-DD", default=[],
+                       help="the date of every document, or of the one named (repeat it for several); it wins over "
+                            "dates found in the files (default: the dates the files give, or none)")
 
     ask = _command(commands, "ask", "ask one question (or a JSONL batch of them)",
                    '  qa ask "when could Russia invade?"\n  qa ask "who leads the team?" --index ~/notes-index --json\n'
@@ -128,7 +132,7 @@ def progress_bar(description: str) -> Iterator:
 
 def _index(args: argparse.Namespace) -> int:
     from qa.assistant import build_or_update
-    from qa.index.documents import load_documents
+    from qa.index.documents import load_documents, with_dates
     from qa.index.embedder import shared_embedder
     from qa.index.folders import DATABASE, check_replaceable
 
@@ -137,6 +141,7 @@ def _index(args: argparse.Namespace) -> int:
     embedder = shared_embedder(args.model)
     embedder.check()
     documents, skipped = load_documents(args.paths)
+    documents = with_dates(documents, dict(value.rpartition("=")[::2] for value in args.date))
     with progress_bar("embedding") as progress:
         index, report = build_or_update(documents, embedder, args.index, progress)
     print(f"indexed {_count(len(index.document_ids()), 'document')}, {_count(report.sentences, 'sentence')} into "

@@ -47,13 +47,15 @@ class ResolvedDate(BaseModel):
     anchor_source: str = "the document's date"
 
 
-def resolve_answer(answer: str, sentence: str, document_date: str | None) -> ResolvedDate | None:
-    """The first relative date in an answer, resolved against its document's date (YYYY-MM-DD);
-    None when the document is undated or the answer holds no such date."""
+def resolve_answer(answer: str, sentence: str, document_date: str | None,
+                   date_source: str | None = None) -> ResolvedDate | None:
+    """The first relative date in an answer, resolved against its document's date (YYYY-MM-DD,
+    found as `date_source` says); None when the document is undated or the answer holds no such date."""
     found = find_relative(answer) if document_date else None
-    if found is None:
-        return None
-    return resolve(found.group(), dt.date.fromisoformat(document_date), sentence)
+    resolved = resolve(found.group(), dt.date.fromisoformat(document_date), sentence) if found else None
+    if resolved is not None and date_source:
+        resolved.anchor_source = f"the document's date, from {date_source}"
+    return resolved
 
 
 def find_relative(text: str) -> re.Match | None:

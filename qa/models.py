@@ -21,6 +21,7 @@ class Source(BaseModel):
     sentence_end: int
     page: int | None = None
     date: str | None = None
+    date_source: str | None = None  # how the document's date was found
 
 
 class Alternative(BaseModel):

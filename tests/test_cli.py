@@ -10,7 +10,7 @@ import pytest
 from conftest import SEEDS
 
 CONTRACT = {"question", "answer", "score", "source", "evidence", "alternatives", "resolved_date"}
-SOURCE_KEYS = {"doc_id", "start", "end", "sentence", "sentence_start", "sentence_end", "page", "date"}
+SOURCE_KEYS = {"doc_id", "start", "end", "sentence", "sentence_start", "sentence_end", "page", "date", "date_source"}
 
 
 def qa(*args: str, home) -> subprocess.CompletedProcess:
@@ -208,3 +208,21 @@ def test_index_refuses_a_folder_of_the_users_files_and_keeps_them(tmp_path):
     assert [p.name for p in folder.iterdir()] == ["thesis.txt"] and (folder / "thesis.txt").read_text() == "Four years of my work."
     result = qa("ask", "what is it?", "--index", str(folder), home=tmp_path)
     assert result.returncode == 2 and "a folder of other files" in result.stderr and "v-index" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_date_given_at_indexing_resolves_next_month(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in SEEDS.glob("*.txt"):
+        (corpus / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    undated = sorted(p.name for p in corpus.iterdir())[0]  # the seed article without a date of its own
+    result = qa("index", str(corpus), "--index", str(tmp_path / "ix"), "--date", f"{undated}=2022-01-26", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(qa("ask", "when could Russia invade?", "--index", str(tmp_path / "ix"), "--json", home=tmp_path).stdout)
+    assert "next month" in answer["answer"] and answer["source"]["date_source"] == "given by you"
+    resolved = answer["resolved_date"]
+    assert (resolved["label"], resolved["start"], resolved["end"]) == ("February 2022", "2022-02-01", "2022-02-28")
+    assert resolved["anchor"] == "2022-01-26" and "given by you" in resolved["anchor_source"]
+    bad = qa("index", str(corpus), "--index", str(tmp_path / "ix"), "--date", "2022-13-01", home=tmp_path)
+    assert bad.returncode == 2 and "not a date" in bad.stderr

@@ -55,3 +55,58 @@ def test_an_answer_carries_its_resolved_date(hash_embedder):
         assert answer.answer == "next month"  # the span stays verbatim
         assert (answer.resolved_date.label if answer.resolved_date else None) == label
         assert answer.source.date == ("2022-01-28" if label else None)
+
+
+def test_documents_get_their_dates_and_say_where_from(tmp_path):
+    from qa.index.documents import load_documents, make_document
+
+    assert (make_document("a", "date 2022-01-28\nText.").date_source) == "its first line"
+    tweet = "Talks went well.\nWe spoke today. — Volodymyr Zelenskyy (@ZelenskyyUa) January 27, 2022\nMore text."
+    dated = make_document("b", tweet)
+    assert (dated.date, dated.date_source) == ("2022-01-27", "a dated line near its start")
+    assert make_document("c", "On March 3, 2019 the pier opened, and it has been busy since then.").date is None  # mid-line
+    assert make_document("d", "Meeting notes\n27 January 2022\nWe agreed.").date == "2022-01-27"
+
+    from docx import Document as WordDocument
+
+    word = WordDocument()
+    word.add_paragraph("Harbour notes for the week ahead.")
+    word.save(tmp_path / "template.docx")  # python-docx's template claims 2013-12-23: a tool default, not a date
+    dated_word = WordDocument()
+    dated_word.add_paragraph("Harbour notes for the week ahead.")
+    dated_word.core_properties.created = dt.datetime(2021, 5, 4, 9, 30)
+    dated_word.save(tmp_path / "dated.docx")
+    (tmp_path / "x.txt").write_text("Plain notes without any date.")
+    documents = {d.doc_id: d for d in load_documents([tmp_path])[0]}
+    assert documents["x.txt"].date is None and documents["template.docx"].date is None
+    assert (documents["dated.docx"].date, documents["dated.docx"].date_source) == ("2021-05-04", "the Word file's creation date")
+
+
+def test_a_date_a_person_gives_wins_and_an_update_takes_it_without_embedding_again(tmp_path, hash_embedder):
+    from qa.assistant import build_or_update
+    from qa.errors import CorpusError
+    from qa.index.documents import make_document, with_dates
+    from qa.index.store import SentenceIndex
+
+    documents = [make_document("a.txt", "date 2022-01-28\nRussia could invade next month."),
+                 make_document("b.txt", "The pier opens next month, the council said.")]
+    build_or_update(documents, hash_embedder, tmp_path / "ix")
+    embedded = len(hash_embedder.encoded)
+    index, report = build_or_update(with_dates(documents, {"b.txt": "2024-03-05"}), hash_embedder, tmp_path / "ix")
+    assert len(hash_embedder.encoded) == embedded and report.embedded_documents == []
+    reopened = SentenceIndex.open(tmp_path / "ix")
+    assert (reopened.document("b.txt").date, reopened.document("b.txt").date_source) == ("2024-03-05", "given by you")
+    assert reopened.document("a.txt").date_source == "its first line"
+    assert [d.date for d in with_dates(documents, {"": "2020-01-01"})] == ["2020-01-01", "2020-01-01"]
+    with pytest.raises(CorpusError, match="not among the documents"):
+        with_dates(documents, {"c.txt": "2020-01-01"})
+    with pytest.raises(CorpusError, match="not a date; write it as YYYY-MM-DD"):
+        with_dates(documents, {"": "2020-02-30"})
+
+
+def test_a_pdfs_creation_date_is_its_date_unless_it_is_an_unset_clock():
+    from qa.index.extracted import plausible_date
+
+    assert plausible_date(dt.datetime(2021, 5, 4, 10, 0)) == "2021-05-04"
+    assert plausible_date(dt.datetime(1970, 1, 1)) is None and plausible_date(dt.datetime(2013, 12, 23, 23, 15)) is None
+    assert plausible_date(None) is None
