@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.confidence import Confidence, span_features
-from qa.dates import resolve_answer
+from qa.dates import find_relative, has_explicit_date, resolve_answer
 from qa.errors import CorpusError, IndexRebuildableError
 from qa.index.documents import Document, load_documents, make_document, with_dates
 from qa.index.lexical import identifiers, names_every
@@ -28,6 +28,8 @@ from qa.text import validate_question
 CLOSEST_SHOWN = 3
 ALTERNATIVES_SHOWN = 3
 ALTERNATIVE_MIN_SCORE = 0.05  # below this a span is noise, not a reading worth showing
+DATE_PREFERENCE_MARGIN = 0.2  # "close" scores, for preferring a usable date (see _usable_date_first)
+WHEN_QUESTION = re.compile(r"\s*(?:when|what (?:date|day|month|year|time)|which (?:date|day|month|year))\b", re.IGNORECASE)
 
 
 class Candidates(NamedTuple):
@@ -124,6 +126,7 @@ class Assistant:
         if not scored or scored[0][0] < self.confidence.threshold:
             best = scored[0][0] if scored else 0.0
             return Answer(question=question, answer=None, score=best, source=None, evidence=self._closest(hits))
+        scored = self._usable_date_first(question, scored)
         score, best = scored[0]
         places = [place for _, span in scored if (place := _same_answer_in(span, best))]
         places += [place for passage in unread for place in self._answer_text_in(passage, best.text)]
@@ -218,6 +221,23 @@ class Assistant:
         found = (passage.start + match.start() for match in re.finditer(rf"(?<!\w){re.escape(text)}(?!\w)", passage.text))
         return [(passage.doc_id, start, start + len(text)) for start in found
                 if self._sentence_of(passage.doc_id, start, start + len(text)) is not None]
+
+    def _usable_date_first(self, question: str, scored: list[tuple[float, ReaderSpan]]) -> list[tuple[float, ReaderSpan]]:
+        """For a "when" question whose best answer is a relative date that cannot be resolved (its
+        document has no date), a date a reader can use instead ("in February", "27 January 2022",
+        or a relative date from a dated document) when it scored within DATE_PREFERENCE_MARGIN; the
+        other stays among the alternatives."""
+        if not WHEN_QUESTION.match(question) or self._usable_date(scored[0][1]) or not find_relative(scored[0][1].text):
+            return scored
+        for score, span in scored[1:]:
+            if scored[0][0] - score > DATE_PREFERENCE_MARGIN:
+                break
+            if self._usable_date(span):
+                return [(score, span)] + [pair for pair in scored if pair[1] is not span]
+        return scored
+
+    def _usable_date(self, span: ReaderSpan) -> bool:
+        return bool(has_explicit_date(span.text) or (find_relative(span.text) and self.index.document(span.doc_id).date))
 
     def _alternatives(self, scored: list[tuple[float, ReaderSpan]]) -> list[Alternative]:
         """The best other answers, each distinct from the answer and from each other: no two share

@@ -58,6 +58,16 @@ def resolve_answer(answer: str, sentence: str, document_date: str | None,
     return resolved
 
 
+_EXPLICIT = re.compile(rf"\b(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTH}|May)(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?\s+\d{{4}}"
+                       rf"|\d{{1,2}}\s+(?:{_MONTH}|May)\s+\d{{4}}|(?:in|since|until|by)\s+(?:1[89]|20)\d{{2}})\b")
+
+
+def has_explicit_date(text: str) -> bool:
+    """Does the text name a date a reader can place without the document's date: with its year
+    ("27 January 2022", "in 2021"), or a month by name ("in February")?"""
+    return bool(_EXPLICIT.search(text) or re.search(rf"\b(?:{_MONTH})\b", text))
+
+
 def find_relative(text: str) -> re.Match | None:
     """The first date expression in the text that needs an anchor (no year of its own)."""
     return RELATIVE.search(text)

@@ -110,3 +110,25 @@ def test_a_pdfs_creation_date_is_its_date_unless_it_is_an_unset_clock():
     assert plausible_date(dt.datetime(2021, 5, 4, 10, 0)) == "2021-05-04"
     assert plausible_date(dt.datetime(1970, 1, 1)) is None and plausible_date(dt.datetime(2013, 12, 23, 23, 15)) is None
     assert plausible_date(None) is None
+
+
+def test_a_when_question_prefers_a_date_a_reader_can_use_when_scores_are_close(hash_embedder):
+    from qa.assistant import Assistant
+    from qa.confidence import FEATURES, Confidence
+    from qa.index.documents import make_document
+    from qa.index.store import SentenceIndex
+    from test_answer_rules import ScriptedReader
+
+    documents = [make_document("undated.txt", "Russia could invade as soon as next month, Biden said."),
+                 make_document("other.txt", "Officials believe an invasion could come in February, before the thaw.")]
+    index, _ = SentenceIndex.build(documents, hash_embedder)
+    confidence = Confidence(features=list(FEATURES), weights=[1.0, 0.0, 0.0, 0.0], bias=2.0, threshold=0.1)
+
+    def ask(question, relative_log_prob, explicit_log_prob):
+        reader = ScriptedReader(index, [("undated.txt", "next month", relative_log_prob), ("other.txt", "February", explicit_log_prob)])
+        return Assistant(index, hash_embedder, reader=reader, confidence=confidence).ask(question)
+
+    close = ask("When could Russia invade?", -0.5, -0.9)
+    assert close.answer == "February" and [a.answer for a in close.alternatives] == ["next month"]
+    assert ask("When could Russia invade?", -0.5, -3.0).answer == "next month"  # not close: the reader's choice stands
+    assert ask("Could Russia invade?", -0.5, -0.9).answer == "next month"  # not a "when" question
