@@ -138,6 +138,17 @@ def test_a_file_uploaded_again_is_said_to_be_there_already_and_nothing_else(fres
     assert message == "No document was added. Not added: notes.txt: already added"
 
 
+def test_a_date_set_in_the_chat_dates_the_tabs_documents_and_is_shown(fresh_chat, tmp_path):
+    assert "Add your documents first" in plain(chat.set_dates("2022-01-28", tab())[0])
+    chat.upload([upload_file(tmp_path, "notes.txt", "The pier opens next month, the council said.")], tab())
+    message, documents = map(plain, chat.set_dates("notes.txt=2022-01-28", tab()))
+    assert message == "Dated notes.txt: 2022-01-28." and "2022-01-28" in documents
+    document = chat.sessions.get("tab-1").assistant.index.document("notes.txt")
+    assert (document.date, document.date_source) == ("2022-01-28", "given by you")
+    assert "not a date" in plain(chat.set_dates("notes.txt=28/01/2022", tab())[0])
+    assert "not among the documents" in plain(chat.set_dates("other.txt=2022-01-28", tab())[0])
+
+
 def test_example_questions_are_offered_only_while_the_seeds_are_searched(fresh_chat, tmp_path, monkeypatch):
     assert chat.examples_box(tab()).visible is True
     chat.upload([upload_file(tmp_path, "notes.txt", "Alpha team meets on Monday mornings.")], tab())

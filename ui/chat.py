@@ -17,7 +17,7 @@ import gradio as gr
 
 from qa.assistant import Assistant, default_assistant
 from qa.errors import CorpusError, QAError
-from qa.index.documents import SUFFIXES, Document, read_document, unique_id
+from qa.index.documents import SUFFIXES, Document, read_document, unique_id, with_dates
 from qa.index.sentences import answerable_sentences
 from qa.models import Answer
 from qa.text import MAX_QUESTION_CHARS
@@ -257,6 +257,24 @@ def remove_all_files(request: gr.Request) -> tuple[str, str]:
     return literal("Removed your documents; searching the server's documents again."), _documents_panel(session)
 
 
+def set_dates(value: str, request: gr.Request) -> tuple[str, str]:
+    """Give this tab's documents a date ("2022-01-28") or one of them ("notes.txt=2022-01-28"), over
+    any date found in them, so their relative dates resolve; nothing is embedded again."""
+    session = _session(request)
+    name, _, day = str(value or "").strip().rpartition("=")
+    with session.lock:
+        uploads = session.uploads
+        if not uploads:
+            return literal("Add your documents first: the server's documents keep their own dates."), _documents_panel(session)
+        try:
+            dated = with_dates(list(uploads.values()), {name.strip(): day.strip()})
+        except CorpusError as error:
+            return literal(str(error)), _documents_panel(session)
+        session.use_documents({document.doc_id: document for document in dated})
+    which = name.strip() or "your documents"
+    return literal(f"Dated {which}: {day.strip()}."), _documents_panel(session)
+
+
 def back_to_seeds(request: gr.Request) -> tuple[str, list, None, str]:
     """Forget this tab's documents and conversation; the file list empties too."""
     session = _session(request)
@@ -303,10 +321,16 @@ def build_app() -> gr.Blocks:
                 files = gr.File(label=f"Your documents: {' '.join(SUFFIXES)} ({MAX_UPLOAD_BYTES // 1_000_000} MB each)",
                                 file_count="multiple", elem_id="qa-upload")
                 status = gr.HTML(elem_id="qa-status")
+                with gr.Row():
+                    date = gr.Textbox(placeholder="2022-01-28 or notes.txt=2022-01-28", show_label=False, scale=3,
+                                      elem_id="qa-date", max_lines=1)
+                    dating = gr.Button("Set the date", elem_id="qa-set-date", scale=1)
                 reset = gr.Button("Back to the seeds", elem_id="qa-reset")
         question.submit(respond, [question], [chat, question], concurrency_limit=4, concurrency_id="ask") \
             .then(None, js=SHOW_REPLY_FROM_TOP)
         chat.clear(clear_conversation, None, [chat])
+        for trigger in (dating.click, date.submit):
+            trigger(set_dates, [date], [status, documents], concurrency_limit=4, concurrency_id="documents")
         changes = [files.upload(upload, [files], [status, documents], concurrency_limit=2, concurrency_id="upload"),
                    files.delete(remove_file, None, [status, documents], concurrency_limit=4, concurrency_id="documents"),
                    files.clear(remove_all_files, None, [status, documents], concurrency_limit=4, concurrency_id="documents"),
