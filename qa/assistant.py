@@ -121,6 +121,8 @@ class Assistant:
         """
         question = validate_question(question)
         hits, scored, unread = self.candidates(question, context)
+        if unread and self._wants_usable_date(question, scored):  # read on: a usable date may be further down
+            scored, unread = self.scored(question, hits, self.read(question, hits)), []
         if not hits:
             return Answer(question=question, answer=None, score=0.0, source=None, evidence=[])
         if not scored or scored[0][0] < self.confidence.threshold:
@@ -222,12 +224,17 @@ class Assistant:
         return [(passage.doc_id, start, start + len(text)) for start in found
                 if self._sentence_of(passage.doc_id, start, start + len(text)) is not None]
 
+    def _wants_usable_date(self, question: str, scored: list[tuple[float, ReaderSpan]]) -> bool:
+        """Is this a "when" question whose best answer is a relative date that cannot be resolved (its
+        document has no date)?"""
+        return bool(scored and WHEN_QUESTION.match(question) and find_relative(scored[0][1].text)
+                    and not self._usable_date(scored[0][1]))
+
     def _usable_date_first(self, question: str, scored: list[tuple[float, ReaderSpan]]) -> list[tuple[float, ReaderSpan]]:
-        """For a "when" question whose best answer is a relative date that cannot be resolved (its
-        document has no date), a date a reader can use instead ("in February", "27 January 2022",
-        or a relative date from a dated document) when it scored within DATE_PREFERENCE_MARGIN; the
-        other stays among the alternatives."""
-        if not WHEN_QUESTION.match(question) or self._usable_date(scored[0][1]) or not find_relative(scored[0][1].text):
+        """For such a question (`_wants_usable_date`, every passage read), a date a reader can use
+        instead ("in February", "27 January 2022", or a relative date from a dated document) when it
+        scored within DATE_PREFERENCE_MARGIN; the other stays among the alternatives."""
+        if not self._wants_usable_date(question, scored):
             return scored
         for score, span in scored[1:]:
             if scored[0][0] - score > DATE_PREFERENCE_MARGIN:

@@ -224,5 +224,8 @@ def test_a_date_given_at_indexing_resolves_next_month(tmp_path):
     resolved = answer["resolved_date"]
     assert (resolved["label"], resolved["start"], resolved["end"]) == ("February 2022", "2022-02-01", "2022-02-28")
     assert resolved["anchor"] == "2022-01-26" and "given by you" in resolved["anchor_source"]
+    seeds = json.loads(qa("ask", "when could Russia invade?", "--json", home=tmp_path).stdout)  # no date given
+    assert seeds["resolved_date"]["label"] == "February 2022" and seeds["source"]["date"] == seeds["resolved_date"]["anchor"]
+    assert any("next month" in other["answer"] for other in seeds["alternatives"])  # the relative one stays offered
     bad = qa("index", str(corpus), "--index", str(tmp_path / "ix"), "--date", "2022-13-01", home=tmp_path)
     assert bad.returncode == 2 and "not a date" in bad.stderr
