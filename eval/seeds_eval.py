@@ -40,7 +40,7 @@ def load_items(path: Path = EVAL_SET) -> list[EvalItem]:
 
 
 def evaluate(assistant: Assistant, items: list[EvalItem]) -> dict:
-    """All figures plus one record per question."""
+    """All figures (the relative-date set's too) plus one record per question."""
     answerable = [item for item in items if item.answers]
     unanswerable = [item for item in items if not item.answers]
     results = {item.id: assistant.ask(item.question) for item in items}
@@ -64,7 +64,10 @@ def evaluate(assistant: Assistant, items: list[EvalItem]) -> dict:
          "right": is_right(results[item.id].answer, item.answers)}
         for item in items
     ]
-    return {"figures": {k: round(v, 1) for k, v in figures.items()}, "questions": len(items), "per_item": per_item}
+    dates = evaluate_dates()
+    figures.update({name: dates[name] for name in ("dates_resolved", "undated_left_alone")})
+    return {"figures": {k: round(v, 1) for k, v in figures.items()}, "questions": len(items), "per_item": per_item,
+            "dates_wrong": dates["wrong"]}
 
 
 def _retrieved(assistant: Assistant, item: EvalItem, k: int) -> bool:
@@ -87,9 +90,6 @@ def run(as_json: bool = False, reader_dir: Path | None = None) -> int:
     if reader_dir:
         assistant = Assistant(assistant.index, assistant.retriever.embedder, SpanReader(reader_dir), confidence)
     report = evaluate(assistant, load_items())
-    dates = evaluate_dates()
-    report["figures"].update({name: dates[name] for name in ("dates_resolved", "undated_left_alone")})
-    report["dates_wrong"] = dates["wrong"]
     floors = json.loads(FLOORS.read_text(encoding="utf-8"))
     failures = below_floors(report["figures"], floors)
     if as_json:
