@@ -178,10 +178,10 @@ def load_documents(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]
         root = Path(root)
         if root.is_dir():
             files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-            named = []
+            named, inside = [], root.resolve()
             for file in files:
                 name = file.relative_to(root).as_posix()
-                if file.resolve().is_relative_to(root.resolve()):
+                if file.resolve().is_relative_to(inside):
                     named.append((file, name))
                 else:
                     skipped.append(SkippedFile(doc_id=name, reason=f"{name}: a link to a file outside {root}"))

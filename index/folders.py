@@ -47,7 +47,11 @@ def new_folder_hint(directory: Path) -> str:
 
 
 def check_replaceable(directory: Path) -> None:
-    """IndexStoreError unless `directory` is missing, empty, or holds only index files."""
+    """IndexStoreError unless `directory` is missing, empty, or holds only index files (a link is
+    the user's: replacing it would replace the link, so it is refused too)."""
+    if directory.is_symlink():
+        raise IndexStoreError(f"{directory} is a link; it is left as it is: give --index the folder it points to, "
+                              f"or {new_folder_hint(directory).removeprefix('give --index ')}")
     if directory.exists() and not directory.is_dir():
         raise IndexStoreError(f"{directory} is a file, not an index folder; it is left as it is: {new_folder_hint(directory)}")
     foreign = foreign_entries(directory)
@@ -143,7 +147,7 @@ def tidy_abandoned_builds(directory: Path) -> None:
         return
     for staging in directory.parent.glob(BUILD_PREFIX.format(name=glob_escape(directory.name)) + "*"):
         lock = staging / BUILD_LOCK
-        if not staging.is_dir() or is_locked(lock):
+        if not _is_build_folder(staging) or is_locked(lock):
             continue
         if not lock.exists() and time.time() - staging.stat().st_mtime < UNLOCKED_GRACE_SECONDS:
             continue
@@ -154,6 +158,19 @@ def tidy_abandoned_builds(directory: Path) -> None:
             shutil.rmtree(staging, ignore_errors=True)
         except OSError:
             continue  # a read-only parent: nothing to tidy from here
+
+
+def _is_build_folder(staging: Path) -> bool:
+    """Does the folder hold only what a build writes (its lock, the new index, the index moved aside)?
+    Anything else there is someone else's, and the folder is left alone."""
+    if staging.is_symlink() or not staging.is_dir():
+        return False
+    for entry in staging.iterdir():
+        if entry.name == BUILD_LOCK and entry.is_file() and not entry.is_symlink():
+            continue
+        if entry.name not in ("index", "previous") or entry.is_symlink() or not entry.is_dir() or foreign_entries(entry):
+            return False
+    return True
 
 
 def glob_escape(name: str) -> str:

@@ -22,6 +22,7 @@ import re
 from email import policy
 from email.parser import BytesParser
 from collections import Counter
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from qa.errors import CorpusError
@@ -252,18 +253,14 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
     a low minimum size keeps a short page's text rather than falling back to every line of it.
     """
     import trafilatura
-    from trafilatura.settings import use_config
     from trafilatura.utils import load_html
 
     budget.check()
     tree = load_html(markup)
     if tree is None or sum(1 for _ in tree.iter()) > MAX_EXTRACTOR_ELEMENTS:
         return None
-    config = use_config()
-    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "10")
-    config.set("DEFAULT", "MIN_OUTPUT_SIZE", "10")
     found = trafilatura.bare_extraction(tree, include_comments=False, include_tables=True, with_metadata=True,
-                                        favor_precision=True, config=config)
+                                        favor_precision=True, config=_extractor_config())
     budget.check()
     lines = _rows_with_headers([line.strip() for line in (found.text or "").splitlines()]) if found else []
     if not any(lines):
@@ -271,6 +268,17 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
     return ExtractedText(text=_titled(" ".join((found.title or "").split()), [line for line in lines if line]),
                          date=found.date if found.date and _ISO_DATE.fullmatch(found.date) else None,
                          date_source="the page's publication date")
+
+
+@lru_cache(maxsize=1)
+def _extractor_config():
+    """trafilatura's settings with a low minimum size, read once per process."""
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "10")
+    config.set("DEFAULT", "MIN_OUTPUT_SIZE", "10")
+    return config
 
 
 def _titled(title: str, lines: list[str]) -> str:

@@ -121,14 +121,15 @@ class Assistant:
         """
         question = validate_question(question)
         hits, scored, unread = self.candidates(question, context)
-        if unread and self._wants_usable_date(question, scored):  # read on: a usable date may be further down
-            scored, unread = self.scored(question, hits, self.read(question, hits)), []
+        if self._wants_usable_date(question, scored):
+            if unread:  # read on: a usable date may be further down
+                scored, unread = self.scored(question, hits, self.read(question, hits)), []
+            scored = self._usable_date_first(question, scored)
         if not hits:
             return Answer(question=question, answer=None, score=0.0, source=None, evidence=[])
         if not scored or scored[0][0] < self.confidence.threshold:
             best = scored[0][0] if scored else 0.0
             return Answer(question=question, answer=None, score=best, source=None, evidence=self._closest(hits))
-        scored = self._usable_date_first(question, scored)
         score, best = scored[0]
         places = [place for _, span in scored if (place := _same_answer_in(span, best))]
         places += [place for passage in unread for place in self._answer_text_in(passage, best.text)]
@@ -233,7 +234,8 @@ class Assistant:
     def _usable_date_first(self, question: str, scored: list[tuple[float, ReaderSpan]]) -> list[tuple[float, ReaderSpan]]:
         """For such a question (`_wants_usable_date`, every passage read), a date a reader can use
         instead ("in February", "27 January 2022", or a relative date from a dated document) when it
-        scored within DATE_PREFERENCE_MARGIN; the other stays among the alternatives."""
+        scored within DATE_PREFERENCE_MARGIN; the other stays among the alternatives. Unchanged when
+        reading on made the best answer usable itself."""
         if not self._wants_usable_date(question, scored):
             return scored
         for score, span in scored[1:]:

@@ -72,6 +72,27 @@ def test_a_users_folders_beside_the_index_are_never_touched(tmp_path, hash_embed
     assert sorted(p.name for p in tmp_path.iterdir()) == [".ix.backup", ".ix.saving-old", "ix", "ix.old"]
 
 
+def test_a_link_given_as_the_index_is_refused_and_what_it_points_to_survives(tmp_path, hash_embedder):
+    build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "real")
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    (tmp_path / "real" / "index.sqlite").write_bytes(b"damaged" * 100)  # a rebuild would replace the link
+    with pytest.raises(IndexStoreError, match="is a link; it is left as it is"), pytest.warns(UserWarning):
+        build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "link")
+    assert (tmp_path / "link").is_symlink() and (tmp_path / "real" / "index.sqlite").read_bytes() == b"damaged" * 100
+
+
+def test_a_users_folder_named_like_a_build_is_never_tidied(tmp_path, hash_embedder):
+    build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
+    mine = tmp_path / ".ix.qa-build-mine"
+    (mine / "previous").mkdir(parents=True)
+    (mine / "previous" / "thesis.txt").write_text("mine")
+    (mine / "notes.txt").write_text("mine")
+    os.utime(mine, (0, 0))  # old, unlocked: it would pass for an abandoned build by name and age alone
+    SentenceIndex.open(tmp_path / "ix")
+    build_or_update(docs(a="Two dogs ran far away."), hash_embedder, tmp_path / "ix")
+    assert (mine / "notes.txt").read_text() == "mine" and (mine / "previous" / "thesis.txt").read_text() == "mine"
+
+
 def test_a_build_running_longer_than_any_clock_is_left_alone_by_readers(tmp_path, hash_embedder):
     build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
     staging = tmp_path / ".ix.qa-build-running"
