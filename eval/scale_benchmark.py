@@ -51,9 +51,9 @@ def peak_rss_mb() -> float:
 
 
 def contexts_of(data: Path) -> list[str]:
-    """Every distinct context of the SQuAD-format files under `data`, in a fixed order."""
+    """Every distinct context of the SQuAD-format files in `data`/squad and `data`/extra, in a fixed order."""
     seen: dict[str, None] = {}
-    for path in sorted(data.rglob("*.json")):
+    for path in sorted([*(data / "squad").glob("*.json"), *(data / "extra").glob("*.json")]):
         for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
             for paragraph in article["paragraphs"]:
                 seen.setdefault(paragraph["context"], None)

@@ -14,6 +14,7 @@ import bisect
 import hashlib
 import re
 import warnings
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -119,16 +120,25 @@ def _iso(found: re.Match) -> str | None:
 def with_dates(documents: list[Document], dates: dict[str, str] | None) -> list[Document]:
     """The documents with the dates a person gave (`{doc_id: "YYYY-MM-DD"}`, "" for every document),
     which win over any other; CorpusError for a bad date or an unknown document."""
-    if not dates:
-        return documents
-    known = {document.doc_id for document in documents}
-    for name, value in dates.items():
+    check_dates(dates, [document.doc_id for document in documents])
+    return [dated(document, dates) for document in documents]
+
+
+def check_dates(dates: dict[str, str] | None, doc_ids: list[str]) -> None:
+    """CorpusError unless every date is a real YYYY-MM-DD and names one of `doc_ids` (or "" for all)."""
+    known = set(doc_ids)
+    for name, value in (dates or {}).items():
         if name and name not in known:
             raise CorpusError(f"--date names {name!r}, which is not among the documents; known: {', '.join(sorted(known)[:10])}")
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)) or _valid(value) is None:
             raise CorpusError(f"{value!r} is not a date; write it as YYYY-MM-DD")
-    return [document.model_copy(update={"date": dates.get(document.doc_id, dates.get("")), "date_source": "given by you"})
-            if document.doc_id in dates or "" in dates else document for document in documents]
+
+
+def dated(document: Document, dates: dict[str, str] | None) -> Document:
+    """The document with the date a person gave it, if any (`dates` checked by `check_dates`)."""
+    if not dates or (document.doc_id not in dates and "" not in dates):
+        return document
+    return document.model_copy(update={"date": dates.get(document.doc_id, dates.get("")), "date_source": "given by you"})
 
 
 def _valid(value: str) -> str | None:
@@ -164,22 +174,28 @@ def unique_id(wanted: str, taken: set[str] | dict, prefix: str = "") -> str:
     return f"{stem} ({number}){dot}{suffix}"
 
 
-def load_documents(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]]:
-    """Documents under the given folders or files (ids relative to the folder given; a name
-    already taken by an earlier folder gets that folder's name in front).
+class NamedFile(BaseModel, frozen=True):
+    """A file to index and the document id it will have."""
 
-    Unusable files are skipped with a warning; it is an error only when nothing is usable. Inside a
-    folder, a link that leads outside it is skipped too: indexing `docs/` never reads `/etc/passwd`
-    through `docs/passwd.txt`.
+    path: Path
+    doc_id: str
+
+
+def named_files(paths: list[Path]) -> tuple[list[NamedFile], list[SkippedFile]]:
+    """The supported files under the given folders or files, each with its id (relative to the folder
+    given; a name already taken by an earlier folder gets that folder's name in front), read nothing yet.
+
+    Inside a folder, a link that leads outside it is skipped with a warning: indexing `docs/` never reads
+    `/etc/passwd` through `docs/passwd.txt`.
     """
-    documents: dict[str, Document] = {}
+    files: dict[str, NamedFile] = {}
     skipped = []
     for root in paths:
         root = Path(root)
         if root.is_dir():
-            files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            found = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
             named, inside = [], root.resolve()
-            for file in files:
+            for file in found:
                 name = file.relative_to(root).as_posix()
                 if file.resolve().is_relative_to(inside):
                     named.append((file, name))
@@ -192,13 +208,32 @@ def load_documents(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]
             raise CorpusError(f"{root}: no such file or folder")
         folder_name = (root if root.is_dir() else root.parent).resolve().name
         for file, name in named:
-            doc_id = unique_id(name, documents, prefix=folder_name)
-            try:
-                documents[doc_id] = read_document(file, doc_id)
-            except CorpusError as error:
-                skipped.append(SkippedFile(doc_id=doc_id, reason=str(error)))
-                warnings.warn(f"skipped {error}", stacklevel=2)
+            doc_id = unique_id(name, files, prefix=folder_name)
+            files[doc_id] = NamedFile(path=file, doc_id=doc_id)
+    return list(files.values()), skipped
+
+
+def read_files(files: list[NamedFile], skipped: list[SkippedFile]) -> Iterator[Document]:
+    """The files' documents, read one at a time as they are asked for; an unusable file is added to
+    `skipped` with a warning."""
+    for file in files:
+        try:
+            yield read_document(file.path, file.doc_id)
+        except CorpusError as error:
+            skipped.append(SkippedFile(doc_id=file.doc_id, reason=str(error)))
+            warnings.warn(f"skipped {error}", stacklevel=2)
+
+
+def no_document_error(paths: list[Path]) -> CorpusError:
+    where = ", ".join(str(p) for p in paths)
+    return CorpusError(f"no readable document in {where}; add {', '.join(SUFFIXES)} files and index again")
+
+
+def load_documents(paths: list[Path]) -> tuple[list[Document], list[SkippedFile]]:
+    """Documents under the given folders or files (`named_files`), read whole. Unusable files are
+    skipped with a warning; it is an error only when nothing is usable."""
+    files, skipped = named_files(paths)
+    documents = list(read_files(files, skipped))
     if not documents:
-        where = ", ".join(str(p) for p in paths)
-        raise CorpusError(f"no readable document in {where}; add {', '.join(SUFFIXES)} files and index again")
-    return list(documents.values()), skipped
+        raise no_document_error(paths)
+    return documents, skipped

@@ -32,8 +32,9 @@ GRAPH_KIND = "minilm-l6-v1"
 class Embedder:
     """Turns texts into unit-length float32 vectors. The model loads on first use."""
 
-    def __init__(self, model: str | None = None) -> None:
+    def __init__(self, model: str | None = None, threads: int | None = None) -> None:
         self.model_name = model or DEFAULT_MODEL
+        self.threads = threads  # CPU threads the model may use (default: every core)
         self._model = None
         self._lock = threading.Lock()
 
@@ -59,8 +60,12 @@ class Embedder:
     def _load(self):
         self.check()
         if self.model_name == DEFAULT_MODEL:
-            return BundledEncoder()
+            return BundledEncoder(self.threads)
+        import torch
         from sentence_transformers import SentenceTransformer
+
+        if self.threads:
+            torch.set_num_threads(self.threads)
 
         from qa.reader.network import quiet_loading
 
@@ -90,7 +95,7 @@ class Embedder:
 class BundledEncoder:
     """all-MiniLM-L6-v2 as an ONNX Runtime graph, with sentence-transformers' `encode` signature."""
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         from tokenizers import Tokenizer
 
         model_dir = bundled_encoder_dir()
@@ -103,7 +108,7 @@ class BundledEncoder:
 
             export_encoder(model_dir, out)
 
-        self.session = inference_session(cached_graph(GRAPH_KIND, BUNDLED_ENCODER_SHA256, export))
+        self.session = inference_session(cached_graph(GRAPH_KIND, BUNDLED_ENCODER_SHA256, export), threads)
 
     def get_embedding_dimension(self) -> int:
         return self.session.get_outputs()[0].shape[-1]

@@ -19,10 +19,12 @@ import json
 import os
 import sqlite3
 import threading
+from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from pydantic import BaseModel
@@ -34,7 +36,7 @@ from qa.index.folders import (DATABASE, WRITER_LOCK, disk_full_error, foreign_en
                               replace_with_new, tidy_abandoned_builds)
 from qa.index.lexical import LexicalTable
 from qa.index.sentences import answerable_sentences
-from qa.index.vectors import BaseSegment, VectorSet
+from qa.index.vectors import BaseSegment, Progress, SegmentWriter, VectorSet
 
 FORMAT_VERSION = 2
 DOCUMENTS_CACHED = 256  # texts kept in memory between questions
@@ -57,6 +59,14 @@ class SentenceRow(BaseModel, frozen=True):
     doc_id: str
     start: int
     end: int
+
+
+class EmbeddedDocument(NamedTuple):
+    """A document ready to be written: its answerable sentences' (start, end) and their vectors, in order."""
+
+    document: Document
+    spans: list[tuple[int, int]]
+    vectors: np.ndarray
 
 
 class UpdateReport(BaseModel):
@@ -98,7 +108,7 @@ class SentenceIndex:
 
     @classmethod
     def build(cls, documents: list[Document], embedder: Embedder, previous: "SentenceIndex | None" = None,
-              progress: Callable[[int, int], None] | None = None) -> tuple["SentenceIndex", UpdateReport]:
+              progress: Progress | None = None) -> tuple["SentenceIndex", UpdateReport]:
         """An index in memory of the documents, reusing `previous`'s vectors of those unchanged."""
         index = cls.create(embedder.identity, embedder.dimension)
         return index, index.update(documents, embedder, progress, previous)
@@ -148,7 +158,7 @@ class SentenceIndex:
             self._db.close()
 
     # ---- updating ---------------------------------------------------------------------
-    def update(self, documents: list[Document], embedder: Embedder, progress: Callable[[int, int], None] | None = None,
+    def update(self, documents: list[Document], embedder: Embedder, progress: Progress | None = None,
                previous: "SentenceIndex | None" = None) -> UpdateReport:
         """Make the index hold exactly these documents: unchanged ones are kept, changed and new ones
         embedded (or their vectors taken from `previous`, when it holds the same text), missing ones removed."""
@@ -162,8 +172,48 @@ class SentenceIndex:
         report.reused_documents = sorted(set(report.reused_documents) | (set(wanted) - {doc.doc_id for doc in changed}))
         return report
 
+    def stream_in(self, embedded: Iterable[EmbeddedDocument], progress: Progress | None = None) -> UpdateReport:
+        """Fill this new, empty index folder from documents arriving in order with their vectors, one at a
+        time: rows go to SQLite in one transaction, vectors straight into the first base segment's file
+        (for a small index, into the delta table), so memory never holds the corpus. The result is the
+        index `update` makes of the same documents."""
+        if self.directory is None or self.document_ids():
+            raise ValueError("stream_in fills a new, empty index folder")
+        db, segment, ids, names = self._db, SegmentWriter(self.directory, 1, self.vectors.dimension), array("q"), []
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for document, spans, vectors in embedded:
+                db.execute("INSERT INTO documents(doc_id, text, date, body_start, page_starts, sha256, date_source) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)", (document.doc_id, document.text, document.date, document.body_start,
+                                                            json.dumps(document.page_starts), document.sha256, document.date_source))
+                new_ids = [db.execute("INSERT INTO sentences(doc_id, start, end) VALUES (?, ?, ?)",
+                                      (document.doc_id, start, end)).lastrowid for start, end in spans]
+                self._lexical.add([(n, document.text[start:end]) for n, (start, end) in zip(new_ids, spans)])
+                segment.append(vectors)
+                ids.extend(new_ids)
+                names.append(document.doc_id)
+            if segment.count > COMPACT_MIN:  # where an update's compaction would put them
+                segment.finish(np.frombuffer(ids, dtype=np.int64), progress)
+                db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (json.dumps(segment.generation),))
+            else:
+                matrix = segment.rows(0, segment.count)
+                segment.discard()
+                db.executemany("INSERT INTO delta VALUES (?, ?)", [(n, v.tobytes()) for n, v in zip(ids, matrix)])
+            if progress:
+                progress("saving", 0, 1)
+            db.execute("COMMIT")
+        except BaseException as error:
+            segment.discard()
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if is_disk_full(error):
+                raise disk_full_error(self.directory) from None
+            raise
+        self.vectors, _ = _stored_vectors(db, self.directory, None)
+        return UpdateReport(embedded_documents=sorted(names), reused_documents=[], removed_documents=[], sentences=len(self))
+
     def apply(self, documents: list[Document], removed: list[str], embedder: Embedder,
-              progress: Callable[[int, int], None] | None = None, previous: "SentenceIndex | None" = None) -> UpdateReport:
+              progress: Progress | None = None, previous: "SentenceIndex | None" = None) -> UpdateReport:
         """Add or replace these documents and remove those named, in one transaction; nothing else is touched."""
         with self._writing():
             return self._apply(documents, removed, embedder, progress, previous)
@@ -181,7 +231,7 @@ class SentenceIndex:
             yield
 
     def _apply(self, documents: list[Document], removed: list[str], embedder: Embedder,
-               progress: Callable[[int, int], None] | None, previous: "SentenceIndex | None",
+               progress: Progress | None, previous: "SentenceIndex | None",
                redated: list[Document] = ()) -> UpdateReport:
         if previous is not None and previous.model_identity != embedder.identity:
             previous = None
@@ -198,7 +248,7 @@ class SentenceIndex:
                 vectors.append(copied[number] if copied is not None else None)
                 if copied is None:
                     to_embed.append(doc.text[span.start : span.end])
-        fresh = iter(_embed_in_batches(to_embed, embedder, progress))
+        fresh = iter(embed_in_batches(to_embed, embedder, progress))
         matrix = np.array([v if v is not None else next(fresh) for v in vectors], dtype=np.float32).reshape(-1, embedder.dimension)
         with self._lock:
             self._write(documents, removed, new_rows, matrix, list(redated))
@@ -448,7 +498,7 @@ def create_in_place(directory: Path, model_identity: str, dimension: int,
     return SentenceIndex.open(directory, model_identity), report
 
 
-def _embed_in_batches(texts: list[str], embedder: Embedder, progress: Callable[[int, int], None] | None) -> np.ndarray:
+def embed_in_batches(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:
     """Vectors of the texts, in their order. They are embedded longest first, EMBED_CHUNK at a time, so
     each batch holds texts of similar length (little padding) and a waiting question gets its turn soon."""
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
@@ -457,7 +507,7 @@ def _embed_in_batches(texts: list[str], embedder: Embedder, progress: Callable[[
         chunk = order[begin : begin + EMBED_CHUNK]
         vectors[chunk] = embedder.encode([texts[i] for i in chunk])
         if progress:
-            progress(begin + len(chunk), len(texts))
+            progress("embedding", begin + len(chunk), len(texts))
     if progress and not texts:
-        progress(0, 0)
+        progress("embedding", 0, 0)
     return vectors

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import mmap
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import faiss
@@ -21,6 +23,8 @@ ANN_MIN_VECTORS = 100_000  # a flat scan of this many takes ~4 ms here, and doub
 ANN_PROBES = 64  # inverted lists visited per question: recall@10 0.965 against flat at 1M sentences (the benchmark)
 TRAINING_POINTS_PER_LIST = 40  # k-means wants at least 39
 RESCORED = 2  # the IVF index proposes 2k candidates for k results, ranked by their exact vectors
+ANN_BLOCK = 100_000  # vectors read at a time while the IVF index is trained and filled
+Progress = Callable[[str, int, int], None]  # (phase, done, total): what a long step reports as it goes
 
 
 def _search_matrix(matrix: np.ndarray, query: np.ndarray, k: int, excluded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +70,8 @@ class BaseSegment:
         np.save(directory / f"ids-{generation}.npy", ids.astype(np.int64))
         np.save(directory / f"vectors-{generation}.npy", vectors.astype(np.float32))
         if len(ids) >= ANN_MIN_VECTORS:
-            faiss.write_index(_ivf(vectors), str(directory / f"ann-{generation}.faiss"))
+            faiss.write_index(_ivf(lambda begin, end: vectors[begin:end], len(vectors), vectors.shape[1]),
+                              str(directory / f"ann-{generation}.faiss"))
 
     def positions(self, ids: np.ndarray) -> np.ndarray:
         """Positions of ids known to be in this segment."""
@@ -91,16 +96,75 @@ class BaseSegment:
         return self.ids[positions[order]], exact[order]
 
 
-def _ivf(vectors: np.ndarray) -> faiss.Index:
-    """An IVF index with 8-bit scalar-quantised codes over rows 0..n-1 of `vectors`, ~4 sqrt(n) lists."""
-    lists = int(4 * math.sqrt(len(vectors)))
-    index = faiss.index_factory(vectors.shape[1], f"IVF{lists},SQ8", faiss.METRIC_INNER_PRODUCT)
-    sample_size = min(len(vectors), TRAINING_POINTS_PER_LIST * lists)
-    sample = vectors[np.sort(np.random.default_rng(0).choice(len(vectors), sample_size, replace=False))]
-    index.train(np.ascontiguousarray(sample, dtype=np.float32))
-    for begin in range(0, len(vectors), 100_000):
-        index.add(np.ascontiguousarray(vectors[begin : begin + 100_000], dtype=np.float32))
+def _ivf(rows: Callable[[int, int], np.ndarray], count: int, dimension: int,
+         progress: Progress | None = None) -> faiss.Index:
+    """An IVF index with 8-bit scalar-quantised codes over `count` vectors, ~4 sqrt(n) lists; `rows(begin,
+    end)` gives a block of them, so the vectors are read block by block and never held whole."""
+    lists = int(4 * math.sqrt(count))
+    index = faiss.index_factory(dimension, f"IVF{lists},SQ8", faiss.METRIC_INNER_PRODUCT)
+    chosen = np.sort(np.random.default_rng(0).choice(count, min(count, TRAINING_POINTS_PER_LIST * lists), replace=False))
+    sample = [rows(begin, min(begin + ANN_BLOCK, count))[chosen[(chosen >= begin) & (chosen < begin + ANN_BLOCK)] - begin]
+              for begin in range(0, count, ANN_BLOCK)]
+    if progress:
+        progress("training the approximate index", 0, 1)
+    index.train(np.ascontiguousarray(np.vstack(sample), dtype=np.float32))
+    del sample
+    for begin in range(0, count, ANN_BLOCK):
+        if progress:
+            progress("filling the approximate index", begin, count)
+        index.add(np.ascontiguousarray(rows(begin, min(begin + ANN_BLOCK, count)), dtype=np.float32))
+    if progress:
+        progress("filling the approximate index", count, count)
     return index
+
+
+class SegmentWriter:
+    """A base segment written as its vectors arrive: rows are appended to `vectors-G.npy` (whose header
+    is rewritten with the final count), then the ids and the ANN index are written, reading the vectors
+    back block by block. Memory holds one block, never the segment."""
+
+    def __init__(self, directory: Path, generation: int, dimension: int) -> None:
+        self.path, self.generation, self.dimension, self.count = directory / f"vectors-{generation}.npy", generation, dimension, 0
+        self._file = open(self.path, "wb")
+        self._header = self._write_header()
+
+    def _write_header(self) -> int:
+        """Write the .npy header for the rows so far (its length never changes: numpy pads it so the
+        first dimension can grow); return that length."""
+        self._file.seek(0)
+        np.lib.format.write_array_header_1_0(self._file, {"descr": "<f4", "fortran_order": False,
+                                                          "shape": (self.count, self.dimension)})
+        return self._file.tell()
+
+    def append(self, vectors: np.ndarray) -> None:
+        self._file.write(np.ascontiguousarray(vectors, dtype="<f4").reshape(-1, self.dimension).tobytes())
+        self.count += len(vectors)
+
+    def rows(self, begin: int, end: int) -> np.ndarray:
+        """Rows begin..end-1 as written so far, read from the file (not mapped, so they leave memory when dropped)."""
+        self._file.flush()
+        return np.fromfile(self.path, dtype="<f4", count=(end - begin) * self.dimension,
+                           offset=self._header + begin * self.dimension * 4).reshape(end - begin, self.dimension)
+
+    def finish(self, ids: np.ndarray, progress: Progress | None = None) -> None:
+        """Complete the segment of these (sorted) ids, one per row appended."""
+        if len(ids) != self.count:
+            raise ValueError(f"{len(ids)} ids for {self.count} vectors")
+        end = self._file.seek(0, 2)
+        if self._write_header() != self._header:
+            raise ValueError("the vectors' header changed length")
+        self._file.seek(end)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        directory = self.path.parent
+        np.save(directory / f"ids-{self.generation}.npy", ids.astype(np.int64))
+        if self.count >= ANN_MIN_VECTORS:
+            faiss.write_index(_ivf(self.rows, self.count, self.dimension, progress), str(directory / f"ann-{self.generation}.faiss"))
+        self._file.close()
+
+    def discard(self) -> None:
+        self._file.close()
+        self.path.unlink(missing_ok=True)
 
 
 class VectorSet:

@@ -5,20 +5,23 @@ from __future__ import annotations
 import re
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.confidence import Confidence, span_features
 from qa.dates import find_relative, has_explicit_date, resolve_answer
-from qa.errors import CorpusError, IndexRebuildableError
-from qa.index.documents import Document, load_documents, make_document, with_dates
+from qa.errors import CorpusError, IndexRebuildableError, QAError
+from qa.index.build import build_new, embedded_documents
+from qa.index.documents import (Document, SkippedFile, check_dates, dated, make_document, named_files, no_document_error,
+                                read_files, with_dates)
 from qa.index.lexical import identifiers, names_every
-from qa.index.embedder import Embedder, shared_embedder
+from qa.index.embedder import DEFAULT_MODEL, Embedder, shared_embedder
 from qa.index.folders import DATABASE, check_replaceable
 from qa.index.retriever import Passage, RetrievedSentence, Retriever
-from qa.index.store import SentenceIndex, UpdateReport, create_in_place
+from qa.index.store import SentenceIndex, UpdateReport
+from qa.index.vectors import Progress
 from qa.models import Alternative, Answer, ReaderSpan, Source
 from qa.normalize import normalize_answer
 from qa.reader.span_reader import TOP_SPANS, shared_reader
@@ -83,13 +86,13 @@ class Assistant:
 
     @classmethod
     def from_folder(cls, paths: list[Path], index_dir: Path | None = None, model: str | None = None,
-                    progress: Callable[[int, int], None] | None = None, dates: dict[str, str] | None = None,
-                    **options) -> "Assistant":
+                    progress: Progress | None = None, dates: dict[str, str] | None = None,
+                    ray: str | None = None, actors: int | None = None, **options) -> "Assistant":
         """Index folders or files (updating the index at `index_dir`, if given) and answer over them.
-        `dates` gives documents their dates ({doc_id: "YYYY-MM-DD"}, "" for all), over any other."""
-        documents = with_dates(load_documents([Path(p) for p in paths])[0], dates)
+        `dates` gives documents their dates ({doc_id: "YYYY-MM-DD"}, "" for all), over any other.
+        `ray` builds the index at `index_dir` anew on a Ray cluster (`index_paths`)."""
         embedder = shared_embedder(model)
-        index, _ = build_or_update(documents, embedder, index_dir, progress)
+        index, _, _ = index_paths(paths, embedder, index_dir, dates, progress, ray, actors)
         return cls(index, embedder, **options)
 
     @classmethod
@@ -297,13 +300,48 @@ def _one_per_document(places: list[tuple[str, int, int]]) -> list[tuple[str, int
     return kept
 
 
-def build_or_update(documents: list[Document], embedder: Embedder, index_dir: Path | None,
-                    progress: Callable[[int, int], None] | None = None) -> tuple[SentenceIndex, UpdateReport]:
-    """Index documents: in memory, or updating the index at `index_dir` in place (only changed
-    documents are touched), or building a new one there when none is usable. A folder that holds
-    anything but an index is never replaced (IndexStoreError), nor is a read-only index."""
+def index_paths(paths: list[Path], embedder: Embedder, index_dir: Path | None, dates: dict[str, str] | None = None,
+                progress: Progress | None = None, ray: str | None = None,
+                actors: int | None = None) -> tuple[SentenceIndex, UpdateReport, list[SkippedFile]]:
+    """Index the documents under `paths` (`build_or_update`), read one at a time. With `ray` (a cluster's
+    address, "auto" for the one `ray start` runs here, or "local" to start one for this build) the
+    index at `index_dir` is built anew, its documents read and embedded by `actors` Ray actors
+    (default: one per CPU). Also returns the files that were skipped, and why."""
+    paths = [Path(p) for p in paths]
+    files, skipped = named_files(paths)
+    check_dates(dates, [file.doc_id for file in files])
+    if ray is None:
+        documents = (dated(document, dates) for document in read_files(files, skipped))
+        index, report = build_or_update(documents, embedder, index_dir, progress, len(files), no_document_error(paths))
+        return index, report, skipped
     if index_dir is None:
-        return SentenceIndex.build(documents, embedder, progress=progress)
+        raise QAError("a Ray build writes an index folder: give it one (--index DIR)")
+    check_replaceable(Path(index_dir))
+    from qa.index.distributed import connect, ray_embedded
+
+    started = connect(None if ray == "local" else ray)
+    try:
+        model = None if embedder.model_name == DEFAULT_MODEL else embedder.model_name
+        index, report = build_new(Path(index_dir), ray_embedded(files, skipped, model, dates, actors, progress),
+                                  embedder.identity, embedder.dimension, progress, no_document_error(paths))
+    finally:
+        if started:
+            import ray as ray_module
+
+            ray_module.shutdown()
+    return index, report, skipped
+
+
+def build_or_update(documents: Iterable[Document], embedder: Embedder, index_dir: Path | None,
+                    progress: Progress | None = None, total: int = 0,
+                    empty_error: CorpusError | None = None) -> tuple[SentenceIndex, UpdateReport]:
+    """Index documents: in memory, or updating the index at `index_dir` in place (only changed
+    documents are touched), or streaming a new one there when none is usable (`total`: how many
+    documents are coming, for progress). `empty_error`, if given, is raised when no document comes,
+    and nothing is changed. A folder that holds anything but an index is never replaced
+    (IndexStoreError), nor is a read-only index."""
+    if index_dir is None:
+        return SentenceIndex.build(_listed(documents, empty_error), embedder, progress=progress)
     if not (Path(index_dir) / DATABASE).is_file():
         check_replaceable(Path(index_dir))  # refused at once, before any work, when it holds a user's files
     if any(Path(index_dir).glob("*")):  # an empty folder is simply new
@@ -312,16 +350,23 @@ def build_or_update(documents: list[Document], embedder: Embedder, index_dir: Pa
         except IndexRebuildableError as error:
             warnings.warn(f"building a new index: {error}", stacklevel=2)
         else:
-            return index, index.update(documents, embedder, progress)
-    return create_in_place(index_dir, embedder.identity, embedder.dimension,
-                           lambda index: index.update(documents, embedder, progress))
+            return index, index.update(_listed(documents, empty_error), embedder, progress)
+    return build_new(index_dir, embedded_documents(documents, embedder, total, progress), embedder.identity,
+                     embedder.dimension, progress, empty_error)
+
+
+def _listed(documents: Iterable[Document], empty_error: CorpusError | None) -> list[Document]:
+    listed = list(documents)
+    if not listed and empty_error is not None:
+        raise empty_error
+    return listed
 
 
 _default: Assistant | None = None
 _default_lock = threading.Lock()
 
 
-def default_assistant(progress: Callable[[int, int], None] | None = None) -> Assistant:
+def default_assistant(progress: Progress | None = None) -> Assistant:
     """The assistant over the bundled seeds, its index built on first use (reporting to
     `progress`) and reused after, by every caller in the process."""
     global _default

@@ -47,6 +47,12 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
 def _command(commands, name: str, summary: str, examples: str, run) -> argparse.ArgumentParser:
     """A sub-command whose --help gives its summary, each argument with its default, and examples."""
     command = commands.add_parser(name, help=summary, description=summary, epilog=f"examples:\n{examples}",
@@ -79,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--date", action="append", metavar="[NAME=]YYYY-MM-DD", default=[],
                        help="the date of every document, or of the one named (repeat it for several); it wins over "
                             "dates found in the files (default: the dates the files give, or none)")
+    index.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                       help="build the index anew on a Ray cluster: its address (host:6379, or auto for the one `ray "
+                            "start` runs here), or no address to start one on this machine; needs the [distributed] extra")
+    index.add_argument("--actors", type=_positive, metavar="N",
+                       help="with --ray: embedding actors, one CPU each (default: one per CPU of the cluster)")
 
     ask = _command(commands, "ask", "ask one question (or a JSONL batch of them)",
                    '  qa ask "when could Russia invade?"\n  qa ask "who leads the team?" --index ~/notes-index --json\n'
@@ -119,31 +130,40 @@ def _version() -> str:
 
 @contextmanager
 def progress_bar(description: str) -> Iterator:
-    """A progress callback (done, total) drawing a bar on stderr."""
+    """A progress callback (phase, done, total) drawing a bar on stderr, a new one for each phase."""
     from tqdm import tqdm
 
-    with tqdm(total=0, unit="sentence", desc=description, file=sys.stderr, disable=None) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
+    bars: dict[str, tqdm] = {}
 
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase not in bars:
+            for bar in bars.values():
+                bar.close()
+            bars[phase] = tqdm(total=total, desc=f"{description}: {phase}" if description else phase, file=sys.stderr,
+                               disable=None)
+        bar = bars[phase]
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
         yield progress
+    finally:
+        for bar in bars.values():
+            bar.close()
 
 
 def _index(args: argparse.Namespace) -> int:
-    from qa.assistant import build_or_update
-    from qa.index.documents import load_documents, with_dates
+    from qa.assistant import index_paths
     from qa.index.embedder import shared_embedder
     from qa.index.folders import DATABASE, check_replaceable
 
-    if not (args.index / DATABASE).is_file():
+    if not (args.index / DATABASE).is_file() or args.ray:
         check_replaceable(args.index)  # a folder of the user's files is refused before any model loads
     embedder = shared_embedder(args.model)
     embedder.check()
-    documents, skipped = load_documents(args.paths)
-    documents = with_dates(documents, dict(value.rpartition("=")[::2] for value in args.date))
-    with progress_bar("embedding") as progress:
-        index, report = build_or_update(documents, embedder, args.index, progress)
+    dates = dict(value.rpartition("=")[::2] for value in args.date)
+    with progress_bar("") as progress:
+        index, report, skipped = index_paths(args.paths, embedder, args.index, dates, progress, args.ray, args.actors)
     print(f"indexed {_count(len(index.document_ids()), 'document')}, {_count(report.sentences, 'sentence')} into "
           f"{args.index} ({len(report.embedded_documents)} embedded, {len(report.reused_documents)} unchanged, "
           f"{len(report.removed_documents)} removed, {len(skipped)} skipped)")

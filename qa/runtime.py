@@ -51,11 +51,11 @@ def cached_graph(kind: str, source_sha256: str, export: Callable[[Path], None]) 
     return path
 
 
-def inference_session(path: Path) -> onnxruntime.InferenceSession:
-    """A CPU session with every graph optimisation, on all cores, quiet, not spinning when idle."""
+def inference_session(path: Path, threads: int | None = None) -> onnxruntime.InferenceSession:
+    """A CPU session with every graph optimisation, on `threads` cores (default: all), quiet, not spinning when idle."""
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = os.cpu_count() or 1
+    options.intra_op_num_threads = threads or os.cpu_count() or 1
     options.log_severity_level = 3  # errors only
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads leave the CPU to others
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -129,7 +129,7 @@ def test_concurrent_writers_take_turns_and_the_index_stays_whole(tmp_path, hash_
     build_or_update(docs(base="A base sentence about the sea."), hash_embedder, tmp_path / "ix")
     first, second = SentenceIndex.open(tmp_path / "ix"), SentenceIndex.open(tmp_path / "ix")
     entered, release = threading.Event(), threading.Event()
-    original = store._embed_in_batches
+    original = store.embed_in_batches
 
     def slow_embed(texts, embedder, progress):
         if threading.current_thread().name == "first":
@@ -137,7 +137,7 @@ def test_concurrent_writers_take_turns_and_the_index_stays_whole(tmp_path, hash_
             release.wait(10)
         return original(texts, embedder, progress)
 
-    monkeypatch.setattr(store, "_embed_in_batches", slow_embed)
+    monkeypatch.setattr(store, "embed_in_batches", slow_embed)
     errors = []
 
     def write(index, documents):
