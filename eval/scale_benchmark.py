@@ -35,6 +35,7 @@ from qa.index import vectors as vector_module
 from qa.index.documents import make_document
 from qa.index.embedder import DEFAULT_MODEL, Embedder, shared_embedder
 from qa.index.sentences import answerable_sentences
+from qa.index.build import build_new, embedded_documents
 from qa.index.store import SentenceIndex, create_in_place
 
 
@@ -92,22 +93,30 @@ def cached_vectors(contexts: list[str], work: Path) -> CachedEmbedder:
     return CachedEmbedder(texts, matrix)
 
 
-def big_index(contexts: list[str], cache: CachedEmbedder, sentences: int, directory: Path) -> None:
-    """Copies of the contexts up to `sentences` sentences, indexed at `directory` (once)."""
+def big_index(contexts: list[str], cache: CachedEmbedder, sentences: int, directory: Path, how: str = "streaming") -> None:
+    """Copies of the contexts up to `sentences` sentences, indexed at `directory` (once): streamed, as
+    `qa index` builds, or (`how="update"`) through one in-memory update, as builds were made before."""
     if directory.is_dir():
         return
     per_context = [len(answerable_sentences(c)) for c in contexts]
-    documents, total = [], 0
-    for copy in range(math.ceil(sentences / sum(per_context)) + 1):
-        for number, (context, count) in enumerate(zip(contexts, per_context)):
-            if total >= sentences:
-                break
-            documents.append(make_document(f"copy{copy:02d}/{number}", context))
-            total += count
-    started = time.perf_counter()
-    create_in_place(directory, cache.identity, cache.dimension, lambda index: index.update(documents, cache))
-    print(f"built the index: {len(documents):,} documents, {total:,} sentences in {time.perf_counter() - started:.0f} s "
-          f"(peak memory of the building process {peak_rss_mb():.0f} MB)")
+    copies = math.ceil(sentences / sum(per_context)) + 1
+    chosen = [(copy, number) for copy in range(copies) for number in range(len(contexts))]
+    chosen = chosen[: int(np.searchsorted(np.cumsum([per_context[n] for _, n in chosen]), sentences, side="left")) + 1]
+    documents = (make_document(f"copy{copy:02d}/{number}", contexts[number]) for copy, number in chosen)
+    started, shown = time.perf_counter(), {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        tenth = int(10 * done / max(total, 1))
+        if shown.get(phase) != tenth:
+            shown[phase] = tenth
+            print(f"  {phase}: {done:,} of {total:,} ({time.perf_counter() - started:.0f} s, {rss_mb():.0f} MB resident)", flush=True)
+
+    if how == "update":
+        create_in_place(directory, cache.identity, cache.dimension, lambda index: index.update(list(documents), cache))
+    else:
+        build_new(directory, embedded_documents(documents, cache, len(chosen), progress), cache.identity, cache.dimension, progress)
+    print(f"built the index ({how}): {len(chosen):,} documents, {sum(per_context[n] for _, n in chosen):,} sentences in "
+          f"{time.perf_counter() - started:.0f} s (peak memory of the building process {peak_rss_mb():.0f} MB)")
 
 
 def open_in_fresh_process(directory: Path) -> dict:
@@ -164,7 +173,9 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, default=Path("runs/scale"))
     parser.add_argument("--questions", type=int, default=200, help="SQuAD dev questions for the recall figure")
-    parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--build-only", action="store_true", help="build the big index (in this process) and stop")
+    parser.add_argument("--build", choices=["streaming", "update"], default="streaming",
+                        help="how to build it: streamed as `qa index` does, or in one in-memory update (the old way)")
     args = parser.parse_args()
 
     from qa.assistant import Assistant, seeds_dir
@@ -173,7 +184,7 @@ def main() -> None:
     directory = args.work / f"index-{args.sentences}"
     if args.build_only:
         contexts = contexts_of(args.data)
-        big_index(contexts, cached_vectors(contexts, args.work), args.sentences, directory)
+        big_index(contexts, cached_vectors(contexts, args.work), args.sentences, directory, args.build)
         return
     if not directory.is_dir():  # built in its own process, so that what building holds is not counted below
         subprocess.run([sys.executable, "-m", "qa.eval.scale_benchmark", "--build-only", *sys.argv[1:]], check=True)

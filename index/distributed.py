@@ -10,6 +10,8 @@ nothing in the result. A file that cannot be read is skipped with its reason, as
 from __future__ import annotations
 
 import json
+import logging
+import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,7 +72,8 @@ def ray_embedded(files: list[NamedFile], skipped: list[SkippedFile], model: str 
     actors = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # sentence ids follow file order, as in the local build
-    context.enable_progress_bars = False
+    context.enable_progress_bars = False  # the caller's progress shows the documents as they arrive
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # no plan and log-folder notices on the terminal
     rows = (ray.data.from_items([{"path": str(file.path), "doc_id": file.doc_id} for file in files],
                                 override_num_blocks=max(1, min(len(files), 4 * actors)))
             .map(_read, fn_kwargs={"dates": dates}, num_cpus=READ_CPUS, compute=ray.data.TaskPoolStrategy(size=actors))
@@ -99,6 +102,7 @@ def connect(address: str | None) -> bool:
                       "(on every machine of the cluster)") from None
     if ray.is_initialized():
         return False
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing is reported anywhere
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     except (ConnectionError, RuntimeError, ValueError) as error:

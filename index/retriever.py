@@ -78,8 +78,24 @@ class Retriever:
             rows = sorted(fused, key=lambda n: -fused[n])
         else:
             rows = [n for n, _ in dense or lexical]
-        found = self.index.rows(rows[:k])
-        return [RetrievedSentence(row=n, score=similarity[n], **found[n].model_dump()) for n in rows[:k] if n in found]
+        return self._distinct(rows, k, similarity)
+
+    def _distinct(self, ranked: list[int], k: int, similarity: dict[int, float]) -> list[RetrievedSentence]:
+        """The first k ranked sentences whose texts differ: a sentence repeated across documents (a quoted
+        e-mail, a copied paragraph, versions of a file) fills one place, its best-ranked copy."""
+        hits, texts = [], set()
+        for begin in range(0, len(ranked), k):
+            found = self.index.rows(ranked[begin : begin + k])
+            for n in ranked[begin : begin + k]:
+                if n in found:
+                    row = found[n]
+                    text = self.index.document(row.doc_id).text[row.start : row.end]
+                    if text not in texts:
+                        texts.add(text)
+                        hits.append(RetrievedSentence(row=n, score=similarity[n], **row.model_dump()))
+                if len(hits) == k:
+                    return hits
+        return hits
 
     def passages(self, hits: list[RetrievedSentence], context: int | None = None) -> list[Passage]:
         """Hits widened by `context` (default: the retriever's) neighbours either side; overlapping

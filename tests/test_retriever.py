@@ -56,3 +56,13 @@ def test_the_assistant_answers_from_the_entry_the_code_names():
     assert "AB-1077" in assistant.index.sentence_text(best.row)
     answer = assistant.ask("Which aisle is part AB-1077 in?")
     assert answer.source is not None and "AB-1077" in answer.source.sentence
+
+
+def test_a_sentence_repeated_across_documents_fills_one_place(hash_embedder):
+    quoted = "The harbour crane lifts forty tonnes."
+    documents = [make_document(f"reply-{n}.txt", f"{quoted} Reply number {n} agrees with the plan.") for n in range(5)]
+    documents.append(make_document("spec.txt", "The harbour crane was built in 1990. Its cab is painted blue."))
+    index, _ = SentenceIndex.build(documents, hash_embedder)
+    hits = Retriever(index, hash_embedder, k=3).sentences("how much does the harbour crane lift?")
+    texts = [index.sentence_text(hit.row) for hit in hits]
+    assert len(hits) == 3 and len(set(texts)) == 3 and quoted in texts  # not three copies of it
