@@ -236,7 +236,10 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     transformer = SentenceTransformer(str(bundled_encoder_dir()), device="cpu")
-    st_encode = lambda texts: transformer.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+
+    def st_encode(texts):
+        return transformer.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+
     st_floor = flat_floor(shipped.index, st_encode)
     floors: dict[str, list[float]] = {"theirs": [], "ours": []}
     for question in questions[:3] + questions * args.rounds:  # the two floors interleaved, after a warm-up

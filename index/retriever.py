@@ -59,9 +59,16 @@ class Retriever:
         self.context = context
         self.mode = mode
 
-    def sentences(self, question: str, k: int | None = None) -> list[RetrievedSentence]:
-        """The k best-matching indexed sentences, best first."""
-        return self.ranked(question, self.embedder.encode([question])[0], k)
+    def sentences(self, question: str, k: int | None = None, first: list[int] = ()) -> list[RetrievedSentence]:
+        """The k best-matching indexed sentences, best first; the sentences of ids `first` lead (with their
+        own similarity), whatever their rank."""
+        query = self.embedder.encode([question])[0]
+        hits = self.ranked(question, query, k)
+        if not first:
+            return hits
+        rows = self.index.rows(list(first))
+        leading = [RetrievedSentence(row=n, score=self.index.similarity(query, n), **rows[n].model_dump()) for n in first if n in rows]
+        return (leading + [hit for hit in hits if hit.row not in rows])[: k or self.k]
 
     def ranked(self, question: str, query: np.ndarray, k: int | None = None, mode: Mode | None = None) -> list[RetrievedSentence]:
         """The k best sentences for a question whose embedding is `query`, by `mode` (default: the retriever's)."""

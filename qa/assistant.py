@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.confidence import Confidence, span_features
+from qa.conversation import Turn, reading
 from qa.dates import find_relative, has_explicit_date, resolve_answer
 from qa.errors import CorpusError, IndexRebuildableError, QAError
 from qa.index.build import build_new, embedded_documents
@@ -117,42 +118,48 @@ class Assistant:
         self.reader.warm_up()
 
     # ---- answering --------------------------------------------------------------------
-    def ask(self, question: str, context: str | None = None) -> Answer:
+    def ask(self, question: str, context: str | None = None, history: list[Turn] | None = None) -> Answer:
         """The best answer span with its sources, or answer=None when the documents do not hold it.
 
-        `context` (say, the previous answer's sentence in a conversation) only helps find passages.
+        `context` only helps find passages. `history`, the conversation's earlier turns (oldest first;
+        `qa.conversation.Conversation` keeps them), makes a follow-up ("who said that?") read with
+        what the previous turn was about.
         """
-        question = validate_question(question)
-        hits, scored, unread = self.candidates(question, context)
+        asked = validate_question(question)
+        how = reading(asked, history or [])
+        question = how.question
+        hits, scored, unread = self.candidates(question, " ".join(filter(None, (context, how.retrieval_context))) or None,
+                                               how.previous)
         if self._wants_usable_date(question, scored):
             if unread:  # read on: a usable date may be further down
                 scored, unread = self.scored(question, hits, self.read(question, hits)), []
             scored = self._usable_date_first(question, scored)
         if not hits:
-            return Answer(question=question, answer=None, score=0.0, source=None, evidence=[])
+            return Answer(question=asked, answer=None, score=0.0, source=None, evidence=[])
         if not scored or scored[0][0] < self.confidence.threshold:
             best = scored[0][0] if scored else 0.0
-            return Answer(question=question, answer=None, score=best, source=None, evidence=self._closest(hits))
+            return Answer(question=asked, answer=None, score=best, source=None, evidence=self._closest(hits))
         score, best = scored[0]
         places = [place for _, span in scored if (place := _same_answer_in(span, best))]
         places += [place for passage in unread for place in self._answer_text_in(passage, best.text)]
         places = _one_per_document(places)
         evidence = [self._source(doc_id, start, end) for doc_id, start, end in places]
         source = evidence[0]
-        return Answer(question=question, answer=best.text, score=score, source=source, evidence=evidence,
+        return Answer(question=asked, answer=best.text, score=score, source=source, evidence=evidence,
                       alternatives=self._alternatives(scored),
                       resolved_date=resolve_answer(best.text, source.sentence, source.date, source.date_source))
 
-    def candidates(self, question: str, context: str | None = None) -> Candidates:
+    def candidates(self, question: str, context: str | None = None, previous: Answer | None = None) -> Candidates:
         """Retrieved sentences (best first), the reader's spans with their scores (best first), and
         the passages left unread.
 
         The top sentences are read with their neighbours. Two calibrated bars (`confidence`; as
         shipped only `early_exit` is set) read less: with `quick_accept`, the best sentence is read
         alone first and answers when it scores that much; with `early_exit`, the passages are read
-        one at a time, best first, and reading stops once an answer scores that much.
+        one at a time, best first, and reading stops once an answer scores that much. A `previous`
+        answer's sentence (a follow-up's) is read first.
         """
-        hits = self.retrieve(question, context)
+        hits = self.retrieve(question, context, previous)
         if not hits:
             return Candidates(hits, [], [])
         if self.confidence.quick_accept is not None:
@@ -163,9 +170,14 @@ class Assistant:
             return Candidates(hits, *self.read_until(question, hits, self.confidence.early_exit))
         return Candidates(hits, self.scored(question, hits, self.read(question, hits)), [])
 
-    def retrieve(self, question: str, context: str | None = None) -> list[RetrievedSentence]:
-        """The sentences nearest to the question (and to `context`, when given), best first."""
-        return self.retriever.sentences(f"{question} {context}" if context else question)
+    def retrieve(self, question: str, context: str | None = None, previous: Answer | None = None) -> list[RetrievedSentence]:
+        """The sentences nearest to the question (and to `context`, when given), best first; the
+        `previous` answer's sentence first, when it is still indexed."""
+        first = []
+        if previous is not None and previous.source is not None:
+            source = previous.source
+            first = [n for n, _ in self.index.rows_overlapping(source.doc_id, source.sentence_start, source.sentence_end)][:1]
+        return self.retriever.sentences(f"{question} {context}" if context else question, first=first)
 
     def read(self, question: str, hits: list[RetrievedSentence], neighbours: int | None = None) -> list[ReaderSpan]:
         """The reader's candidate spans in the hits' passages, before scoring (see `kept`)."""

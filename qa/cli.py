@@ -101,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--model", help=f"the embedding model that index was built with {bundled}")
     ask.add_argument("--json", action="store_true", help="print JSON (answer, score, source, evidence, alternatives, resolved_date)")
 
+    chat = _command(commands, "chat", "a conversation in the terminal: follow-ups (\"who said that?\") read with the turn before",
+                    "  qa chat\n  qa chat --index ~/notes-index", _chat)
+    chat.add_argument("--index", type=Path, metavar="DIR", help=f"an index built with `qa index` {seeds}")
+    chat.add_argument("--model", help=f"the embedding model that index was built with {bundled}")
+
     serve = _command(commands, "serve", "start the browser chat",
                      "  qa serve\n  qa serve --index ~/notes-index --port 8080", _serve)
     serve.add_argument("--index", type=Path, metavar="DIR", help=f"an index built with `qa index` {seeds}")
@@ -215,6 +220,31 @@ def _ask(args: argparse.Namespace) -> int:
         text = json.dumps(line, ensure_ascii=False) if args.json else f"[{line.get('id')}] {line['answer'] or line.get('error')}"
         print(clean_text(text), flush=True)
     return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    """Questions read from the terminal (or standard input) one a line, answered in turn; an empty
+    line or `/new` starts a new conversation, end of input or `/quit` ends it."""
+    from qa.conversation import Conversation
+
+    conversation = Conversation(_assistant(args))
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask a question (/new starts afresh, /quit or Ctrl-D ends).", file=sys.stderr)
+    while True:
+        try:
+            line = input("you: " if interactive else "")
+        except EOFError:
+            return 0
+        if line.strip() in ("/quit", "/exit"):
+            return 0
+        if line.strip() in ("", "/new"):
+            conversation.clear()
+            continue
+        try:
+            print(_readable(conversation.ask(line)), flush=True)
+        except QAError as error:
+            print(f"error: {error}", flush=True)
 
 
 def batch_lines(path: Path) -> list[dict]:

@@ -16,10 +16,10 @@ from threading import Lock
 import gradio as gr
 
 from qa.assistant import Assistant, default_assistant
+from qa.conversation import turn_after
 from qa.errors import CorpusError, QAError
 from qa.index.documents import SUFFIXES, Document, read_document, unique_id, with_dates
 from qa.index.sentences import answerable_sentences
-from qa.models import Answer
 from qa.text import MAX_QUESTION_CHARS
 from qa.ui.render import answer_html, documents_html, literal
 from qa.ui.sessions import ChatSession, SessionRegistry
@@ -35,7 +35,6 @@ EXAMPLES = [
     "Who is the National Security Council spokesperson?",
     "What did Zelenskyy thank Biden for?",
 ]
-_FOLLOW_UP = re.compile(r"^(and|but|so|also)\b|\b(that|this|it|he|she|they|him|her|them|there|then)\b", re.IGNORECASE)
 CSS = """
 .qa-short { font-size: 1.35em; font-weight: 700; }
 .qa-meta { color: #555; margin: 2px 0 8px; font-size: 0.9em; }
@@ -125,9 +124,9 @@ def respond(question: str, request: gr.Request) -> tuple[list[dict], str]:
         return list(session.history), ""
     assistant = _current(session)
     try:
-        answer = assistant.ask(question, context=_follow_up_context(question, session.last_answer))
+        answer = assistant.ask(question, history=session.turns)
         reply = answer_html(answer, assistant.index)
-        session.last_answer = answer
+        session.turns.append(turn_after(session.turns, answer))
     except QAError as error:
         reply = f"<div class='qa-error'>⚠️ {literal(str(error))}</div>"
     except Exception as error:  # a chat tab must get a reply, whatever happened
@@ -138,17 +137,10 @@ def respond(question: str, request: gr.Request) -> tuple[list[dict], str]:
     return list(session.history), ""
 
 
-def _follow_up_context(question: str, previous: Answer | None) -> str | None:
-    """The previous answer's sentence when the question reads like a follow-up ("and who said that?")."""
-    if previous is None or previous.source is None or not _FOLLOW_UP.search(question or ""):
-        return None
-    return previous.source.sentence
-
-
 def clear_conversation(request: gr.Request) -> list[dict]:
     """The chat's clear button: the conversation is gone for good, follow-ups start afresh."""
     session = _session(request)
-    session.history, session.last_answer = [], None
+    session.history, session.turns = [], []
     return []
 
 
@@ -280,7 +272,7 @@ def back_to_seeds(request: gr.Request) -> tuple[str, list, None, str]:
     session = _session(request)
     with session.lock:
         session.forget_documents()
-        session.history, session.last_answer = [], None
+        session.history, session.turns = [], []
     return literal("Searching the server's documents again."), [], None, _documents_panel(session)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from qa.assistant import Assistant
 from qa.index.documents import Document
-from qa.models import Answer
+from qa.conversation import Turn
 
 IDLE_SECONDS = 30 * 60
 MAX_SESSIONS = 200
@@ -22,12 +22,12 @@ MAX_SESSIONS = 200
 
 @dataclass
 class ChatSession:
-    """One tab: its uploaded documents (None: the server's corpus), conversation and last answer."""
+    """One tab: its uploaded documents (None: the server's corpus), its conversation as shown and its turns."""
 
     read_files: dict[str, str] = field(default_factory=dict)  # upload path already read -> doc_id
     assistant: Assistant | None = None  # over the tab's uploaded documents; None while there are none
     history: list[dict] = field(default_factory=list)
-    last_answer: Answer | None = None
+    turns: list[Turn] = field(default_factory=list)  # what follow-ups are read with (qa.conversation)
     last_used: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)  # one change of documents at a time
 

@@ -1,0 +1,126 @@
+"""Conversations: a follow-up question is read with what the turn before it was about.
+
+"who said that?", "how high?", "and the UK?", "what did she say?" lean on the previous turn. A
+question is a follow-up when it points back (a pronoun, "that", "there"), opens with "and" or "what
+about", or is a bare question phrase ("when?", "how high?"). It is then asked as:
+- a bare question phrase borrows the previous question's rest: "how high?" after "what is the tide at
+  Dover?" is read as "how high is the tide at Dover?";
+- "and X?" / "what about X?" asks the previous question again with X in place of its first name:
+  "and the UK?" after "how many troops has Russia sent?" is "how many troops has the UK sent?";
+- he / she / it / they (and their other forms) stand for the previous answer when it is short;
+- "that" and "this" stay, and the previous answer's sentence is read first ("who said that?").
+In every case retrieval searches for the question together with the previous question and the
+previous answer's sentence. Only the reading changes: the answer is a span of the documents as ever.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel
+
+from qa.models import Answer
+
+QUESTION_PHRASE = r"(?:what|which|who|whom|whose|when|where|why|how)(?:\s+(?:many|much|long|old|high|tall|far|big|large|often|soon|deep|wide|fast))?"
+_PREPOSITION = r"(?:by|in|at|for|from|to|with|since|until|on|after|before)"
+_BARE = re.compile(rf"^\s*(?:(?:and|but|so)\s+)?(?P<phrase>(?:{_PREPOSITION}\s+)?(?:(?:what|which)\s+\w+|{QUESTION_PHRASE}))"
+                   r"(?:\s+(?:exactly|again))?\s*[?.!]*\s*$", re.I)
+_ANOTHER = re.compile(r"^\s*(?:and|but|what about|how about|and what about|what of|and for)\s+(?P<subject>[^?]+?)\s*[?.!]*\s*$", re.I)
+_POINTS_BACK = re.compile(r"\b(that|this|it|its|he|she|his|her|him|they|them|their|there|then|those|these)\b", re.I)
+_PERSONAL = re.compile(r"\b(?P<pronoun>he|she|him|her|his|hers|it|its|they|them|their)\b", re.I)
+_THEN = re.compile(r"\b(?P<pronoun>then|there)\b", re.I)
+_ASKS_FOR_A_NAME = re.compile(r"^\s*(?:who|whom|which|what)\b", re.I)
+_ASKS_WHEN_OR_WHERE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?P<which>when|where)\b", re.I)
+_LEADING_PHRASE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?:how\s+(?:many|much)\s+\w+|which\s+\w+|{QUESTION_PHRASE})\s+", re.I)
+_NAME = re.compile(r"\b(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
+_STARTS_WITH_PREPOSITION = re.compile(rf"^{_PREPOSITION}\b", re.I)
+MAX_STANDIN_WORDS = 5  # a longer previous answer is a clause, not a name a pronoun could stand for
+
+
+class Turn(BaseModel):
+    """One exchange: the question as asked, as it was read (a follow-up filled in), and the answer."""
+
+    question: str
+    read_as: str
+    answer: Answer
+
+
+class Reading(BaseModel):
+    """How to ask a question in a conversation: the question to read, what else retrieval should look
+    for, and the sentence to read first (the previous answer's, for a follow-up)."""
+
+    question: str
+    retrieval_context: str | None = None
+    previous: Answer | None = None
+
+
+def reading(question: str, history: list[Turn]) -> Reading:
+    """How to read `question` after the turns of `history` (oldest first)."""
+    if not history or not _is_follow_up(question):
+        return Reading(question=question)
+    last = history[-1]
+    read_as = _filled_in(question, last)
+    context = " ".join(part for part in (last.read_as, last.answer.source.sentence if last.answer.source else None) if part)
+    return Reading(question=read_as, retrieval_context=context, previous=last.answer if last.answer.source else None)
+
+
+def _is_follow_up(question: str) -> bool:
+    return bool(_BARE.match(question) or _ANOTHER.match(question) or _POINTS_BACK.search(question))
+
+
+def _filled_in(question: str, last: Turn) -> str:
+    """The question with what it leaves out taken from the previous turn."""
+    if bare := _BARE.match(question):
+        rest = _LEADING_PHRASE.sub("", last.read_as, count=1)
+        return f"{bare.group('phrase')} {rest}" if rest != last.read_as else question
+    if (another := _ANOTHER.match(question)) and not _POINTS_BACK.search(another.group("subject")):
+        name = _first_name(last.read_as)
+        if name:
+            return last.read_as[: name.start()] + another.group("subject") + last.read_as[name.end():]
+        return f"{last.read_as.rstrip(' ?')} {another.group('subject')}?"
+    answer = last.answer.answer
+    if answer and (asked := _ASKS_WHEN_OR_WHERE.match(last.read_as)) and len(answer.split()) <= MAX_STANDIN_WORDS:
+        place = answer if _STARTS_WITH_PREPOSITION.match(answer) else f"in {answer}"
+        wanted = "then" if asked.group("which").lower() == "when" else "there"
+        question = _THEN.sub(lambda m: place if m.group("pronoun").lower() == wanted else m.group(), question, count=1)
+    stand_in = _stand_in(last)
+    if stand_in:
+        return _PERSONAL.sub(lambda m: stand_in + ("'s" if m.group("pronoun").lower() in ("his", "its", "their", "hers") else ""),
+                             question, count=1)
+    return question
+
+
+def _stand_in(last: Turn) -> str | None:
+    """What "he", "it" or "they" most likely means after the previous turn: its answer when it asked for
+    a name and got one, else the first name its question mentioned."""
+    answer = last.answer.answer
+    if answer and _ASKS_FOR_A_NAME.match(last.read_as) and answer[0].isupper() and len(answer.split()) <= MAX_STANDIN_WORDS:
+        return answer
+    name = _first_name(last.read_as)
+    return name.group() if name else None
+
+
+def _first_name(question: str) -> re.Match | None:
+    """The first capitalised phrase of a question that is not its first word."""
+    return next((found for found in _NAME.finditer(question) if found.start() > 0), None)
+
+
+def turn_after(history: list[Turn], answer: Answer) -> Turn:
+    """The turn that `answer` (to a question asked after `history`) adds to the conversation."""
+    return Turn(question=answer.question, read_as=reading(answer.question, history).question, answer=answer)
+
+
+class Conversation:
+    """Questions asked in turn, each follow-up read with the turn before it: `Conversation(assistant).ask(q)`."""
+
+    def __init__(self, assistant) -> None:
+        self.assistant = assistant
+        self.turns: list[Turn] = []
+
+    def ask(self, question: str) -> Answer:
+        answer = self.assistant.ask(question, history=self.turns)
+        self.turns.append(turn_after(self.turns, answer))
+        return answer
+
+    def clear(self) -> None:
+        self.turns = []

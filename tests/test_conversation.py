@@ -1,0 +1,78 @@
+"""Follow-ups: how a question leaning on the turn before is read, and that it is then answered from
+the documents (the previous answer's sentence read first), in Python, the terminal and the evaluation."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+from qa.conversation import Conversation, Turn, reading
+from qa.models import Answer, Source
+
+
+def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Turn:
+    source = Source(doc_id="d", start=0, end=1, sentence=sentence, sentence_start=0, sentence_end=len(sentence)) if answer else None
+    return Turn(question=question, read_as=question,
+                answer=Answer(question=question, answer=answer, score=0.9 if answer else 0.1, source=source, evidence=[]))
+
+
+@pytest.mark.parametrize("before, question, read_as", [
+    (("what is the tide at Dover?", "six metres"), "how high?", "how high is the tide at Dover?"),
+    (("How many troops has Russia amassed?", "100,000"), "where?", "where has Russia amassed?"),
+    (("Who did the Panthers beat?", "Arizona Cardinals"), "by what score?", "by what score did the Panthers beat?"),
+    (("How many troops has Russia sent?", "100,000"), "and the UK?", "How many troops has the UK sent?"),
+    (("Who is the Ukrainian president?", "Zelensky"), "what about the Russian?", "Who is the Russian president?"),
+    (("Who is the US Secretary of State?", "Anthony Blinken"), "what did he offer?", "what did Anthony Blinken offer?"),
+    (("when did Genghis Khan die?", "1227"), "where was he buried?", "where was Genghis Khan buried?"),
+    (("What position does Cam Newton play?", "quarterback"), "who did his team beat?", "who did Cam Newton's team beat?"),
+    (("Since when has Ukraine been at war?", "2014"), "what happened then?", "what happened in 2014?"),
+    (("when could Russia invade?", "February"), "who said that?", "who said that?"),
+])
+def test_a_follow_up_is_read_with_the_turn_before(before, question, read_as):
+    how = reading(question, [turn(*before, sentence="The sentence the answer came from.")])
+    assert how.question == read_as
+    assert how.retrieval_context == f"{before[0]} The sentence the answer came from."
+    assert how.previous is not None and how.previous.answer == before[1]
+
+
+def test_a_question_that_stands_alone_is_read_as_asked():
+    history = [turn("when could Russia invade?", "February")]
+    assert reading("Who is the spokesperson of the National Security Council?", history).question.startswith("Who is the spokesperson")
+    assert reading("Who is the spokesperson?", history).retrieval_context is None
+    assert reading("who said that?", []).retrieval_context is None  # no turn before: nothing to lean on
+    unanswered = reading("who said that?", [turn("what colour is the sky?", None)])
+    assert unanswered.previous is None and unanswered.retrieval_context == "what colour is the sky?"
+
+
+@pytest.mark.slow
+def test_who_said_that_is_answered_about_the_previous_answer(seeds_assistant):
+    conversation = Conversation(seeds_assistant)
+    first = conversation.ask("when could Russia invade?")
+    said = conversation.ask("who said that?")
+    assert first.answer and "Biden" in said.answer and said.question == "who said that?"
+    source = said.source
+    assert seeds_assistant.index.document(source.doc_id).text[source.start:source.end] == said.answer
+    assert "Zelensk" not in seeds_assistant.ask("when could Russia invade?", history=conversation.turns[:1]).answer
+    conversation.clear()
+    assert conversation.turns == []
+
+
+@pytest.mark.slow
+def test_qa_chat_holds_a_conversation_in_the_terminal():
+    result = subprocess.run([sys.executable, "-m", "qa.cli", "chat"], input="when could Russia invade?\nwho said that?\n/quit\n",
+                            capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr
+    replies = [line for line in result.stdout.splitlines() if line and not line.startswith(" ")]
+    assert len(replies) >= 2 and "Biden" in result.stdout.split("\n\n")[-1] + replies[-1]
+
+
+@pytest.mark.slow
+def test_the_dialogue_evaluation_scores_follow_ups(seeds_assistant):
+    from qa.eval.dialogues_eval import evaluate_dialogues, load_dialogues
+
+    dialogues = load_dialogues()
+    assert len(dialogues) >= 10 and all(3 <= len(d.turns) <= 5 for d in dialogues)
+    report = evaluate_dialogues(seeds_assistant, dialogues[:3])
+    assert len(report["follow_ups"]) == sum(t.follow_up for d in dialogues[:3] for t in d.turns)
+    assert 0 <= report["follow_ups_right_alone"] <= report["follow_ups_right"] <= 100
