@@ -77,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
 
     index = _command(commands, "index", "build or update an index over folders or files (text, PDF, Office, web pages, e-mail)",
                      "  qa index ~/notes --index ~/notes-index\n  qa index report.pdf minutes/ --index team-index\n"
-                     "  qa index minutes/ --index team-index --date minutes.txt=2024-03-05", _index)
+                     "  qa index minutes/ --index team-index --date minutes.txt=2024-03-05\n"
+                     "  qa index /shared/archive --index archive-index --ray auto", _index)
     index.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="folders (read recursively) or files to index")
     index.add_argument("--index", type=Path, required=True, metavar="DIR",
                        help="the index folder: created, or updated in place; a folder holding other files is refused")
@@ -162,6 +163,8 @@ def _index(args: argparse.Namespace) -> int:
     from qa.index.embedder import shared_embedder
     from qa.index.folders import DATABASE, check_replaceable
 
+    if args.actors and not args.ray:
+        raise QAError("--actors sets the Ray build's embedding actors; give --ray too")
     if not (args.index / DATABASE).is_file() or args.ray:
         check_replaceable(args.index)  # a folder of the user's files is refused before any model loads
     embedder = shared_embedder(args.model)

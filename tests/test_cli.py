@@ -103,6 +103,8 @@ def test_batch_gives_every_line_one_answer_in_order_with_its_id(built_index, see
     (["frobnicate"], "invalid choice"),
     (["ask", "why?", "--model", "/some/model"], "give that index with --index"),
     (["eval", "--reader", "/nonexistent/reader"], "has no calibration.json"),
+    (["index", "x", "--index", "/tmp/unused-ix", "--actors", "2"], "give --ray too"),
+    (["index", "x", "--index", "/tmp/unused-ix", "--ray", "--actors", "0"], "not a positive whole number"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
     result = qa(*args, home=tmp_path)

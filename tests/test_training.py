@@ -156,3 +156,20 @@ def test_a_reader_trained_as_the_assistant_reads_decodes_with_shared_normalisati
     spans = assistant.read("Where does Ada live?", assistant.retrieve("Where does Ada live?"))
     assert reader.normalisation == "shared" and spans
     assert all(texts[s.doc_id][s.start : s.end] == s.text and s.log_prob <= 0 for s in spans)
+
+
+@pytest.mark.parametrize("as_read", ["0", "2"])
+def test_unanswerable_questions_join_training_and_are_recorded(tmp_path, as_read):
+    from test_unanswerable import article
+
+    data, squad2 = tmp_path / "tiny.json", tmp_path / "squad2.json"
+    tiny_squad(data)
+    squad2.write_text(json.dumps({"data": [article(t, with_impossible=True) for t in ("A", "B", "C", "D")]}), encoding="utf-8")
+    train("--squad", str(data), "--epochs", "1", "--batch-size", "4", "--holdout-articles", "1", "--as-read", as_read,
+          "--squad2", str(squad2), "--swapped-share", "0.5", "--base", str(tiny_base(tmp_path / "tiny-base")),
+          "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck"))
+    record = json.loads((tmp_path / "out" / "training.json").read_text())
+    squad2_record, swapped_record = record["data"][-2:]
+    assert squad2_record["file"] == "squad2.json" and squad2_record["questions"] == 8 and "A, C" in squad2_record["kept"]
+    assert 1 <= swapped_record["questions"] <= 5  # half as many as the 10 answerable questions, where a swap passes its check
+    assert record["config"]["squad2"] == str(squad2) and record["config"]["swapped_share"] == 0.5

@@ -31,7 +31,8 @@ from qa.reader.windows import Window, answer_token_span, pad_windows, tokenize_w
 
 @dataclass(frozen=True)
 class Question:
-    """A training question with its paragraph and the answer's character span in it."""
+    """A training question with its paragraph and the answer's character span in it ((-1, -1) and no
+    answers: the paragraph does not answer it)."""
 
     text: str
     doc_id: str
@@ -56,6 +57,9 @@ def questions_of(articles: list[dict]) -> tuple[dict[str, str], list[Question]]:
             doc_id = f"{article['title']}/{number}"
             paragraphs[doc_id] = paragraph["context"]
             for qa in paragraph["qas"]:
+                if not qa["answers"]:  # the paragraph does not answer it (SQuAD 2.0)
+                    questions.append(Question(qa["question"].strip(), doc_id, -1, -1, ()))
+                    continue
                 first = qa["answers"][0]
                 questions.append(Question(qa["question"].strip(), doc_id, first["answer_start"],
                                           first["answer_start"] + len(first["text"]), tuple(a["text"] for a in qa["answers"])))
@@ -68,6 +72,8 @@ def reading_passages(retriever: Retriever, question: Question, query: np.ndarray
     index = retriever.index
     hits = retriever.ranked(question.text, query) if query is not None else retriever.sentences(question.text)
     retrieved = retriever.passages(hits)
+    if not question.answers:
+        return None, retrieved  # nothing answers it: every passage read is one without the answer
     holding = [p for p in retrieved if p.doc_id == question.doc_id and p.start <= question.answer_start and question.answer_end <= p.end]
     gold = holding[0] if holding else _answer_sentences(index, question)
     answers = {normalize_answer(answer) for answer in question.answers}
@@ -84,10 +90,14 @@ def build_groups(tokenizer, articles: list[dict], embedder, k: int, max_tokens: 
     groups = []
     for question, query in zip(questions, queries):
         gold, negatives = reading_passages(retriever, question, query)
-        if gold is None:
+        if gold is None and question.answers:
             continue
-        passages = [gold, *negatives]
+        passages = [gold, *negatives] if gold else negatives
         windows = tokenize_windows(tokenizer, [question.text] * len(passages), [p.text for p in passages], max_tokens, stride)
+        if gold is None:  # unanswerable: every window points at [CLS]
+            if windows:
+                groups.append(Group(tuple(windows), tuple((0, 0) for _ in windows)))
+            continue
         offset = question.answer_start - gold.start
         spans = tuple(answer_token_span(w, offset, offset + question.answer_end - question.answer_start) if w.context_index == 0
                       else (0, 0) for w in windows)
@@ -99,13 +109,16 @@ def build_groups(tokenizer, articles: list[dict], embedder, k: int, max_tokens: 
 def group_loss(start_logits: torch.Tensor, end_logits: torch.Tensor, attention: torch.Tensor, context: torch.Tensor,
                spans: torch.Tensor, group_of_row: list[int]) -> torch.Tensor:
     """Per-window cross-entropy (answer span, or [CLS] for none) plus one shared-normalised
-    cross-entropy per question over the context tokens of all its windows."""
+    cross-entropy per answerable question over the context tokens of all its windows (an unanswerable
+    question's windows learn [CLS] from the first term alone)."""
     padded = attention == 0
     start_logits, end_logits = start_logits.masked_fill(padded, -1e4), end_logits.masked_fill(padded, -1e4)
     per_window = (F.cross_entropy(start_logits, spans[:, 0]) + F.cross_entropy(end_logits, spans[:, 1])) / 2
     shared = []
     for group in sorted(set(group_of_row)):
         rows = torch.tensor([row for row, g in enumerate(group_of_row) if g == group])
+        if not bool((spans[rows] > 0).any()):
+            continue
         mask = context[rows]
         for logits, column in ((start_logits, 0), (end_logits, 1)):
             gold = torch.zeros_like(mask)

@@ -43,18 +43,27 @@ def split_articles(articles: list[dict], holdout: int) -> tuple[list[dict], list
     return articles[: len(articles) - holdout], articles[len(articles) - holdout :]
 
 
-def training_windows(tokenizer, articles: list[dict], max_tokens: int, stride: int) -> list[tuple[Window, int, int]]:
-    """Every window of every question, labelled with the answer's token span ((0, 0): not inside)."""
+def training_windows(tokenizer, articles: list[dict], max_tokens: int, stride: int) -> list[tuple[Window, int, int, bool]]:
+    """Every window of every question, labelled with the answer's token span ((0, 0): not inside) and
+    whether its question is answerable at all (a SQuAD 2.0 question without answers is not)."""
     questions, contexts, answers = [], [], []
     for article in articles:
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
-                answer = qa["answers"][0]
+                answer = qa["answers"][0] if qa["answers"] else None
                 questions.append(qa["question"].strip())
                 contexts.append(paragraph["context"])
-                answers.append((answer["answer_start"], answer["answer_start"] + len(answer["text"])))
+                answers.append((answer["answer_start"], answer["answer_start"] + len(answer["text"])) if answer else None)
     windows = tokenize_windows(tokenizer, questions, contexts, max_tokens, stride)
-    return [(window, *answer_token_span(window, *answers[window.context_index])) for window in windows]
+    return [(window, *(answer_token_span(window, *answers[window.context_index]) if answers[window.context_index] else (0, 0)),
+             answers[window.context_index] is not None) for window in windows]
+
+
+def kept_windows(examples: list[tuple[Window, int, int, bool]], negative_share: float, seed: int) -> list[tuple[Window, int, int, bool]]:
+    """Windows holding the answer, every window of an unanswerable question, and `negative_share` of
+    the other answerless windows (those of answerable questions whose answer lies elsewhere)."""
+    sampler = random.Random(seed)
+    return [e for e in examples if e[1] > 0 or not e[3] or sampler.random() < negative_share]
 
 
 def length_grouped_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
@@ -70,11 +79,11 @@ def length_grouped_batches(lengths: list[int], batch_size: int, rng: random.Rand
     return batches
 
 
-def collate(examples: list[tuple[Window, int, int]], device: torch.device) -> dict[str, torch.Tensor]:
+def collate(examples: list[tuple[Window, int, int, bool]], device: torch.device) -> dict[str, torch.Tensor]:
     """Padded inputs plus answer positions for a batch."""
-    batch = as_tensors(pad_windows([window for window, _, _ in examples]), device)
-    batch["start_positions"] = torch.tensor([start for _, start, _ in examples], device=device)
-    batch["end_positions"] = torch.tensor([end for _, _, end in examples], device=device)
+    batch = as_tensors(pad_windows([example[0] for example in examples]), device)
+    batch["start_positions"] = torch.tensor([example[1] for example in examples], device=device)
+    batch["end_positions"] = torch.tensor([example[2] for example in examples], device=device)
     return batch
 
 
@@ -100,6 +109,8 @@ def train(args: argparse.Namespace) -> None:
     data = [{"file": Path(path).name, "sha256": sha256_of(path), "questions": _questions(found)} for path, found in files.items()]
     training, held_out = split_articles(files[args.squad], args.holdout_articles)
     articles = _leading_share([training, *(files[path] for path in args.extra)], args.limit_questions)
+    unanswerable = _unanswerable(args, articles, data)
+    articles += unanswerable
     model = new_reader_network(args.base).to(device).train()
     if args.as_read:
         from qa.index.embedder import shared_embedder
@@ -116,10 +127,8 @@ def train(args: argparse.Namespace) -> None:
         print(f"{len(examples)} questions read as the assistant reads them, {sum(len(g.windows) for g in examples)} windows; "
               f"held out: {[a['title'] for a in held_out]}", flush=True)
     else:
-        examples = training_windows(tokenizer, articles, args.max_tokens, args.stride)
-        sampler = random.Random(args.seed)
-        examples = [e for e in examples if e[1] > 0 or sampler.random() < args.negative_share]
-        lengths = [len(window.input_ids) for window, _, _ in examples]
+        examples = kept_windows(training_windows(tokenizer, articles, args.max_tokens, args.stride), args.negative_share, args.seed)
+        lengths = [len(example[0].input_ids) for example in examples]
         per_batch = args.batch_size
 
         def batch_loss(items: list) -> torch.Tensor:
@@ -190,6 +199,23 @@ def train(args: argparse.Namespace) -> None:
         }
         (args.out / "training.json").write_text(json.dumps(record, indent=2) + "\n")
         print(f"epoch {epoch} saved: {args.out / 'reader.safetensors'} sha256 {weights_sha}", flush=True)
+
+
+def _unanswerable(args: argparse.Namespace, articles: list[dict], data: list[dict]) -> list[dict]:
+    """The unanswerable questions to train on: the fit articles' of `--squad2`, and `--swapped-share`
+    times as many swapped ones as there are answerable questions (recorded in `data`)."""
+    from qa.reader.unanswerable import squad2_unanswerable, swapped_questions
+
+    found = []
+    if args.squad2:
+        found += squad2_unanswerable(args.squad2)
+        data.append({"file": args.squad2.name, "sha256": sha256_of(args.squad2), "questions": _questions(found),
+                     "kept": "the unanswerable questions of the fit articles: " + ", ".join(a["title"] for a in found)})
+    if args.swapped_share:
+        swapped = swapped_questions(articles, round(args.swapped_share * _questions(articles)), random.Random(args.seed))
+        data.append({"file": "(swapped from the questions above: qa.reader.unanswerable)", "questions": _questions(swapped)})
+        found += swapped
+    return found
 
 
 def _lr_factor(step: int, warmup: int, total_steps: int) -> float:
@@ -317,6 +343,10 @@ def main() -> None:
     parser.add_argument("--stride", type=int, default=STRIDE)
     parser.add_argument("--negative-share", type=float, default=0.35,
                         help="share of answerless windows kept (they teach the no-answer position)")
+    parser.add_argument("--squad2", type=Path, metavar="FILE",
+                        help="a SQuAD 2.0 file: train on the unanswerable questions of its fit articles (qa.eval.squad2_eval)")
+    parser.add_argument("--swapped-share", type=float, default=0.0, metavar="F",
+                        help="add F times as many unanswerable questions as answerable ones, made by swapping what a question hinges on")
     parser.add_argument("--as-read", type=int, default=0, metavar="K",
                         help="train as the assistant reads: each question with the passages of its K retrieved sentences, "
                              "those without the answer labelled so, one normalisation across them (0: gold paragraphs)")
