@@ -26,6 +26,7 @@ from qa.eval.metrics import exact_match, f1, mean
 from qa.index.documents import make_document
 from qa.index.embedder import shared_embedder
 from qa.index.store import SentenceIndex
+from qa.reader.span_reader import SpanReader
 
 
 class Squad2Question(BaseModel):
@@ -54,14 +55,16 @@ def split(questions: list[Squad2Question]) -> dict[str, set[str]]:
     return {"fit": set(titles[0::2]), "measure": set(titles[1::2])}
 
 
-def best_spans(questions: list[Squad2Question], open_corpus: bool) -> list[tuple[float, str | None]]:
-    """(score, text) of each question's best span (None: nothing read), through the full pipeline."""
+def best_spans(questions: list[Squad2Question], open_corpus: bool, reader: SpanReader | None = None,
+               confidence: Confidence | None = None) -> list[tuple[float, str | None]]:
+    """(score, text) of each question's best span (None: nothing read), through the full pipeline
+    (with `reader` and its `confidence`, when given)."""
     embedder = shared_embedder()
     paragraphs = {q.paragraph: q.context for q in questions}
 
     def assistant_over(names: list[str]) -> Assistant:
         index, _ = SentenceIndex.build([make_document(name, paragraphs[name]) for name in names], embedder)
-        return Assistant(index, embedder)
+        return Assistant(index, embedder, reader, confidence)
 
     shared = assistant_over(sorted(paragraphs)) if open_corpus else None
     current: tuple[str, Assistant] | None = None  # questions come grouped by paragraph: one index at a time
@@ -96,6 +99,8 @@ def main() -> None:
     parser.add_argument("--part", choices=["measure", "fit"], default="measure", help="which articles to ask")
     parser.add_argument("--open-corpus", action="store_true", help="index every paragraph of those articles together")
     parser.add_argument("--limit", type=int, help="a seeded sample of this many questions")
+    parser.add_argument("--reader", type=Path,
+                        help="a reader weights folder (default: the shipped one), scored by its own calibration.json")
     args = parser.parse_args()
 
     questions = load_squad2(args.squad2)
@@ -103,8 +108,9 @@ def main() -> None:
     asked = [q for q in questions if q.article in articles[args.part]]
     if args.limit:
         asked = sorted(random.Random(0).sample(asked, min(args.limit, len(asked))), key=lambda q: q.paragraph)
-    found = best_spans(asked, args.open_corpus)
-    threshold = Confidence.load().threshold
+    confidence = Confidence.of_reader(args.reader)
+    found = best_spans(asked, args.open_corpus, SpanReader(args.reader) if args.reader else None, confidence)
+    threshold = confidence.threshold
     unanswerable = sum(not q.answers for q in asked)
     print(f"SQuAD 2.0 dev, {args.part} articles ({', '.join(sorted(articles[args.part]))}), "
           f"{'open corpus' if args.open_corpus else 'gold paragraph'}: {len(asked):,} questions, "

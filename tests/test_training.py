@@ -173,3 +173,18 @@ def test_unanswerable_questions_join_training_and_are_recorded(tmp_path, as_read
     assert squad2_record["file"] == "squad2.json" and squad2_record["questions"] == 8 and "A, C" in squad2_record["kept"]
     assert 1 <= swapped_record["questions"] <= 5  # half as many as the 10 answerable questions, where a swap passes its check
     assert record["config"]["squad2"] == str(squad2) and record["config"]["swapped_share"] == 0.5
+
+
+def test_training_can_continue_from_a_trained_reader(tmp_path):
+    from qa.reader.network import new_reader_network
+
+    data = tmp_path / "tiny.json"
+    tiny_squad(data)
+    common = ["--squad", str(data), "--epochs", "1", "--batch-size", "4", "--holdout-articles", "1"]
+    train(*common, "--base", str(tiny_base(tmp_path / "tiny-base")), "--out", str(tmp_path / "first"), "--checkpoint-dir", str(tmp_path / "ck1"))
+    first = load_file(str(tmp_path / "first" / "reader.safetensors"))
+    continued = new_reader_network(tmp_path / "first").state_dict()
+    assert all(bool((continued[name] == tensor.float()).all()) for name, tensor in first.items())  # the head too
+    train(*common, "--base", str(tmp_path / "first"), "--out", str(tmp_path / "second"), "--checkpoint-dir", str(tmp_path / "ck2"))
+    record = json.loads((tmp_path / "second" / "training.json").read_text())
+    assert record["base"] == str(tmp_path / "first") and (tmp_path / "second" / "config.json").is_file()

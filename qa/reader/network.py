@@ -55,7 +55,14 @@ def numpy_forward(network: torch.nn.Module):
 
 def new_reader_network(encoder_dir: Path | None = None, attention: str = "sdpa") -> torch.nn.Module:
     """Encoder weights from the base (the bundled model by default) plus a freshly initialised
-    start/end head (two outputs, whatever head the base was trained with)."""
+    start/end head (two outputs, whatever head the base was trained with). A trained reader's folder
+    (config.json and reader.safetensors, as `qa.reader.train` writes) continues from that reader,
+    head included, in float32."""
+    if encoder_dir is not None and (Path(encoder_dir) / "reader.safetensors").is_file():
+        config = AutoConfig.from_pretrained(str(encoder_dir))
+        model = AutoModelForQuestionAnswering.from_config(config, attn_implementation=attention)
+        model.load_state_dict({name: tensor.float() for name, tensor in load_file(str(Path(encoder_dir) / "reader.safetensors")).items()})
+        return model.float()
     with quiet_loading():  # the new head is expected, not worth a load report
         return AutoModelForQuestionAnswering.from_pretrained(str(encoder_dir or bundled_encoder_dir()), num_labels=2,
                                                              attn_implementation=attention)

@@ -26,8 +26,10 @@ class Window:
 
 
 def load_tokenizer(encoder_dir: Path | None = None) -> Tokenizer:
-    """The encoder's WordPiece tokenizer (`tokenizer.json`; it gives character offsets), unpadded."""
-    tokenizer = Tokenizer.from_file(str(Path(encoder_dir or bundled_encoder_dir()) / "tokenizer.json"))
+    """The encoder's WordPiece tokenizer (`tokenizer.json`; it gives character offsets), unpadded; the
+    bundled one for a folder without its own (a trained reader reads with the bundled vocabulary)."""
+    own = Path(encoder_dir) / "tokenizer.json" if encoder_dir else None
+    tokenizer = Tokenizer.from_file(str(own if own and own.is_file() else bundled_encoder_dir() / "tokenizer.json"))
     tokenizer.no_padding()
     tokenizer.no_truncation()
     return tokenizer
