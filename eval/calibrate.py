@@ -61,6 +61,18 @@ def candidate_rows(assistant: Assistant, questions: list[SquadQuestion], in_corp
     return rows
 
 
+def in_article_unanswerable(squad2: Path, embedder: Embedder, reader: SpanReader, placeholder: Confidence) -> dict[str, Rows]:
+    """The fourth condition: the unanswerable questions of the SQuAD 2.0 fit articles, asked with
+    every paragraph of those articles indexed (their own among them): every candidate is wrong."""
+    from qa.eval.squad2_eval import load_squad2, split
+
+    found = load_squad2(squad2)
+    fit = [SquadQuestion(id=q.id, question=q.question, answers=q.answers, article=q.article, doc_id=q.paragraph, context=q.context)
+           for q in found if q.article in split(found)["fit"]]
+    index = paragraph_index(fit, embedder)
+    return candidate_rows(Assistant(index, embedder, reader, placeholder), [q for q in fit if not q.answers], in_corpus=False)
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> tuple[np.ndarray, float]:
     """Newton's method for L2-regularised logistic regression; returns (weights, bias)."""
     design = np.hstack([x, np.ones((len(x), 1))])
@@ -127,6 +139,9 @@ def main() -> None:
                         help="store the early-exit bar, so the assistant stops reading passages once an answer scores "
                              "that much (off by default: such answers cite fewer documents)")
     parser.add_argument("--reader", type=Path, default=WEIGHTS_DIR, help="the reader's weights folder")
+    parser.add_argument("--squad2", type=Path, metavar="FILE",
+                        help="also fit on the unanswerable questions of this SQuAD 2.0 file's fit articles, asked with "
+                             "their own articles indexed (every candidate wrong)")
     parser.add_argument("--out", type=Path, help="default: calibration.json in the reader's folder")
     args = parser.parse_args()
     out = args.out or args.reader / "calibration.json"
@@ -146,7 +161,8 @@ def main() -> None:
         for mode, rows in candidate_rows(reduced, [q for q in questions if q.article == article], in_corpus=False).items():
             rows_out[mode] += rows
 
-    every_row = [row for mode in FITTED for row in rows_in[mode] + rows_out[mode]]
+    in_article = in_article_unanswerable(args.squad2, embedder, reader, placeholder) if args.squad2 else {mode: [] for mode in rows_in}
+    every_row = [row for mode in FITTED for row in rows_in[mode] + rows_out[mode] + in_article[mode]]
     weights, bias = fit_logistic(np.array([f for _, f, _ in every_row]), np.array([y for _, _, y in every_row]))
     fitted = Confidence(features=list(FEATURES), weights=weights.tolist(), bias=bias, threshold=0.0)
     ids = [q.id for q in questions]
@@ -173,6 +189,9 @@ def main() -> None:
         return 0.0 if bar is None else round(float(np.mean([any(p >= bar for p, _ in stages[:-1]) for stages in zip(*readings)])), 3)
 
     shipped = {name: bars[name] if stored[name] else None for name in bars}
+    unanswerable_ids = sorted({qid for qid, _, _ in in_article["full"]})
+    in_article_abstention = (round(float(np.mean([p < threshold for p, _ in best_per_question(in_article["full"], unanswerable_ids, fitted)])), 3)
+                             if unanswerable_ids else None)
     answered = [(p, label) for p, label in kept("in", shipped["quick"], shipped["exit"]) if p >= threshold]
     report = {
         "held_out_articles": articles,
@@ -181,6 +200,7 @@ def main() -> None:
         "candidates": len(every_row),
         **figures_with(shipped["quick"], shipped["exit"]),
         "right_when_answered": round(float(np.mean([label for _, label in answered])), 3),
+        "in_article_unanswerable": {"questions": len(unanswerable_ids), "abstained": in_article_abstention},
         "mean_score_when_answered": round(float(np.mean([p for p, _ in answered])), 3),
         "quick_answers": {
             "bar": None if bars["quick"] is None else round(bars["quick"], 4), "stored": stored["quick"],
