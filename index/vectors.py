@@ -125,7 +125,7 @@ class SegmentWriter:
 
     def __init__(self, directory: Path, generation: int, dimension: int) -> None:
         self.path, self.generation, self.dimension, self.count = directory / f"vectors-{generation}.npy", generation, dimension, 0
-        self._file = open(self.path, "wb")
+        self._file = open(self.path, "xb")  # created here, never over a file already there: `discard` removes only its own
         self._header = self._write_header()
 
     def _write_header(self) -> int:
@@ -163,6 +163,7 @@ class SegmentWriter:
         self._file.close()
 
     def discard(self) -> None:
+        """Remove the vectors file this writer created (nothing else)."""
         self._file.close()
         self.path.unlink(missing_ok=True)
 

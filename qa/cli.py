@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     index = _command(commands, "index", "build or update an index over folders or files (text, PDF, Office, web pages, e-mail)",
                      "  qa index ~/notes --index ~/notes-index\n  qa index report.pdf minutes/ --index team-index\n"
                      "  qa index minutes/ --index team-index --date minutes.txt=2024-03-05\n"
-                     "  qa index /shared/archive --index archive-index --ray auto", _index)
+                     "  qa index ~/archive --index ~/archive-index --ray auto", _index)
     index.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="folders (read recursively) or files to index")
     index.add_argument("--index", type=Path, required=True, metavar="DIR",
                        help="the index folder: created, or updated in place; a folder holding other files is refused")

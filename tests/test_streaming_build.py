@@ -110,3 +110,32 @@ def test_a_build_with_no_readable_document_replaces_nothing(tmp_path, hash_embed
         build_new(tmp_path / "ix", embedded_documents(iter([]), hash_embedder), hash_embedder.identity,
                   hash_embedder.dimension, empty_error=CorpusError("nothing here"))
     assert SentenceIndex.open(tmp_path / "ix").document_ids() == ["d000", "d001", "d002"]
+
+
+def test_a_streamed_build_touches_no_file_of_the_users(tmp_path, hash_embedder):
+    from qa.errors import IndexStoreError
+
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("my thesis")
+    (mine / "vectors-1.npy").write_bytes(b"named like ours, but mine")
+    (tmp_path / "diary.txt").write_text("beside the index")
+    with pytest.raises(IndexStoreError, match="not part of an index"):
+        streamed(mine, corpus(3), hash_embedder)  # refused whole, before anything is written
+
+    def failing():
+        yield from corpus(20)
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError):
+        build_new(tmp_path / "ix", embedded_documents(failing(), hash_embedder), hash_embedder.identity, hash_embedder.dimension)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["diary.txt", "notes"]  # the failed build's staging folder is gone
+    assert (mine / "thesis.txt").read_text() == "my thesis" and (mine / "vectors-1.npy").read_bytes() == b"named like ours, but mine"
+    assert (tmp_path / "diary.txt").read_text() == "beside the index"
+
+
+def test_the_segment_writer_never_writes_over_a_file_already_there(tmp_path):
+    (tmp_path / "vectors-1.npy").write_bytes(b"already here")
+    with pytest.raises(FileExistsError):
+        vectors.SegmentWriter(tmp_path, 1, 4)
+    assert (tmp_path / "vectors-1.npy").read_bytes() == b"already here"

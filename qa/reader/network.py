@@ -59,10 +59,7 @@ def new_reader_network(encoder_dir: Path | None = None, attention: str = "sdpa")
     (config.json and reader.safetensors, as `qa.reader.train` writes) continues from that reader,
     head included, in float32."""
     if encoder_dir is not None and (Path(encoder_dir) / "reader.safetensors").is_file():
-        config = AutoConfig.from_pretrained(str(encoder_dir))
-        model = AutoModelForQuestionAnswering.from_config(config, attn_implementation=attention)
-        model.load_state_dict({name: tensor.float() for name, tensor in load_file(str(Path(encoder_dir) / "reader.safetensors")).items()})
-        return model.float()
+        return _holding(_network_of(Path(encoder_dir), attention), Path(encoder_dir) / "reader.safetensors", frozen=())
     with quiet_loading():  # the new head is expected, not worth a load report
         return AutoModelForQuestionAnswering.from_pretrained(str(encoder_dir or bundled_encoder_dir()), num_labels=2,
                                                              attn_implementation=attention)
@@ -85,14 +82,20 @@ def load_reader_network(weights: Path, expected_sha256: str, encoder_dir: Path |
     config.json lies beside them, a network built from it holding every shipped tensor. Its
     attention is the plain ("eager") one, whose pattern ONNX Runtime fuses after export."""
     verify_file(weights, expected_sha256)
-    own_config = weights.parent / "config.json"
-    if own_config.is_file():
-        config = AutoConfig.from_pretrained(str(weights.parent))
-        model, frozen = AutoModelForQuestionAnswering.from_config(config, attn_implementation="eager"), ()
-    else:
-        model, frozen = new_reader_network(encoder_dir, attention="eager"), FROZEN_TENSORS
+    if (weights.parent / "config.json").is_file():
+        return _holding(_network_of(weights.parent, "eager"), weights, frozen=()).eval()
+    return _holding(new_reader_network(encoder_dir, attention="eager"), weights, FROZEN_TENSORS).eval()
+
+
+def _network_of(folder: Path, attention: str) -> torch.nn.Module:
+    """The (untrained, float32) network that the folder's config.json describes."""
+    return AutoModelForQuestionAnswering.from_config(AutoConfig.from_pretrained(str(folder)), attn_implementation=attention)
+
+
+def _holding(model: torch.nn.Module, weights: Path, frozen: tuple[str, ...]) -> torch.nn.Module:
+    """The model with the stored tensors loaded (in float32); every tensor but the `frozen` must be there."""
     trained = {name: tensor.float() for name, tensor in load_file(str(weights)).items()}
     missing, unexpected = model.load_state_dict(trained, strict=False)
     if unexpected or set(missing) - set(frozen):
         raise ModelIntegrityError(f"{weights.name} does not match the reader network; reinstall the package")
-    return model.eval()
+    return model
