@@ -3,7 +3,9 @@
 Dense vectors find paraphrases; exact tokens (part numbers, codes, names, numbers) are found
 here. A question is turned into an OR of its words, common question words left out; a code
 such as "AB-1234" or "3.14" becomes a phrase of its parts ("ab 1234"), so it matches exactly
-that sequence of tokens.
+that sequence of tokens. Words are matched by their stems (SQLite's Porter stemmer): "meeting"
+finds "meet", "talks" finds "talked". An index made before stems were used keeps its exact-word
+table until it is rebuilt; its questions are matched the same exact way.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sqlite3
 
 STOPWORDS = set("""a about an and are as at be by did do does for from had has have how i in is it its of on or
 that the their there this to was were what when where which who whom whose why will with would you your""".split())
+TOKENIZER = "porter unicode61 remove_diacritics 2"  # stems of Unicode words, accents folded
 _TERM = re.compile(r"\w+(?:[-./,:]\w+)*")
 _PART = re.compile(r"\w+")
 
@@ -67,7 +70,7 @@ class LexicalTable:
         self.db, self.name = db, name
 
     def create(self) -> None:
-        self.db.execute(f"CREATE VIRTUAL TABLE {self.name} USING fts5(text, content='', tokenize='unicode61 remove_diacritics 2')")
+        self.db.execute(f"CREATE VIRTUAL TABLE {self.name} USING fts5(text, content='', tokenize='{TOKENIZER}')")
 
     def add(self, rows: list[tuple[int, str]]) -> None:
         self.db.executemany(f"INSERT INTO {self.name}(rowid, text) VALUES (?, ?)", rows)

@@ -33,6 +33,25 @@ def test_bm25_ranks_the_exact_code_first(hash_embedder):
     assert index.lexical_search("zzz-nothing-matches", 5) == [] and index.lexical_search("the of", 5) == []
 
 
+def test_bm25_matches_words_by_their_stems(hash_embedder):
+    text = "The negotiators will meet again in Berlin. The talks ended early. Prices rose in spring."
+    index, _ = SentenceIndex.build([make_document("news.txt", text)], hash_embedder)
+    (meeting, _), *_ = index.lexical_search("When is the next meeting?", 5)
+    assert index.sentence_text(meeting) == "The negotiators will meet again in Berlin."
+    (talked, _), *_ = index.lexical_search("Who talked?", 5)
+    assert index.sentence_text(talked) == "The talks ended early."
+
+
+def test_an_index_made_with_exact_words_keeps_matching_them(hash_embedder, monkeypatch):
+    from qa.index import lexical
+
+    monkeypatch.setattr(lexical, "TOKENIZER", "unicode61 remove_diacritics 2")  # as indexes were made before stems
+    index, _ = SentenceIndex.build([make_document("news.txt", "The negotiators will meet again. Meeting rooms are booked.")],
+                                   hash_embedder)
+    monkeypatch.undo()
+    assert [index.sentence_text(n) for n, _ in index.lexical_search("the meeting", 5)] == ["Meeting rooms are booked."]
+
+
 def test_hybrid_score_blends_cosine_with_relative_bm25():
     fused = fused_scores({1: 0.5, 2: 0.4, 3: 0.9}, {2: 10.0, 3: 5.0}, weight=0.2)
     assert fused == pytest.approx({1: 0.4, 2: 0.52, 3: 0.82})
