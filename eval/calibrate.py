@@ -11,7 +11,14 @@ the best sentence alone ("quick"), the wider passages ("full"), and their first 
 
 A logistic model over `qa.confidence.FEATURES` is fitted on the quick and full candidates. The
 threshold is the lowest score that still turns down `--abstain-rate` of the out-of-corpus
-questions (full reading), so the assistant answers as much as that allows. Two bars read less:
+questions (full reading), so the assistant answers as much as that allows.
+
+With `--squad2`, a fourth condition joins the fit: the SQuAD 2.0 calibrate articles' unanswerable
+questions (`qa.eval.squad2_eval.split`; no reader trains on them) asked with their own articles indexed (every candidate wrong), weighing as much as the
+out-of-corpus questions. The threshold may then rise above that lowest score, to where right
+in-corpus answers plus in-article abstentions are the most (a half-and-half mix, as in SQuAD 2.0),
+as long as it still answers `--answer-rate` of the in-corpus questions.
+The report's curve shows every outcome at scores 0.05 ... 0.95. Two bars read less:
 the quick-answer bar (answer from the quick reading when it scores that much) and the
 early-exit bar (stop reading passages once an answer scores that much). Each is the lowest
 score at which reading less loses at most `--loss` of right answers and of abstentions. Both
@@ -62,27 +69,59 @@ def candidate_rows(assistant: Assistant, questions: list[SquadQuestion], in_corp
 
 
 def in_article_unanswerable(squad2: Path, embedder: Embedder, reader: SpanReader, placeholder: Confidence) -> dict[str, Rows]:
-    """The fourth condition: the unanswerable questions of the SQuAD 2.0 fit articles, asked with
-    every paragraph of those articles indexed (their own among them): every candidate is wrong."""
+    """The fourth condition: the unanswerable questions of the SQuAD 2.0 calibrate articles (never
+    trained on), asked with every paragraph of those articles indexed (their own among them): every
+    candidate is wrong."""
     from qa.eval.squad2_eval import load_squad2, split
 
     found = load_squad2(squad2)
     fit = [SquadQuestion(id=q.id, question=q.question, answers=q.answers, article=q.article, doc_id=q.paragraph, context=q.context)
-           for q in found if q.article in split(found)["fit"]]
+           for q in found if q.article in split(found)["calibrate"]]
     index = paragraph_index(fit, embedder)
     return candidate_rows(Assistant(index, embedder, reader, placeholder), [q for q in fit if not q.answers], in_corpus=False)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> tuple[np.ndarray, float]:
-    """Newton's method for L2-regularised logistic regression; returns (weights, bias)."""
+def fit_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None, l2: float = 1e-3,
+                 steps: int = 50) -> tuple[np.ndarray, float]:
+    """Newton's method for L2-regularised logistic regression with row weights (default 1); returns (weights, bias)."""
     design = np.hstack([x, np.ones((len(x), 1))])
+    weight = np.ones(len(x)) if weight is None else weight
     theta = np.zeros(design.shape[1])
     for _ in range(steps):
         p = 1 / (1 + np.exp(-design @ theta))
-        gradient = design.T @ (p - y) + l2 * np.r_[theta[:-1], 0]
-        hessian = design.T @ (design * (p * (1 - p))[:, None]) + l2 * np.eye(len(theta))
+        gradient = design.T @ (weight * (p - y)) + l2 * np.r_[theta[:-1], 0]
+        hessian = design.T @ (design * (weight * p * (1 - p))[:, None]) + l2 * np.eye(len(theta))
         theta -= np.linalg.solve(hessian, gradient)
     return theta[:-1], float(theta[-1])
+
+
+def row_weights(rows_in: Rows, rows_out: Rows, rows_in_article: Rows) -> np.ndarray:
+    """1 for the held-out questions' candidates (in corpus and out); the in-article unanswerable ones
+    share a weight as large as the out-of-corpus candidates', however many they are."""
+    in_article = len(rows_out) / len(rows_in_article) if rows_in_article else 0.0
+    return np.concatenate([np.ones(len(rows_in) + len(rows_out)), np.full(len(rows_in_article), in_article)])
+
+
+def balanced_threshold(best_in: Best, best_out: Best, best_unanswerable: Best, lowest: float, answer_rate: float) -> float:
+    """The threshold, not below `lowest`, at which right in-corpus answers plus abstentions on in-article
+    unanswerable questions (a SQuAD 2.0-style mix, half and half) are the most, among those still
+    answering `answer_rate` of the in-corpus questions (`lowest` itself, when none does)."""
+    def gain(threshold: float) -> float:
+        return outcomes(best_in, best_out, threshold)["right_answers_in_corpus"] + np.mean([p < threshold for p, _ in best_unanswerable])
+    raised = sorted({p + 1e-6 for p, _ in best_in + best_unanswerable if p + 1e-6 > lowest})
+    allowed = [lowest] + [t for t in raised if outcomes(best_in, best_out, t)["answer_rate_in_corpus"] >= answer_rate]
+    return max(allowed, key=lambda threshold: (gain(threshold), -threshold))
+
+
+def threshold_curve(best_in: Best, best_out: Best, best_unanswerable: Best) -> list[dict[str, float]]:
+    """At each score 0.05 ... 0.95: what the assistant would do on the fit questions with that threshold."""
+    curve = []
+    for threshold in np.arange(0.05, 1.0, 0.05):
+        row = {"threshold": round(float(threshold), 2), **outcomes(best_in, best_out, threshold)}
+        if best_unanswerable:
+            row["abstention_in_article_unanswerable"] = float(np.mean([p < threshold for p, _ in best_unanswerable]))
+        curve.append({name: round(value, 3) for name, value in row.items()})
+    return curve
 
 
 def best_per_question(rows: Rows, questions: list[str], confidence: Confidence) -> Best:
@@ -140,8 +179,11 @@ def main() -> None:
                              "that much (off by default: such answers cite fewer documents)")
     parser.add_argument("--reader", type=Path, default=WEIGHTS_DIR, help="the reader's weights folder")
     parser.add_argument("--squad2", type=Path, metavar="FILE",
-                        help="also fit on the unanswerable questions of this SQuAD 2.0 file's fit articles, asked with "
+                        help="also fit on the unanswerable questions of this SQuAD 2.0 file's calibrate articles, asked with "
                              "their own articles indexed (every candidate wrong)")
+    parser.add_argument("--answer-rate", type=float, default=0.95,
+                        help="with --squad2: the threshold rises for in-article abstentions only while it still answers "
+                             "this share of the in-corpus questions")
     parser.add_argument("--out", type=Path, help="default: calibration.json in the reader's folder")
     args = parser.parse_args()
     out = args.out or args.reader / "calibration.json"
@@ -162,13 +204,19 @@ def main() -> None:
             rows_out[mode] += rows
 
     in_article = in_article_unanswerable(args.squad2, embedder, reader, placeholder) if args.squad2 else {mode: [] for mode in rows_in}
-    every_row = [row for mode in FITTED for row in rows_in[mode] + rows_out[mode] + in_article[mode]]
-    weights, bias = fit_logistic(np.array([f for _, f, _ in every_row]), np.array([y for _, _, y in every_row]))
+    conditions = [[row for mode in FITTED for row in rows[mode]] for rows in (rows_in, rows_out, in_article)]
+    every_row = [row for rows in conditions for row in rows]
+    weights, bias = fit_logistic(np.array([f for _, f, _ in every_row]), np.array([y for _, _, y in every_row]),
+                                 row_weights(*conditions))
     fitted = Confidence(features=list(FEATURES), weights=weights.tolist(), bias=bias, threshold=0.0)
     ids = [q.id for q in questions]
     best = {(mode, side): best_per_question(rows[mode], ids, fitted)
             for side, rows in (("in", rows_in), ("out", rows_out)) for mode in rows}
+    unanswerable_ids = sorted({qid for qid, _, _ in in_article["full"]})
+    best_unanswerable = best_per_question(in_article["full"], unanswerable_ids, fitted)
     threshold = float(np.quantile([p for p, _ in best["full", "out"]], args.abstain_rate))
+    if best_unanswerable:
+        threshold = balanced_threshold(best["full", "in"], best["full", "out"], best_unanswerable, threshold, args.answer_rate)
     stagewise = {side: [best[mode, side] for mode in rows_in if mode.startswith("first ")] + [best["full", side]]
                  for side in ("in", "out")}
     bars = {"quick": lowest_bar([best["quick", "in"], best["full", "in"]], [best["quick", "out"], best["full", "out"]],
@@ -189,9 +237,7 @@ def main() -> None:
         return 0.0 if bar is None else round(float(np.mean([any(p >= bar for p, _ in stages[:-1]) for stages in zip(*readings)])), 3)
 
     shipped = {name: bars[name] if stored[name] else None for name in bars}
-    unanswerable_ids = sorted({qid for qid, _, _ in in_article["full"]})
-    in_article_abstention = (round(float(np.mean([p < threshold for p, _ in best_per_question(in_article["full"], unanswerable_ids, fitted)])), 3)
-                             if unanswerable_ids else None)
+    in_article_abstention = round(float(np.mean([p < threshold for p, _ in best_unanswerable])), 3) if best_unanswerable else None
     answered = [(p, label) for p, label in kept("in", shipped["quick"], shipped["exit"]) if p >= threshold]
     report = {
         "held_out_articles": articles,
@@ -212,6 +258,7 @@ def main() -> None:
             **figures_with(None, bars["exit"]),
             "stopped_before_the_last_passage_in_corpus": stopped_early(stagewise["in"], bars["exit"]),
         },
+        "curve": threshold_curve(best["full", "in"], best["full", "out"], best_unanswerable),
     }
     confidence = fitted.model_copy(update={"threshold": round(threshold, 4),
                                            "quick_accept": _stored_bar(shipped["quick"]), "early_exit": _stored_bar(shipped["exit"])})

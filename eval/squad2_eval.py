@@ -3,7 +3,9 @@
     python -m qa.eval.squad2_eval --squad2 ../shared/datasets/squad2/dev.json [--open-corpus] [--limit N]
 
 The 17 articles of the SQuAD 2.0 dev file are split by article (`split`: titles sorted, every other
-one): "fit" articles may be used to fit or train, "measure" articles are only measured on. Each
+one): "fit" articles may be used, "measure" articles are only measured on. The fit articles are split
+the same way again: a reader trains on the "train" ones, its score is fitted on the "calibrate" ones
+(`qa.eval.calibrate --squad2`), so no score is fitted on questions its reader learnt. Each
 measured question is asked with its own paragraph indexed alone (gold paragraph), or with
 --open-corpus with every paragraph of the measured articles indexed. Official SQuAD 2.0 scoring: an
 unanswerable question scores 1 only with no answer; an answerable one scores EM / F1 against its
@@ -50,9 +52,11 @@ def load_squad2(path: Path) -> list[Squad2Question]:
 
 
 def split(questions: list[Squad2Question]) -> dict[str, set[str]]:
-    """The articles to fit on and those only measured on: titles sorted, every other one."""
+    """The articles to fit on and those only measured on (titles sorted, every other one), and the fit
+    ones to train on and those to fit the score on (the same again)."""
     titles = sorted({q.article for q in questions})
-    return {"fit": set(titles[0::2]), "measure": set(titles[1::2])}
+    fit = titles[0::2]
+    return {"fit": set(fit), "measure": set(titles[1::2]), "train": set(fit[0::2]), "calibrate": set(fit[1::2])}
 
 
 def best_spans(questions: list[Squad2Question], open_corpus: bool, reader: SpanReader | None = None,
@@ -96,7 +100,7 @@ def scores(questions: list[Squad2Question], found: list[tuple[float, str | None]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--squad2", type=Path, default=Path("../shared/datasets/squad2/dev.json"))
-    parser.add_argument("--part", choices=["measure", "fit"], default="measure", help="which articles to ask")
+    parser.add_argument("--part", choices=["measure", "fit", "train", "calibrate"], default="measure", help="which articles to ask")
     parser.add_argument("--open-corpus", action="store_true", help="index every paragraph of those articles together")
     parser.add_argument("--limit", type=int, help="a seeded sample of this many questions")
     parser.add_argument("--reader", type=Path,

@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-from qa.eval.calibrate import cascade, lowest_bar
+import numpy as np
+
+from qa.eval.calibrate import balanced_threshold, cascade, fit_logistic, lowest_bar, row_weights, threshold_curve
 from qa.eval.metrics import answer_scores, exact_match, f1, is_right
 from qa.eval.seeds_eval import FLOORS, below_floors, evaluate, load_items
 
@@ -46,6 +48,36 @@ def test_a_cascade_keeps_the_first_reading_that_reaches_the_bar():
     first, second, last = [(0.9, 1.0), (0.3, 0.0)], [(0.95, 0.0), (0.85, 1.0)], [(0.1, 0.0), (0.2, 0.0)]
     assert cascade([first, second, last], 0.8) == [(0.9, 1.0), (0.85, 1.0)]
     assert cascade([first, second, last], 0.99) == last
+
+
+def test_the_in_article_condition_weighs_as_much_as_the_out_of_corpus_one_however_many_its_rows():
+    rows_in, rows_out, in_article = [("a", [1.0], 1.0)] * 4, [("b", [0.0], 0.0)] * 4, [("c", [0.5], 0.0)] * 16
+    weights = row_weights(rows_in, rows_out, in_article)
+    assert weights[:8].tolist() == [1.0] * 8 and weights[8:].sum() == pytest.approx(4.0)
+    assert row_weights(rows_in, rows_out, []).tolist() == [1.0] * 8
+
+
+def test_row_weights_count_in_the_logistic_fit():
+    x, y = np.array([[0.0], [0.0], [1.0], [1.0]]), np.array([0.0, 1.0, 0.0, 1.0])  # x says nothing: the bias learns the mix
+    _, even = fit_logistic(x, y)
+    _, leaning = fit_logistic(x, y, weight=np.array([3.0, 1.0, 3.0, 1.0]))  # the wrong rows count three times
+    assert even == pytest.approx(0.0, abs=1e-6) and leaning == pytest.approx(np.log(1 / 3), abs=1e-3)
+
+
+def test_the_balanced_threshold_rises_only_while_it_gains_more_abstentions_than_it_loses_right_answers():
+    best_in = [(0.9, 1.0), (0.8, 1.0), (0.3, 1.0), (0.25, 0.0)]
+    best_out = [(0.1, 0.0), (0.05, 0.0)]
+    unanswerable = [(0.35, 0.0), (0.32, 0.0), (0.28, 0.0), (0.7, 0.0)]
+    # just above 0.7 keeps the two right answers above 0.8 and turns down all four; past 0.8 it would lose them
+    threshold = balanced_threshold(best_in, best_out, unanswerable, lowest=0.2, answer_rate=0.0)
+    assert 0.7 < threshold <= 0.7 + 1e-5
+    assert balanced_threshold(best_in, best_out, [(0.05, 0.0)], lowest=0.2, answer_rate=0.0) == 0.2  # nothing to gain
+    # bound to answer 3 of the 4 in-corpus questions, it stops just above 0.28 (it would lose 0.3 next)
+    assert 0.28 < balanced_threshold(best_in, best_out, unanswerable, lowest=0.2, answer_rate=0.75) <= 0.28 + 1e-5
+    curve = threshold_curve(best_in, best_out, unanswerable)
+    assert curve[0]["threshold"] == 0.05 and curve[-1]["threshold"] == 0.95
+    assert [row["abstention_in_article_unanswerable"] for row in curve] == sorted(row["abstention_in_article_unanswerable"] for row in curve)
+    assert "abstention_in_article_unanswerable" not in threshold_curve(best_in, best_out, [])[0]
 
 
 @pytest.mark.slow

@@ -55,13 +55,14 @@ def test_swapped_questions_ask_what_their_paragraph_never_mentions():
         assert len(before) == len(after) and changed and all(word.strip("?") not in paragraph["context"] for word in changed)
 
 
-def test_squad2_training_takes_only_the_unanswerable_questions_of_the_fit_articles(tmp_path):
+def test_squad2_training_takes_only_the_unanswerable_questions_of_the_train_articles(tmp_path):
     path = tmp_path / "squad2.json"
-    path.write_text(json.dumps({"data": [article(t, with_impossible=True) for t in ("A", "B", "C", "D")]}), encoding="utf-8")
+    path.write_text(json.dumps({"data": [article(t, with_impossible=True) for t in ("E", "A", "B", "C", "D", "F")]}),
+                    encoding="utf-8")
     parts = split(load_squad2(path))
-    assert parts == {"fit": {"A", "C"}, "measure": {"B", "D"}}
+    assert parts == {"fit": {"A", "C", "E"}, "measure": {"B", "D", "F"}, "train": {"A", "E"}, "calibrate": {"C"}}
     kept = squad2_unanswerable(path)
-    assert [a["title"] for a in kept] == ["A", "C"]
+    assert [a["title"] for a in kept] == ["E", "A"]  # in the file's order
     assert all(qa["is_impossible"] for a in kept for p in a["paragraphs"] for qa in p["qas"])
     assert sum(len(p["qas"]) for a in kept for p in a["paragraphs"]) == 2 * len(PLACES)
 

@@ -202,7 +202,7 @@ def train(args: argparse.Namespace) -> None:
 
 
 def _unanswerable(args: argparse.Namespace, articles: list[dict], data: list[dict]) -> list[dict]:
-    """The unanswerable questions to train on: the fit articles' of `--squad2`, and `--swapped-share`
+    """The unanswerable questions to train on: the train articles' of `--squad2`, and `--swapped-share`
     times as many swapped ones as there are answerable questions (recorded in `data`)."""
     from qa.reader.unanswerable import squad2_unanswerable, swapped_questions
 
@@ -210,7 +210,7 @@ def _unanswerable(args: argparse.Namespace, articles: list[dict], data: list[dic
     if args.squad2:
         found += squad2_unanswerable(args.squad2)
         data.append({"file": args.squad2.name, "sha256": sha256_of(args.squad2), "questions": _questions(found),
-                     "kept": "the unanswerable questions of the fit articles: " + ", ".join(a["title"] for a in found)})
+                     "kept": "the unanswerable questions of the train articles: " + ", ".join(a["title"] for a in found)})
     if args.swapped_share:
         swapped = swapped_questions(articles, round(args.swapped_share * _questions(articles)), random.Random(args.seed))
         data.append({"file": "(swapped from the questions above: qa.reader.unanswerable)", "questions": _questions(swapped)})
@@ -344,7 +344,7 @@ def main() -> None:
     parser.add_argument("--negative-share", type=float, default=0.35,
                         help="share of answerless windows kept (they teach the no-answer position)")
     parser.add_argument("--squad2", type=Path, metavar="FILE",
-                        help="a SQuAD 2.0 file: train on the unanswerable questions of its fit articles (qa.eval.squad2_eval)")
+                        help="a SQuAD 2.0 file: train on the unanswerable questions of its train articles (qa.eval.squad2_eval.split)")
     parser.add_argument("--swapped-share", type=float, default=0.0, metavar="F",
                         help="add F times as many unanswerable questions as answerable ones, made by swapping what a question hinges on")
     parser.add_argument("--as-read", type=int, default=0, metavar="K",

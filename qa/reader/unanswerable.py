@@ -1,8 +1,9 @@
 """Training questions that their paragraph does not answer: SQuAD 2.0's, and ones made from answerable ones.
 
 `squad2_unanswerable(path)`: the unanswerable questions ("is_impossible") of the SQuAD 2.0 articles
-that `qa.eval.squad2_eval.split` puts in its "fit" part. Their answerable questions are SQuAD v1.1
-dev questions and are left out, so no dev answer is trained on.
+that `qa.eval.squad2_eval.split` puts in its "train" part (the other fit articles are kept for fitting
+the score). Their answerable questions are SQuAD v1.1 dev questions and are left out, so no dev
+answer is trained on.
 
 `swapped_questions(articles, count, rng)`: answerable questions turned unanswerable by swapping the
 year, number or name they hinge on (one their paragraph mentions) for one of the same kind, taken
@@ -25,10 +26,10 @@ _KINDS = {
 
 
 def squad2_unanswerable(path: Path) -> list[dict]:
-    """The fit articles of a SQuAD 2.0 file, holding only their unanswerable questions."""
+    """The train articles of a SQuAD 2.0 file, holding only their unanswerable questions."""
     from qa.eval.squad2_eval import load_squad2, split
 
-    fit = split(load_squad2(path))["fit"]
+    fit = split(load_squad2(path))["train"]
     articles = []
     for article in json.loads(Path(path).read_text(encoding="utf-8"))["data"]:
         if article["title"] in fit:
