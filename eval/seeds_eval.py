@@ -2,8 +2,9 @@
 
 Figures (percent): exact match and F1 over answerable questions (an abstention scores 0),
 source accuracy (answered questions whose source is an expected document), retrieval
-recall@1/@5 (a top-k sentence from an expected document contains a reference answer), and
-abstention accuracy (unanswerable questions that get no answer); and from the relative-date set
+recall@1/@5 (a top-k sentence from an expected document contains a reference answer),
+abstention accuracy (unanswerable questions that get no answer), and F1 over all questions scored
+as SQuAD 2.0 scores them (an unanswerable question scores 100 with no answer, else 0); and from the relative-date set
 (eval/dates_eval.py), dates resolved right and undated documents left alone. Exit status 1 when a
 figure falls below its floor in floors.json.
 """
@@ -58,6 +59,8 @@ def evaluate(assistant: Assistant, items: list[EvalItem]) -> dict:
         "recall_at_5": mean([float(r) for r in recall[5]]),
         "abstention_accuracy": mean([float(results[item.id].answer is None) for item in unanswerable]),
         "answered_answerable": mean([1.0] * len(answered) + [0.0] * (len(answerable) - len(answered))),
+        "squad2_style_f1": mean([item["f1"] for item in scores["per_item"]]
+                                + [float(results[item.id].answer is None) for item in unanswerable]),
     }
     per_item = [
         {"id": item.id, "question": item.question, "answer": results[item.id].answer, "score": round(results[item.id].score, 3),
