@@ -4,14 +4,15 @@ Dense vectors find paraphrases; exact tokens (part numbers, codes, names, number
 here. A question is turned into an OR of its words, common question words left out; a code
 such as "AB-1234" or "3.14" becomes a phrase of its parts ("ab 1234"), so it matches exactly
 that sequence of tokens. Words are matched by their stems (SQLite's Porter stemmer): "meeting"
-finds "meet", "talks" finds "talked". An index made before stems were used keeps its exact-word
-table until it is rebuilt; its questions are matched the same exact way.
+finds "meet", "talks" finds "talked". An index made before stems were used is matched by exact words
+until its next update, which remakes its word index with stems (in the update's transaction).
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable
 
 STOPWORDS = set("""a about an and are as at be by did do does for from had has have how i in is it its of on or
 that the their there this to was were what when where which who whom whose why will with would you your""".split())
@@ -72,7 +73,18 @@ class LexicalTable:
     def create(self) -> None:
         self.db.execute(f"CREATE VIRTUAL TABLE {self.name} USING fts5(text, content='', tokenize='{TOKENIZER}')")
 
-    def add(self, rows: list[tuple[int, str]]) -> None:
+    def is_current(self) -> bool:
+        """Whether the table splits words as this version does (an index made earlier may not)."""
+        found = self.db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (self.name,)).fetchone()
+        return found is not None and f"tokenize='{TOKENIZER}'" in found[0]
+
+    def remake(self, rows: Iterable[tuple[int, str]]) -> None:
+        """Drop the table and index these (sentence id, text) rows anew, as this version splits words."""
+        self.db.execute(f"DROP TABLE {self.name}")
+        self.create()
+        self.add(rows)
+
+    def add(self, rows: Iterable[tuple[int, str]]) -> None:
         self.db.executemany(f"INSERT INTO {self.name}(rowid, text) VALUES (?, ?)", rows)
 
     def remove(self, rows: list[tuple[int, str]]) -> None:

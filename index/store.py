@@ -276,6 +276,8 @@ class SentenceIndex:
             new_ids = [db.execute("INSERT INTO sentences(doc_id, start, end) VALUES (?, ?, ?)", row).lastrowid for row in new_rows]
             texts = {d.doc_id: d.text for d in changed}
             self._lexical.add([(n, texts[d][s:e]) for n, (d, s, e) in zip(new_ids, new_rows)])
+            if not self._lexical.is_current():  # made by an earlier version: its word index is remade
+                self._lexical.remake(self._every_sentence())
             vectors = self.vectors.changed(gone_ids, new_ids, matrix)
             if self.directory is not None and _needs_compaction(vectors):
                 vectors = self._compact(vectors)
@@ -418,6 +420,11 @@ class SentenceIndex:
             text = stored[0] if stored else ""
             found += [(n, text[s:e]) for n, s, e in self._db.execute("SELECT id, start, end FROM sentences WHERE doc_id = ?", (doc_id,))]
         return found
+
+    def _every_sentence(self) -> Iterator[tuple[int, str]]:
+        """(id, text) of every stored sentence, one document at a time."""
+        for doc_id in self.document_ids():
+            yield from self._sentences_of([doc_id])
 
     def _vectors_of(self, document: Document) -> np.ndarray | None:
         """This index's vectors of the document's sentences, in order, if it holds the same text."""

@@ -42,14 +42,25 @@ def test_bm25_matches_words_by_their_stems(hash_embedder):
     assert index.sentence_text(talked) == "The talks ended early."
 
 
-def test_an_index_made_with_exact_words_keeps_matching_them(hash_embedder, monkeypatch):
+def test_an_index_made_with_exact_words_matches_them_until_its_next_update_remakes_it(hash_embedder, monkeypatch, tmp_path):
     from qa.index import lexical
 
+    text = "The negotiators will meet again. Meeting rooms are booked."
     monkeypatch.setattr(lexical, "TOKENIZER", "unicode61 remove_diacritics 2")  # as indexes were made before stems
-    index, _ = SentenceIndex.build([make_document("news.txt", "The negotiators will meet again. Meeting rooms are booked.")],
-                                   hash_embedder)
+    made = SentenceIndex.create(hash_embedder.identity, hash_embedder.dimension, tmp_path / "index")
+    made.update([make_document("news.txt", text)], hash_embedder)
+    made.close()
     monkeypatch.undo()
+    index = SentenceIndex.open(tmp_path / "index")
     assert [index.sentence_text(n) for n, _ in index.lexical_search("the meeting", 5)] == ["Meeting rooms are booked."]
+    index.update([make_document("news.txt", text), make_document("more.txt", "They met in May.")], hash_embedder)
+    found = {index.sentence_text(n) for n, _ in index.lexical_search("the meeting", 5)}
+    assert found == {"The negotiators will meet again.", "Meeting rooms are booked."}  # stems now
+    index.update([make_document("news.txt", text)], hash_embedder)  # removing a sentence still finds its words
+    assert {index.sentence_text(n) for n, _ in index.lexical_search("May", 5)} == set()
+    reopened = SentenceIndex.open(tmp_path / "index")
+    assert {reopened.sentence_text(n) for n, _ in reopened.lexical_search("meet", 5)} == {
+        "The negotiators will meet again.", "Meeting rooms are booked."}
 
 
 def test_hybrid_score_blends_cosine_with_relative_bm25():
