@@ -106,11 +106,12 @@ def balanced_threshold(best_in: Best, best_out: Best, best_unanswerable: Best, l
     """The threshold, not below `lowest`, at which right in-corpus answers plus abstentions on in-article
     unanswerable questions (a SQuAD 2.0-style mix, half and half) are the most, among those still
     answering `answer_rate` of the in-corpus questions (`lowest` itself, when none does)."""
-    def gain(threshold: float) -> float:
-        return outcomes(best_in, best_out, threshold)["right_answers_in_corpus"] + np.mean([p < threshold for p, _ in best_unanswerable])
+    def gain(threshold: float, figures: dict[str, float]) -> tuple[float, float]:
+        return figures["right_answers_in_corpus"] + float(np.mean([p < threshold for p, _ in best_unanswerable])), -threshold
     raised = sorted({p + 1e-6 for p, _ in best_in + best_unanswerable if p + 1e-6 > lowest})
-    allowed = [lowest] + [t for t in raised if outcomes(best_in, best_out, t)["answer_rate_in_corpus"] >= answer_rate]
-    return max(allowed, key=lambda threshold: (gain(threshold), -threshold))
+    trials = {t: outcomes(best_in, best_out, t) for t in [lowest, *raised]}
+    allowed = [t for t, figures in trials.items() if t == lowest or figures["answer_rate_in_corpus"] >= answer_rate]
+    return max(allowed, key=lambda threshold: gain(threshold, trials[threshold]))
 
 
 def threshold_curve(best_in: Best, best_out: Best, best_unanswerable: Best) -> list[dict[str, float]]:
