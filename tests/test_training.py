@@ -145,8 +145,9 @@ def test_a_reader_trained_as_the_assistant_reads_decodes_with_shared_normalisati
 
     data = tmp_path / "tiny.json"
     tiny_squad(data)
-    out = train("--squad", str(data), "--epochs", "1", "--holdout-articles", "1", "--as-read", "2", "--groups-per-batch", "3",
-                "--base", str(tiny_base(tmp_path / "tiny-base")), "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck"))
+    options = ["--squad", str(data), "--epochs", "1", "--holdout-articles", "1", "--as-read", "2", "--groups-per-batch", "3",
+               "--base", str(tiny_base(tmp_path / "tiny-base")), "--checkpoint-dir", str(tmp_path / "ck")]
+    out = train(*options, "--out", str(tmp_path / "out"))
     assert "10 questions read as the assistant reads them" in out
     record = json.loads((tmp_path / "out" / "training.json").read_text())
     assert record["normalisation"] == "shared" and record["config"]["as_read"] == 2
@@ -156,6 +157,12 @@ def test_a_reader_trained_as_the_assistant_reads_decodes_with_shared_normalisati
     spans = assistant.read("Where does Ada live?", assistant.retrieve("Where does Ada live?"))
     assert reader.normalisation == "shared" and spans
     assert all(texts[s.doc_id][s.start : s.end] == s.text and s.log_prob <= 0 for s in spans)
+
+    again = train(*options, "--out", str(tmp_path / "again"))  # the examples are kept beside the checkpoint
+    assert "examples as built before" in again
+    first, second = load_file(str(tmp_path / "out" / "reader.safetensors")), load_file(str(tmp_path / "again" / "reader.safetensors"))
+    assert all(bool((first[name] == second[name]).all()) for name in first)
+    assert "examples as built before" not in train(*options, "--out", str(tmp_path / "other"), "--stride", "32")
 
 
 @pytest.mark.parametrize("as_read", ["0", "2"])

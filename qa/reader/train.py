@@ -11,6 +11,8 @@ A run can span sessions: every `--checkpoint-minutes` (and at every epoch's end,
 `--stop-after-minutes` stops it) it saves a checkpoint in `--checkpoint-dir`: trained weights,
 optimiser moments, step, position in the epoch's batches and the random state. `--resume`
 continues from there mid-epoch with the same batches and learning rates, as if never stopped.
+The examples read as the assistant reads (`--as-read`; retrieval over every training paragraph,
+about 20 minutes on 2 cores for the full data) are kept there too, so a resumed run skips that.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import platform
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -116,7 +120,8 @@ def train(args: argparse.Namespace) -> None:
         from qa.index.embedder import shared_embedder
         from qa.reader.as_read import build_groups, collate_groups, group_loss
 
-        examples = build_groups(tokenizer, articles, shared_embedder(), args.as_read, args.max_tokens, args.stride)
+        examples = _kept_examples(args, data, lambda: build_groups(tokenizer, articles, shared_embedder(), args.as_read,
+                                                                   args.max_tokens, args.stride))
         lengths = [max(len(window.input_ids) for window in group.windows) for group in examples]
         per_batch = args.groups_per_batch
 
@@ -279,6 +284,24 @@ def _checkpoint(args: argparse.Namespace, windows: int, model: torch.nn.Module, 
     torch.save(state, partial)
     os.replace(partial, args.checkpoint_dir / "checkpoint.pt")
     print(f"checkpoint at step {progress.step} ({progress.minutes:.1f} min)", flush=True)
+
+
+def _kept_examples(args: argparse.Namespace, data: list[dict], build: Callable[[], list]) -> list:
+    """`build()`, or what it built before for these settings (wherever the weights go) and data files
+    (their sha256s), kept in the checkpoint folder; written atomically like the checkpoint."""
+    path = args.checkpoint_dir / "examples.pkl"
+    key = {"config": {k: v for k, v in _config(args).items() if k != "out"}, "data": data}
+    if path.is_file():
+        kept = pickle.loads(path.read_bytes())
+        if kept["key"] == key:
+            print(f"examples as built before: {path}", flush=True)
+            return kept["examples"]
+    examples = build()
+    args.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".pkl.partial")
+    partial.write_bytes(pickle.dumps({"key": key, "examples": examples}, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(partial, path)
+    return examples
 
 
 def _restore(args: argparse.Namespace, windows: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Progress:
