@@ -20,6 +20,7 @@ import re
 from pydantic import BaseModel
 
 from qa.models import Answer
+from qa.text import spelled_out
 
 QUESTION_PHRASE = r"(?:what|which|who|whom|whose|when|where|why|how)(?:\s+(?:many|much|long|old|high|tall|far|big|large|often|soon|deep|wide|fast))?"
 _PREPOSITION = r"(?:by|in|at|for|from|to|with|since|until|on|after|before)"
@@ -55,7 +56,8 @@ class Reading(BaseModel):
 
 
 def reading(question: str, history: list[Turn]) -> Reading:
-    """How to read `question` after the turns of `history` (oldest first)."""
+    """How to read `question` after the turns of `history` (oldest first), contractions written out."""
+    question = spelled_out(question)
     if not history or not _is_follow_up(question):
         return Reading(question=question)
     last = history[-1]

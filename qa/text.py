@@ -16,6 +16,19 @@ from qa.errors import InvalidQuestionError
 MAX_QUESTION_CHARS = 1000
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SHOWN_AS_IS = "\n\t"
+_APOSTROPHE = "['\u2019]"
+_CONTRACTIONS = [  # (contracted form, written out); a name's possessive "'s" is left alone
+    (re.compile(rf"\b(can){_APOSTROPHE}t\b", re.I), r"\1not"),
+    (re.compile(rf"\b(w)on{_APOSTROPHE}t\b", re.I), r"\1ill not"),
+    (re.compile(rf"\b(\w+)n{_APOSTROPHE}t\b", re.I), r"\1 not"),
+    (re.compile(rf"\b(who|what|where|when|why|how|which|that|there|here|it|he|she){_APOSTROPHE}s(?=\s+(?:been|got|gone|had)\b)", re.I),
+     r"\1 has"),
+    (re.compile(rf"\b(who|what|where|when|why|how|which|that|there|here|it|he|she){_APOSTROPHE}s\b", re.I), r"\1 is"),
+    (re.compile(rf"\b(\w+){_APOSTROPHE}re\b", re.I), r"\1 are"),
+    (re.compile(rf"\b(\w+){_APOSTROPHE}ve\b", re.I), r"\1 have"),
+    (re.compile(rf"\b(\w+){_APOSTROPHE}ll\b", re.I), r"\1 will"),
+    (re.compile(rf"\b(I){_APOSTROPHE}m\b", re.I), r"\1 am"),
+]
 
 
 def clean_text(text: str) -> str:
@@ -34,6 +47,15 @@ def validate_question(question: object) -> str:
         raise InvalidQuestionError(
             f"the question has {len(question)} characters; the limit is {MAX_QUESTION_CHARS}: shorten it"
         )
+    return question
+
+
+def spelled_out(question: str) -> str:
+    """The question with its contractions written out ("where's" -> "where is", "didn't" -> "did not",
+    "they're" -> "they are"): the reader and the encoder learnt from written-out questions and find
+    the answer more surely in them. A possessive ("Zelenskyy's") stays."""
+    for contracted, written_out in _CONTRACTIONS:
+        question = contracted.sub(written_out, question)
     return question
 
 

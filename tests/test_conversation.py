@@ -45,6 +45,23 @@ def test_a_question_that_stands_alone_is_read_as_asked():
     assert unanswered.previous is None and unanswered.retrieval_context == "what colour is the sky?"
 
 
+
+@pytest.mark.parametrize("asked, read_as", [
+    ("where's the next round of talks?", "where is the next round of talks?"),
+    ("What\u2019s Zelenskyy\u2019s handle?", "What is Zelenskyy\u2019s handle?"),  # typographic apostrophes; the possessive stays
+    ("who's been to Kyiv?", "who has been to Kyiv?"),
+    ("why didn't they meet, and can't they?", "why did not they meet, and cannot they?"),
+    ("won't it rain?", "will not it rain?"),
+    ("they're where? I'm lost; we've asked; you'll see", "they are where? I am lost; we have asked; you will see"),
+    ("what is Biden's plan?", "what is Biden's plan?"),
+])
+def test_contractions_are_written_out_before_reading(asked, read_as):
+    assert reading(asked, []).question == read_as
+
+
+def test_a_follow_up_is_filled_in_after_its_contractions_are_written_out():
+    assert reading("who's he?", [turn("Who is the US Secretary of State?", "Anthony Blinken")]).question == "who is Anthony Blinken?"
+
 @pytest.mark.slow
 def test_who_said_that_is_answered_about_the_previous_answer(seeds_assistant):
     conversation = Conversation(seeds_assistant)
