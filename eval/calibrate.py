@@ -58,11 +58,12 @@ def candidate_rows(assistant: Assistant, questions: list[SquadQuestion], in_corp
     rows: dict[str, Rows] = {mode: [] for mode in (*FITTED, *partial)}
     for question in questions:
         hits = assistant.retrieve(question.question)
-        stages = list(assistant.passage_readings(question.question, assistant.retriever.passages(hits))) or [[]]
-        readings = {"quick": assistant.read(question.question, hits[:1], neighbours=0), "full": stages[-1]}
+        asked = assistant.as_spelt(question.question, hits)
+        stages = list(assistant.passage_readings(asked, assistant.retriever.passages(hits))) or [[]]
+        readings = {"quick": assistant.read(asked, hits[:1], neighbours=0), "full": stages[-1]}
         readings |= {mode: stages[min(n, len(stages)) - 1] for n, mode in enumerate(partial, start=1)}
         for mode, spans in readings.items():
-            for span, vector in zip(spans, span_features(question.question, hits, spans)):
+            for span, vector in zip(spans, span_features(asked, hits, spans)):
                 label = float(in_corpus and f1(span.text, question.answers) >= 0.5)
                 rows[mode].append((question.id, vector, label))
     return rows

@@ -40,7 +40,7 @@ def gold_paragraph(reader: SpanReader, questions: list[SquadQuestion]) -> dict:
 def open_corpus(assistant: Assistant, questions: list[SquadQuestion]) -> dict:
     answers, always, recall1, recall3 = [], [], [], []
     for q in questions:
-        hits, scored, _ = assistant.candidates(q.question)
+        hits, scored, *_ = assistant.candidates(q.question)
         always.append(scored[0][1].text if scored else "")
         answers.append(always[-1] if scored and scored[0][0] >= assistant.confidence.threshold else None)
         recall1.append(q.doc_id in [h.doc_id for h in hits[:1]])

@@ -27,6 +27,7 @@ from qa.models import Alternative, Answer, ReaderSpan, Source
 from qa.normalize import normalize_answer
 from qa.reader.span_reader import TOP_SPANS, shared_reader
 from qa.runtime import home_dir
+from qa.spelling import respelt
 from qa.text import validate_question
 
 CLOSEST_SHOWN = 3
@@ -38,11 +39,13 @@ WHEN_QUESTION = re.compile(r"\s*(?:when|what (?:date|day|month|year|time)|which 
 
 class Candidates(NamedTuple):
     """One question's reading: retrieved sentences, the reader's scored spans best first, and the
-    retrieved passages a shorter reading (quick answer, early exit) left unread."""
+    retrieved passages a shorter reading (quick answer, early exit) left unread, and the question as
+    read (its misspelt words as the retrieved sentences spell them)."""
 
     hits: list[RetrievedSentence]
     scored: list[tuple[float, ReaderSpan]]
     unread: list[Passage]
+    question: str
 
 
 class Reader(Protocol):
@@ -127,9 +130,8 @@ class Assistant:
         """
         asked = validate_question(question)
         how = reading(asked, history or [])
-        question = how.question
-        hits, scored, unread = self.candidates(question, " ".join(filter(None, (context, how.retrieval_context))) or None,
-                                               how.previous)
+        looking_for = " ".join(filter(None, (context, how.retrieval_context))) or None
+        hits, scored, unread, question = self.candidates(how.question, looking_for, how.previous)
         if self._wants_usable_date(question, scored):
             if unread:  # read on: a usable date may be further down
                 scored, unread = self.scored(question, hits, self.read(question, hits)), []
@@ -150,25 +152,27 @@ class Assistant:
                       resolved_date=resolve_answer(best.text, source.sentence, source.date, source.date_source))
 
     def candidates(self, question: str, context: str | None = None, previous: Answer | None = None) -> Candidates:
-        """Retrieved sentences (best first), the reader's spans with their scores (best first), and
-        the passages left unread.
+        """Retrieved sentences (best first), the reader's spans with their scores (best first), the
+        passages left unread and the question as read.
 
         The top sentences are read with their neighbours. Two calibrated bars (`confidence`; as
         shipped only `early_exit` is set) read less: with `quick_accept`, the best sentence is read
         alone first and answers when it scores that much; with `early_exit`, the passages are read
         one at a time, best first, and reading stops once an answer scores that much. A `previous`
-        answer's sentence (a follow-up's) is read first.
+        answer's sentence (a follow-up's) is read first. The question is read with its misspelt words
+        as the retrieved sentences spell them (`as_spelt`).
         """
         hits = self.retrieve(question, context, previous)
         if not hits:
-            return Candidates(hits, [], [])
+            return Candidates(hits, [], [], question)
+        question = self.as_spelt(question, hits)
         if self.confidence.quick_accept is not None:
             quick = self.scored(question, hits, self.read(question, hits[:1], neighbours=0))
             if quick and quick[0][0] >= self.confidence.quick_accept:
-                return Candidates(hits, quick, self.retriever.passages(hits))
+                return Candidates(hits, quick, self.retriever.passages(hits), question)
         if self.confidence.early_exit is not None:
-            return Candidates(hits, *self.read_until(question, hits, self.confidence.early_exit))
-        return Candidates(hits, self.scored(question, hits, self.read(question, hits)), [])
+            return Candidates(hits, *self.read_until(question, hits, self.confidence.early_exit), question)
+        return Candidates(hits, self.scored(question, hits, self.read(question, hits)), [], question)
 
     def retrieve(self, question: str, context: str | None = None, previous: Answer | None = None) -> list[RetrievedSentence]:
         """The sentences nearest to the question (and to `context`, when given), best first; the
@@ -178,6 +182,10 @@ class Assistant:
             source = previous.source
             first = [n for n, _ in self.index.rows_overlapping(source.doc_id, source.sentence_start, source.sentence_end)][:1]
         return self.retriever.sentences(f"{question} {context}" if context else question, first=first)
+
+    def as_spelt(self, question: str, hits: list[RetrievedSentence]) -> str:
+        """The question with its misspelt words as the retrieved sentences spell them (`qa.spelling`)."""
+        return respelt(question, (passage.text for passage in self.retriever.passages(hits, 0)))
 
     def read(self, question: str, hits: list[RetrievedSentence], neighbours: int | None = None) -> list[ReaderSpan]:
         """The reader's candidate spans in the hits' passages, before scoring (see `kept`)."""
