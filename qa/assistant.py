@@ -28,7 +28,7 @@ from qa.normalize import normalize_answer
 from qa.reader.span_reader import TOP_SPANS, shared_reader
 from qa.runtime import home_dir
 from qa.spelling import respelt
-from qa.text import validate_question
+from qa.text import spelled_out, validate_question
 
 CLOSEST_SHOWN = 3
 ALTERNATIVES_SHOWN = 3
@@ -132,15 +132,16 @@ class Assistant:
         how = reading(asked, history or [])
         looking_for = " ".join(filter(None, (context, how.retrieval_context))) or None
         hits, scored, unread, question = self.candidates(how.question, looking_for, how.previous)
+        read_as = question if question != spelled_out(asked) else None
         if self._wants_usable_date(question, scored):
             if unread:  # read on: a usable date may be further down
                 scored, unread = self.scored(question, hits, self.read(question, hits)), []
             scored = self._usable_date_first(question, scored)
         if not hits:
-            return Answer(question=asked, answer=None, score=0.0, source=None, evidence=[])
+            return Answer(question=asked, answer=None, score=0.0, source=None, evidence=[], read_as=read_as)
         if not scored or scored[0][0] < self.confidence.threshold:
             best = scored[0][0] if scored else 0.0
-            return Answer(question=asked, answer=None, score=best, source=None, evidence=self._closest(hits))
+            return Answer(question=asked, answer=None, score=best, source=None, evidence=self._closest(hits), read_as=read_as)
         score, best = scored[0]
         places = [place for _, span in scored if (place := _same_answer_in(span, best))]
         places += [place for passage in unread for place in self._answer_text_in(passage, best.text)]
@@ -149,7 +150,7 @@ class Assistant:
         source = evidence[0]
         return Answer(question=asked, answer=best.text, score=score, source=source, evidence=evidence,
                       alternatives=self._alternatives(scored),
-                      resolved_date=resolve_answer(best.text, source.sentence, source.date, source.date_source))
+                      resolved_date=resolve_answer(best.text, source.sentence, source.date, source.date_source), read_as=read_as)
 
     def candidates(self, question: str, context: str | None = None, previous: Answer | None = None) -> Candidates:
         """Retrieved sentences (best first), the reader's spans with their scores (best first), the

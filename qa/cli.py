@@ -287,13 +287,14 @@ def _batch_line(number: int, piece: bytes) -> dict:
 def _readable(answer) -> str:
     from qa.text import visible_controls
 
+    read_as = [f"(read as: {visible_controls(answer.read_as, newlines=True)})"] if answer.read_as else []
     if answer.answer is None:
-        lines = [f"Not in the documents (best guess scored {answer.score:.2f}). Closest passages:"]
+        lines = read_as + [f"Not in the documents (best guess scored {answer.score:.2f}). Closest passages:"]
         lines += [f"  {visible_controls(s.doc_id, newlines=True)}: {visible_controls(s.sentence)}" for s in answer.evidence]
         return "\n".join(lines)
     resolved = answer.resolved_date
     when = f"   -> {resolved.label} (from the document's date, {resolved.anchor})" if resolved else ""
-    lines = [f"{visible_controls(answer.answer)}{when}   (score {answer.score:.2f})"]
+    lines = read_as + [f"{visible_controls(answer.answer)}{when}   (score {answer.score:.2f})"]
     for source in answer.evidence:
         before = source.sentence[: source.start - source.sentence_start]
         after = source.sentence[source.end - source.sentence_start :]

@@ -44,6 +44,8 @@ class Answer(BaseModel):
     ALTERNATIVE_MIN_SCORE, best first (for when the assistant is unsure); empty otherwise.
     `resolved_date`: when the answer is a relative date ("next month") and its source document has
     a date, the day or range it stands for; None otherwise. The answer itself stays verbatim.
+    `read_as`: the question as it was read when that is more than `question` with its contractions
+    written out (a follow-up filled in from the turn before, a misspelt word respelt); None otherwise.
     """
 
     question: str
@@ -53,6 +55,7 @@ class Answer(BaseModel):
     evidence: list[Source]
     alternatives: list[Alternative] = []
     resolved_date: ResolvedDate | None = None
+    read_as: str | None = None
 
 
 class ReaderSpan(BaseModel, frozen=True):

@@ -82,6 +82,10 @@ def test_answer_html_marks_the_span_shows_the_title_and_escapes_document_text():
     assert "high confidence" in reply and "1 source" in reply
     none = answer_html(Answer(question="q", answer=None, score=0.1, source=None, evidence=[source]), index)
     assert "do not contain an answer" in none and "<mark>" not in none
+    assert "Read as" not in reply + none
+    respelt = answer_html(Answer(question="<b>cdoe</b>?", answer=None, score=0.1, source=None, evidence=[source],
+                                 read_as="<b>code</b>?"), index)
+    assert respelt.index(f"Read as: {literal('<b>code</b>?')}") < respelt.index("do not contain")  # shown first, literally
     other = Alternative(answer="launch code", score=0.2, source=source.model_copy(update={
         "start": text.index("launch code"), "end": text.index("launch code") + 11}))
     unsure = answer_html(Answer(question="code?", answer="4242", score=0.5, source=source, evidence=[source],

@@ -121,3 +121,5 @@ def test_a_file_name_with_a_line_break_stays_on_its_line_in_readable_output():
     assert shown.count("\n") == 1 and "evil[U+000A]name.txt" in shown
     nothing = _readable(Answer(question="code?", answer=None, score=0.1, source=None, evidence=[source]))
     assert nothing.count("\n") == 1 and "evil[U+000A]name.txt" in nothing
+    respelt = _readable(Answer(question="cdoe?", answer="4242", score=0.9, source=source, evidence=[source], read_as="code\n?"))
+    assert respelt.startswith("(read as: code[U+000A]?)\n4242") and respelt.count("\n") == 2

@@ -41,5 +41,7 @@ def test_a_misspelt_question_is_answered_as_if_spelt_right(seeds_assistant, seed
     misspelt = seeds_assistant.ask("Who is the spokespperson of the Natinal Security Council?")
     assert misspelt.question == "Who is the spokespperson of the Natinal Security Council?"  # shown as asked
     assert misspelt.answer == right.answer and misspelt.answer is not None
+    assert misspelt.read_as == "Who is the spokesperson of the National Security Council?" and right.read_as is None
+    assert seeds_assistant.ask("who's the spokesperson of the National Security Council?").read_as is None  # contractions alone
     source = misspelt.source
     assert seed_texts[source.doc_id][source.start : source.end] == misspelt.answer

@@ -37,9 +37,11 @@ def confidence_words(score: float) -> str:
 
 
 def answer_html(answer: Answer, index: SentenceIndex) -> str:
-    """The chat reply: short answer first, then each source with the answer marked in its sentence."""
+    """The chat reply: short answer first, then each source with the answer marked in its sentence;
+    how the question was read above it, when that was more than as asked."""
+    read_as = f"<div class='qa-hint qa-read-as'>Read as: {literal(answer.read_as)}</div>" if answer.read_as else ""
     if answer.answer is None:
-        parts = ["<div class='qa-none'><strong>The documents do not contain an answer to this.</strong>",
+        parts = [read_as, "<div class='qa-none'><strong>The documents do not contain an answer to this.</strong>",
                  "<div class='qa-hint'>Closest passages considered:</div>"]
         parts += [_source_html(source, index, mark=False) for source in answer.evidence]
         return "".join(parts) + "</div>"
@@ -48,7 +50,7 @@ def answer_html(answer: Answer, index: SentenceIndex) -> str:
     resolved = answer.resolved_date
     when = (f" <span class='qa-date' title='from the date of the document, {resolved.anchor}'>&#8594; {literal(resolved.label)}</span>"
             if resolved else "")
-    parts = [f"<div class='qa-answer'><span class='qa-short'>{literal(answer.answer)}</span>{when}",
+    parts = [read_as, f"<div class='qa-answer'><span class='qa-short'>{literal(answer.answer)}</span>{when}",
              f"<div class='qa-meta'>{confidence_words(answer.score)} · {header}</div>"]
     parts += [_source_html(source, index, mark=True) for source in answer.evidence]
     if answer.alternatives:
