@@ -196,3 +196,23 @@ def test_training_can_continue_from_a_trained_reader(tmp_path):
     train(*common, "--base", str(tmp_path / "first"), "--out", str(tmp_path / "second"), "--checkpoint-dir", str(tmp_path / "ck2"))
     record = json.loads((tmp_path / "second" / "training.json").read_text())
     assert record["base"] == str(tmp_path / "first") and (tmp_path / "second" / "config.json").is_file()
+
+
+def test_kept_examples_never_read_or_replace_a_file_the_project_did_not_write(tmp_path):
+    import argparse
+
+    from qa.reader.train import _kept_examples
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("my notes")
+    (folder / "examples.pkl").write_bytes(b"my own pickle")
+    args = argparse.Namespace(checkpoint_dir=folder, out=tmp_path / "out", seed=1)
+    with pytest.raises(SystemExit, match="not a file of training examples this project wrote"):
+        _kept_examples(args, [], lambda: ["built"])
+    assert (folder / "examples.pkl").read_bytes() == b"my own pickle" and (folder / "notes.txt").read_text() == "my notes"
+    (folder / "examples.pkl").unlink()  # the user moves it away: the project writes its own beside the notes
+    assert _kept_examples(args, [], lambda: ["built"]) == ["built"]
+    assert _kept_examples(args, [], lambda: ["built again"]) == ["built"]  # kept, same settings
+    assert sorted(p.name for p in folder.iterdir()) == ["examples.pkl", "notes.txt"]  # no temporary file left
+    assert (folder / "notes.txt").read_text() == "my notes"

@@ -23,6 +23,7 @@ import os
 import pickle
 import platform
 import random
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -286,21 +287,29 @@ def _checkpoint(args: argparse.Namespace, windows: int, model: torch.nn.Module, 
     print(f"checkpoint at step {progress.step} ({progress.minutes:.1f} min)", flush=True)
 
 
+EXAMPLES_MAGIC = b"qa-assistant training examples v1\n"  # marks the file as this project's own
+
+
 def _kept_examples(args: argparse.Namespace, data: list[dict], build: Callable[[], list]) -> list:
     """`build()`, or what it built before for these settings (wherever the weights go) and data files
-    (their sha256s), kept in the checkpoint folder; written atomically like the checkpoint."""
+    (their sha256s), kept in the checkpoint folder as `examples.pkl`. Only a file this project wrote
+    (it starts with EXAMPLES_MAGIC) is read or replaced: anything else of that name stops the run."""
     path = args.checkpoint_dir / "examples.pkl"
     key = {"config": {k: v for k, v in _config(args).items() if k != "out"}, "data": data}
-    if path.is_file():
-        kept = pickle.loads(path.read_bytes())
+    if path.exists():
+        raw = path.read_bytes() if path.is_file() else b""
+        if not raw.startswith(EXAMPLES_MAGIC):
+            raise SystemExit(f"{path} is not a file of training examples this project wrote: move it, or choose "
+                             f"another --checkpoint-dir")
+        kept = pickle.loads(raw[len(EXAMPLES_MAGIC):])
         if kept["key"] == key:
             print(f"examples as built before: {path}", flush=True)
             return kept["examples"]
     examples = build()
     args.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".pkl.partial")
-    partial.write_bytes(pickle.dumps({"key": key, "examples": examples}, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(partial, path)
+    with tempfile.NamedTemporaryFile(dir=args.checkpoint_dir, prefix=".examples-", delete=False) as partial:
+        partial.write(EXAMPLES_MAGIC + pickle.dumps({"key": key, "examples": examples}, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(partial.name, path)  # atomic; a fresh temporary name never overwrites another file
     return examples
 
 
