@@ -236,3 +236,127 @@ def test_a_read_only_index_answers_and_refuses_updates_without_harm(hash_embedde
         assert sorted((p.name, p.stat().st_size) for p in directory.iterdir()) == before
         with sqlite3.connect(directory / store.DATABASE) as db:
             assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 1
+
+
+def run_tool(module: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=300, cwd=REPO)
+
+
+@pytest.mark.parametrize("module, args", [
+    ("qa.eval.squad_eval", ["--squad", "missing-dev.json", "--out"]),
+    ("qa.eval.calibrate", ["--squad", "missing-train.json", "--out"]),
+])
+def test_a_report_tool_never_overwrites_a_users_file(tmp_path, module, args):
+    """The refusal comes before any work (the data file named does not even exist)."""
+    mine = tmp_path / "results.json"
+    mine.write_text('{"my": "figures"}')
+    refused = run_tool(module, *args, str(mine))
+    assert refused.returncode != 0 and "not written by this tool" in refused.stderr
+    assert mine.read_text() == '{"my": "figures"}'
+
+
+def test_calibration_is_never_written_over_a_users_file_in_the_reader_folder(tmp_path):
+    reader = user_folder(tmp_path / "reader")
+    (reader / "calibration.json").write_text("my settings")
+    refused = run_tool("qa.eval.calibrate", "--squad", "missing-train.json", "--reader", str(reader))
+    assert refused.returncode != 0 and "calibration.json" in refused.stderr
+    assert (reader / "calibration.json").read_text() == "my settings"
+
+
+def test_a_json_file_is_replaceable_only_when_a_tool_of_ours_wrote_it(tmp_path):
+    from qa.owned import check_replaceable_json
+
+    ours, theirs, link = tmp_path / "ours.json", tmp_path / "theirs.json", tmp_path / "link.json"
+    ours.write_text('{"dev_file": "dev.json", "reader": "weights"}')
+    theirs.write_text('{"dev_file": "dev.json"}')
+    link.symlink_to(ours)
+    check_replaceable_json(tmp_path / "new.json", ("dev_file", "reader"), "--out")
+    check_replaceable_json(ours, ("dev_file", "reader"), "--out")
+    for path in (theirs, link):
+        with pytest.raises(SystemExit, match="left as it is"):
+            check_replaceable_json(path, ("dev_file", "reader"), "--out")
+
+
+def test_an_atomic_write_that_fails_leaves_the_old_file_and_no_temporary_one(tmp_path):
+    from qa.owned import replace_atomically
+
+    path = tmp_path / "checkpoint.pt"
+    path.write_bytes(b"previous")
+
+    def failing(file):
+        file.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        replace_atomically(path, failing)
+    assert path.read_bytes() == b"previous" and [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
+    replace_atomically(path, lambda file: file.write(b"new"))
+    assert path.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
+
+
+def training_args(tmp_path: Path, resume: bool = False):
+    import argparse
+
+    return argparse.Namespace(out=tmp_path / "out", checkpoint_dir=tmp_path / "ck", resume=resume)
+
+
+def test_training_never_writes_over_a_users_files_in_its_out_folder(tmp_path):
+    from qa.reader.train import _check_replaceable
+
+    out = user_folder(tmp_path / "out")
+    _check_replaceable(training_args(tmp_path))  # a user's other files stay beside the weights
+    (out / "config.json").write_text("my model's config")
+    with pytest.raises(SystemExit, match="holds config.json, not written by this training"):
+        _check_replaceable(training_args(tmp_path))
+    (out / "training.json").write_text('{"command": "python -m qa.reader.train", "config": {}, "weights_sha256": "0"}')
+    _check_replaceable(training_args(tmp_path))  # an earlier run's folder: its files are the project's
+    assert (out / "thesis.txt").read_text() == "Four years of my work."
+
+
+def test_training_never_replaces_a_checkpoint_it_did_not_write_or_an_unfinished_one(tmp_path):
+    import torch
+
+    from qa.reader.train import _check_replaceable, _restore
+
+    folder = user_folder(tmp_path / "ck")
+    (folder / "checkpoint.pt").write_bytes(b"my own checkpoint")
+    with pytest.raises(SystemExit, match="not a checkpoint this training wrote"):
+        _check_replaceable(training_args(tmp_path))
+    with pytest.raises(SystemExit, match="not a checkpoint this training wrote"):  # never unpickled, even to resume
+        _restore(training_args(tmp_path, resume=True), 0, None, None)
+    assert (folder / "checkpoint.pt").read_bytes() == b"my own checkpoint"
+
+    def checkpoint(epoch: int) -> None:
+        torch.save({"config": {"epochs": 1}, "windows": 4, "model": {}, "optimizer": {},
+                    "progress": {"epoch": epoch, "position": 3, "step": 3, "minutes": 1.0, "resumed_at_steps": []}},
+                   folder / "checkpoint.pt")
+
+    checkpoint(epoch=1)  # stopped mid-epoch: a fresh start would lose it
+    with pytest.raises(SystemExit, match="stopped at step 3.*--resume"):
+        _check_replaceable(training_args(tmp_path))
+    _check_replaceable(training_args(tmp_path, resume=True))
+    checkpoint(epoch=2)  # finished: its weights are in --out, a new run may start over it
+    _check_replaceable(training_args(tmp_path))
+
+
+def test_a_benchmark_works_only_in_a_folder_it_made(tmp_path):
+    from qa.owned import work_folder
+
+    mine = user_folder(tmp_path / "mine")
+    with pytest.raises(SystemExit, match="holds files the project did not make"):
+        work_folder(mine)
+    assert sorted(p.name for p in mine.iterdir()) == ["thesis.txt"]
+    made = work_folder(tmp_path / "new" / "work")
+    (made / "corpus").mkdir()
+    assert work_folder(made) == made  # marked by the earlier run: the next one may replace what is in it
+    (tmp_path / "empty").mkdir()
+    assert work_folder(tmp_path / "empty").is_dir()
+
+
+def test_the_ray_benchmark_refuses_a_users_folder_before_deleting_anything(tmp_path):
+    work = user_folder(tmp_path / "work")
+    (work / "one-process").mkdir()
+    (work / "one-process" / "keep.txt").write_text("mine")
+    refused = run_tool("qa.eval.ray_benchmark", "--squad", "missing-dev.json", "--work", str(work))
+    assert refused.returncode != 0 and "did not make" in refused.stderr
+    assert (work / "one-process" / "keep.txt").read_text() == "mine"

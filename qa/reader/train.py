@@ -13,6 +13,9 @@ optimiser moments, step, position in the epoch's batches and the random state. `
 continues from there mid-epoch with the same batches and learning rates, as if never stopped.
 The examples read as the assistant reads (`--as-read`; retrieval over every training paragraph,
 about 20 minutes on 2 cores for the full data) are kept there too, so a resumed run skips that.
+A run replaces only what a run wrote: it stops before any work when --out holds weights, a config
+or a record it did not write, or --checkpoint-dir a checkpoint it did not write or (without
+--resume) that of a run not finished.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ import os
 import pickle
 import platform
 import random
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -32,6 +34,7 @@ from pathlib import Path
 import torch
 
 from qa.integrity import sha256_of
+from qa.owned import replace_atomically, written_json
 from qa.reader.network import FROZEN_TENSORS, as_tensors, new_reader_network, save_trained_tensors
 from qa.reader.windows import MAX_TOKENS, STRIDE, Window, answer_token_span, load_tokenizer, pad_windows, tokenize_windows
 
@@ -104,6 +107,7 @@ class Progress:
 
 
 def train(args: argparse.Namespace) -> None:
+    _check_replaceable(args)
     random.seed(args.seed)
     torch.manual_seed(args.seed)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -273,7 +277,6 @@ def _questions(articles: list[dict]) -> int:
 def _checkpoint(args: argparse.Namespace, windows: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                 progress: Progress) -> None:
     """Save everything a resumed run needs, atomically (a run killed mid-save keeps the previous checkpoint)."""
-    args.checkpoint_dir.mkdir(parents=True, exist_ok=True)
     state = {
         "config": _config(args), "windows": windows, "progress": asdict(progress),
         "model": {k: v for k, v in model.state_dict().items() if k not in FROZEN_TENSORS},
@@ -281,9 +284,7 @@ def _checkpoint(args: argparse.Namespace, windows: int, model: torch.nn.Module, 
         "torch_rng": torch.get_rng_state(),
         "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
     }
-    partial = args.checkpoint_dir / "checkpoint.pt.partial"
-    torch.save(state, partial)
-    os.replace(partial, args.checkpoint_dir / "checkpoint.pt")
+    replace_atomically(args.checkpoint_dir / "checkpoint.pt", lambda file: torch.save(state, file))
     print(f"checkpoint at step {progress.step} ({progress.minutes:.1f} min)", flush=True)
 
 
@@ -306,10 +307,8 @@ def _kept_examples(args: argparse.Namespace, data: list[dict], build: Callable[[
             print(f"examples as built before: {path}", flush=True)
             return kept["examples"]
     examples = build()
-    args.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=args.checkpoint_dir, prefix=".examples-", delete=False) as partial:
-        partial.write(EXAMPLES_MAGIC + pickle.dumps({"key": key, "examples": examples}, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(partial.name, path)  # atomic; a fresh temporary name never overwrites another file
+    replace_atomically(path, lambda file: file.write(
+        EXAMPLES_MAGIC + pickle.dumps({"key": key, "examples": examples}, protocol=pickle.HIGHEST_PROTOCOL)))
     return examples
 
 
@@ -318,7 +317,9 @@ def _restore(args: argparse.Namespace, windows: int, model: torch.nn.Module, opt
     path = args.checkpoint_dir / "checkpoint.pt"
     if not path.is_file():
         raise SystemExit(f"--resume: no checkpoint at {path}")
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = _checkpoint_state(path)
+    if state is None:
+        raise SystemExit(f"--resume: {path} is not a checkpoint this training wrote")
     if state["config"] != _config(args) or state["windows"] != windows:
         raise SystemExit(f"--resume: {path} was made with other settings or data")
     progress = Progress(**state["progress"])
@@ -333,6 +334,47 @@ def _restore(args: argparse.Namespace, windows: int, model: torch.nn.Module, opt
     print(f"resuming at epoch {progress.epoch}, batch {progress.position}, step {progress.step} "
           f"({progress.minutes:.1f} min so far)", flush=True)
     return progress
+
+
+OUT_FILES = ("reader.safetensors", "config.json", "training.json")  # what a run writes in --out
+TRAINING_RECORD_KEYS = ("command", "config", "weights_sha256")
+CHECKPOINT_KEYS = {"config", "windows", "progress", "model", "optimizer"}
+
+
+def _check_replaceable(args: argparse.Namespace) -> None:
+    """Stop before any work rather than replace what is not a run's own: files of the names a run
+    writes in --out, unless its training.json is a run's record; a checkpoint.pt in
+    --checkpoint-dir that this training did not write, or (without --resume) one of a run not
+    finished, whose hours of training a fresh start would lose."""
+    if args.out.exists() and not args.out.is_dir():
+        raise SystemExit(f"--out {args.out} is a file; give a folder")
+    present = [name for name in OUT_FILES if (args.out / name).exists() or (args.out / name).is_symlink()]
+    if present and not written_json(args.out / "training.json", TRAINING_RECORD_KEYS):
+        raise SystemExit(f"--out {args.out} holds {', '.join(present)}, not written by this training; nothing was "
+                         f"changed: give a new folder")
+    path = args.checkpoint_dir / "checkpoint.pt"
+    if args.resume or not (path.exists() or path.is_symlink()):
+        return
+    state = _checkpoint_state(path)
+    if state is None:
+        raise SystemExit(f"{path} is not a checkpoint this training wrote; it is left as it is: move it, or choose "
+                         f"another --checkpoint-dir")
+    progress = Progress(**state["progress"])
+    if progress.epoch <= int(state["config"]["epochs"]):
+        raise SystemExit(f"{path} holds a run stopped at step {progress.step}; it is left as it is: continue it with "
+                         f"--resume, or choose another --checkpoint-dir")
+
+
+def _checkpoint_state(path: Path) -> dict | None:
+    """The checkpoint at `path`, loaded as data only (never running code from the file); None unless it
+    is a plain file holding a checkpoint of this training."""
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # not a torch file, or one holding more than tensors and plain data
+        return None
+    return state if isinstance(state, dict) and CHECKPOINT_KEYS <= state.keys() else None
 
 
 def _leading_share(sources: list[list[dict]], limit: int) -> list[dict]:
