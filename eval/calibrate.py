@@ -41,6 +41,7 @@ from qa.confidence import FEATURES, Confidence, span_features
 from qa.eval.metrics import f1
 from qa.eval.squad import SquadQuestion, load_questions, paragraph_index, without_article
 from qa.index.embedder import Embedder
+from qa.owned import check_replaceable_json
 from qa.reader.span_reader import WEIGHTS_DIR, SpanReader
 from qa.reader.train import load_squad
 
@@ -189,6 +190,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="default: calibration.json in the reader's folder")
     args = parser.parse_args()
     out = args.out or args.reader / "calibration.json"
+    check_replaceable_json(out, ("features", "weights", "fit"), "--out" if args.out else "calibration")
 
     record = json.loads((args.reader / "training.json").read_text())
     articles = record["held_out_articles"]

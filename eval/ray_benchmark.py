@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.eval.squad import load_questions
+from qa.owned import work_folder
 
 
 def timed_build(corpus: Path, directory: Path, extra: list[str]) -> float:
@@ -54,6 +55,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--work", type=Path, default=Path("runs/ray-benchmark"))
     args = parser.parse_args()
+    work_folder(args.work)  # before anything is written or deleted there
 
     questions = load_questions(args.squad)
     contexts = list(dict.fromkeys(q.context for q in questions))[: args.contexts]

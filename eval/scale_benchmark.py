@@ -37,6 +37,7 @@ from qa.index.embedder import DEFAULT_MODEL, Embedder, shared_embedder
 from qa.index.sentences import answerable_sentences
 from qa.index.build import build_new, embedded_documents
 from qa.index.store import SentenceIndex, create_in_place
+from qa.owned import work_folder
 
 
 def rss_mb(kind: str = "VmRSS") -> float:
@@ -181,7 +182,7 @@ def main() -> None:
     from qa.assistant import Assistant, seeds_dir
     from qa.index.documents import load_documents
 
-    directory = args.work / f"index-{args.sentences}"
+    directory = work_folder(args.work) / f"index-{args.sentences}"
     if args.build_only:
         contexts = contexts_of(args.data)
         big_index(contexts, cached_vectors(contexts, args.work), args.sentences, directory, args.build)

@@ -24,7 +24,10 @@ from qa.eval.metrics import answer_scores
 from qa.eval.squad import SquadQuestion, load_questions, paragraph_index, without_article
 from qa.index.embedder import Embedder
 from qa.index.retriever import Passage
+from qa.owned import check_replaceable_json
 from qa.reader.span_reader import SpanReader
+
+REPORT_KEYS = ("dev_file", "reader", "gold_paragraph")  # what marks a report this script wrote
 
 
 def gold_paragraph(reader: SpanReader, questions: list[SquadQuestion]) -> dict:
@@ -76,6 +79,8 @@ def main() -> None:
                         help="a reader weights folder (default: the shipped one), scored by its own calibration.json")
     parser.add_argument("--gold-only", action="store_true", help="only the gold-paragraph figure (comparing readers)")
     args = parser.parse_args()
+    if args.out:
+        check_replaceable_json(args.out, REPORT_KEYS, "--out")
 
     questions = load_questions(args.squad)
     sample = random.Random(7).sample(questions, args.limit) if args.limit else questions
