@@ -280,7 +280,8 @@ def test_a_json_file_is_replaceable_only_when_a_tool_of_ours_wrote_it(tmp_path):
 def test_an_atomic_write_that_fails_leaves_the_old_file_and_no_temporary_one(tmp_path):
     from qa.owned import replace_atomically
 
-    path = tmp_path / "checkpoint.pt"
+    folder = user_folder(tmp_path / "ck")  # the user's thesis sits beside the project's file
+    path = folder / "checkpoint.pt"
     path.write_bytes(b"previous")
 
     def failing(file):
@@ -289,9 +290,10 @@ def test_an_atomic_write_that_fails_leaves_the_old_file_and_no_temporary_one(tmp
 
     with pytest.raises(OSError):
         replace_atomically(path, failing)
-    assert path.read_bytes() == b"previous" and [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
+    assert path.read_bytes() == b"previous" and sorted(p.name for p in folder.iterdir()) == ["checkpoint.pt", "thesis.txt"]
     replace_atomically(path, lambda file: file.write(b"new"))
-    assert path.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
+    assert path.read_bytes() == b"new" and sorted(p.name for p in folder.iterdir()) == ["checkpoint.pt", "thesis.txt"]
+    assert (folder / "thesis.txt").read_text() == "Four years of my work."
 
 
 def training_args(tmp_path: Path, resume: bool = False):
