@@ -2,7 +2,8 @@
 
 The tools that write reports and weights (`qa.eval.calibrate`, `qa.eval.squad_eval --out`,
 `qa.reader.train`) replace an existing file only when it is one such a tool wrote, told by the
-keys its JSON holds; otherwise they stop before any work and leave it as it is.
+keys its JSON holds; otherwise they stop before any work and leave it as it is. Benchmarks fill
+and empty only a `--work` folder they made and marked (`work_folder`).
 """
 
 from __future__ import annotations
