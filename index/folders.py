@@ -2,7 +2,8 @@
 
 The rule: the project deletes or replaces only what it created. An index folder is replaced only
 when every entry in it is a file an index is made of (a folder holding a user's `thesis.txt` is
-refused, whole); a build's staging folder, `.NAME.qa-build-*` beside the index, is removed only
+refused, whole), and a file named like a vector segment counts as the index's only when its
+database records that generation; a build's staging folder, `.NAME.qa-build-*` beside the index, is removed only
 when no live process holds its lock. Locks are `flock`s, so a killed process releases them and
 "abandoned" never depends on a clock.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -32,14 +34,42 @@ BUILD_PREFIX = ".{name}.qa-build-"
 UNLOCKED_GRACE_SECONDS = 60  # a staging folder this young may not have taken its lock yet
 _INDEX_FILE = re.compile(r"index\.sqlite(?:-wal|-shm|-journal)?|writer\.lock|(?:ids|vectors)-\d+\.npy|ann-\d+\.faiss"
                          r"|manifest\.json|documents\.json|sentences\.json|vectors\.faiss")  # the last four: old JSON indexes
+_SEGMENT_FILE = re.compile(r"(?:ids|vectors)-(\d+)\.npy|ann-(\d+)\.faiss")
 T = TypeVar("T")
 
 
-def foreign_entries(directory: Path) -> list[str]:
-    """Names in `directory` that no index is made of (sub-folders included), sorted."""
+def foreign_entries(directory: Path, ask_database: bool = True) -> list[str]:
+    """Names in `directory` that no index is made of (sub-folders included), sorted. A segment file
+    is the index's when the database records its generation (or, without a readable database or
+    with `ask_database` off, by its name alone)."""
     if not directory.is_dir():
         return []
-    return sorted(entry.name for entry in directory.iterdir() if entry.is_dir() or not _INDEX_FILE.fullmatch(entry.name))
+    recorded = _recorded_generations(directory) if ask_database else None
+
+    def foreign(entry: Path) -> bool:
+        if entry.is_dir() or not _INDEX_FILE.fullmatch(entry.name):
+            return True
+        segment = _SEGMENT_FILE.fullmatch(entry.name)
+        return bool(segment and recorded is not None and int(segment[1] or segment[2]) not in recorded)
+
+    return sorted(entry.name for entry in directory.iterdir() if foreign(entry))
+
+
+def _recorded_generations(directory: Path) -> set[int] | None:
+    """The segment generations an index's database names (in use and retired); None when there is
+    no database that can be read."""
+    database = directory / DATABASE
+    if not database.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'retired')").fetchall())
+        finally:
+            db.close()
+        return {int(json.loads(meta["generation"])), *(int(g) for g in json.loads(meta.get("retired", "[]")))}
+    except (sqlite3.Error, KeyError, ValueError, TypeError):
+        return None
 
 
 def new_folder_hint(directory: Path) -> str:
@@ -168,7 +198,8 @@ def _is_build_folder(staging: Path) -> bool:
     for entry in staging.iterdir():
         if entry.name == BUILD_LOCK and entry.is_file() and not entry.is_symlink():
             continue
-        if entry.name not in ("index", "previous") or entry.is_symlink() or not entry.is_dir() or foreign_entries(entry):
+        if entry.name not in ("index", "previous") or entry.is_symlink() or not entry.is_dir() or \
+                foreign_entries(entry, ask_database=False):  # a killed build's segment files are not recorded yet
             return False
     return True
 

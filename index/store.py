@@ -1,7 +1,7 @@
 """The sentence index: documents, sentences and BM25 in SQLite, sentence vectors beside it.
 
 Layout of an index directory:
-    index.sqlite    meta (format, model, vector generation), documents (text, date, pages),
+    index.sqlite    meta (format, model, vector generation, retired generations), documents (text, date, pages),
                     sentences (id, document, offsets), lexical (FTS5 word index), delta (the
                     vectors of sentences added since the last compaction), tombstones (removed
                     sentences whose vectors are still in the base segment)
@@ -9,7 +9,10 @@ Layout of an index directory:
 An update is one SQLite transaction: it touches only the changed documents' rows, so an
 interrupted update leaves the index as it was. When the delta and tombstones outgrow
 COMPACT_SHARE of the base, the update writes the next generation's files first and switches
-to them in the same transaction. Opening reads the vectors' ids and maps the vectors; document
+to them in the same transaction, recording the generation left as retired; a later writable open
+deletes a retired generation's files (a reader may still be mapping them until then). Segment files
+are only ever created new, so a file named like one that the index did not record is never touched
+(index/vectors.py). Opening reads the vectors' ids and maps the vectors; document
 texts are read when needed. `SentenceIndex.build` makes an index in memory (chat uploads, evaluation).
 """
 
@@ -32,11 +35,11 @@ from pydantic import BaseModel
 from qa.errors import IndexRebuildableError, IndexStoreError, UnknownDocumentError
 from qa.index.documents import Document
 from qa.index.embedder import Embedder
-from qa.index.folders import (DATABASE, WRITER_LOCK, disk_full_error, foreign_entries, held_lock, is_disk_full, is_locked,
+from qa.index.folders import (DATABASE, WRITER_LOCK, disk_full_error, foreign_entries, held_lock, is_disk_full,
                               replace_with_new, tidy_abandoned_builds)
 from qa.index.lexical import LexicalTable
 from qa.index.sentences import answerable_sentences
-from qa.index.vectors import BaseSegment, Progress, SegmentWriter, VectorSet
+from qa.index.vectors import BaseSegment, Progress, SegmentWriter, VectorSet, free_generation, segment_files
 
 FORMAT_VERSION = 2
 DOCUMENTS_CACHED = 256  # texts kept in memory between questions
@@ -101,7 +104,7 @@ class SentenceIndex:
         db = _connect(Path(directory) / DATABASE if directory else ":memory:")
         db.executescript(_SCHEMA)
         LexicalTable(db).create()
-        meta = {"format_version": FORMAT_VERSION, "model": model_identity, "dimension": dimension, "generation": 0}
+        meta = {"format_version": FORMAT_VERSION, "model": model_identity, "dimension": dimension, "generation": 0, "retired": []}
         db.executemany("INSERT INTO meta VALUES (?, ?)", [(key, json.dumps(value)) for key, value in meta.items()])
         empty = np.zeros(0, dtype=np.int64)
         return cls(db, VectorSet(BaseSegment.empty(dimension), empty, np.zeros((0, dimension)), empty), directory)
@@ -147,7 +150,7 @@ class SentenceIndex:
         if sentences != len(vectors) or vectors.dimension != dimension:
             raise IndexRebuildableError(f"index at {directory} is damaged (vectors and sentence table disagree); {rebuild}")
         if not read_only:
-            _remove_unused_segments(directory, generation)
+            _remove_retired_segments(db, directory)
             _add_date_source_column(db)
         index = cls(db, vectors, directory)
         index.read_only = read_only
@@ -179,7 +182,8 @@ class SentenceIndex:
         index `update` makes of the same documents."""
         if self.directory is None or self.document_ids():
             raise ValueError("stream_in fills a new, empty index folder")
-        db, segment, ids, names = self._db, SegmentWriter(self.directory, 1, self.vectors.dimension), array("q"), []
+        segment = SegmentWriter(self.directory, free_generation(self.directory, 0), self.vectors.dimension)
+        db, ids, names = self._db, array("q"), []
         db.execute("BEGIN IMMEDIATE")
         try:
             for document, spans, vectors in embedded:
@@ -259,7 +263,7 @@ class SentenceIndex:
                redated: list[Document] = ()) -> None:
         """One transaction: old sentences of changed and removed documents out, the new ones in, and
         the new dates of documents whose text is unchanged."""
-        db = self._db
+        db, fresh_segment = self._db, None
         db.execute("BEGIN IMMEDIATE")
         try:
             gone_docs = sorted(set(removed) | {doc.doc_id for doc in changed})
@@ -280,7 +284,8 @@ class SentenceIndex:
                 self._lexical.remake(self._every_sentence())
             vectors = self.vectors.changed(gone_ids, new_ids, matrix)
             if self.directory is not None and _needs_compaction(vectors):
-                vectors = self._compact(vectors)
+                fresh_segment = free_generation(self.directory, int(self._meta("generation")))
+                vectors = self._compact(vectors, fresh_segment)
             else:
                 db.executemany("DELETE FROM delta WHERE id = ?", [(n,) for n in gone_ids])
                 db.executemany("INSERT INTO delta VALUES (?, ?)", [(n, v.tobytes()) for n, v in zip(new_ids, matrix)])
@@ -289,17 +294,24 @@ class SentenceIndex:
         except BaseException as error:
             if db.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
                 db.execute("ROLLBACK")
+            if fresh_segment is not None:  # the files the rolled-back compaction created, and only those
+                for path in segment_files(self.directory, fresh_segment):
+                    path.unlink(missing_ok=True)
             if is_disk_full(error):
                 raise disk_full_error(self.directory) from None
             raise
         self.vectors = vectors
         self._documents.clear()
 
-    def _compact(self, vectors: VectorSet) -> VectorSet:
-        """Write every live vector as the next generation's base segment (inside the open transaction)."""
-        generation = int(self._meta("generation")) + 1
+    def _compact(self, vectors: VectorSet, generation: int) -> VectorSet:
+        """Write every live vector as the base segment of `generation` (free: no file has its name) and
+        switch to it, inside the open transaction; the generation left is recorded as retired."""
         ids, matrix = vectors.live()
         BaseSegment.write(self.directory, generation, ids, matrix)
+        left = int(self._meta("generation"))
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'retired'").fetchone()
+        retired = json.loads(row[0]) if row else []  # indexes made before generations were recorded have none
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('retired', ?)", (json.dumps(retired + [left] if left else retired),))
         self._db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (json.dumps(generation),))
         self._db.execute("DELETE FROM delta")
         self._db.execute("DELETE FROM tombstones")
@@ -481,13 +493,20 @@ def _add_date_source_column(db: sqlite3.Connection) -> None:
             pass  # another process added it first, or the database is busy: read it as it is
 
 
-def _remove_unused_segments(directory: Path, generation: int) -> None:
-    """Delete earlier generations' files, and later ones that a dead update left (none while a writer is alive)."""
-    writing = is_locked(directory / WRITER_LOCK)
-    for path in [*directory.glob("ids-*.npy"), *directory.glob("vectors-*.npy"), *directory.glob("ann-*.faiss")]:
-        number = path.stem.rpartition("-")[2]
-        if number.isdigit() and (int(number) < generation or (int(number) > generation and not writing)):
+def _remove_retired_segments(db: sqlite3.Connection, directory: Path) -> None:
+    """Delete the files of the generations this index has switched away from, as recorded. Nothing
+    else: a file named like a segment that the index never recorded (a user's, or one a killed
+    compaction left) is not known to be the index's."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'retired'").fetchone()
+    if row is None or not json.loads(row[0]):
+        return
+    for generation in json.loads(row[0]):
+        for path in segment_files(directory, generation):
             path.unlink(missing_ok=True)
+    try:  # only if no compaction recorded another meanwhile
+        db.execute("UPDATE meta SET value = '[]' WHERE key = 'retired' AND value = ?", (row[0],))
+    except sqlite3.OperationalError:
+        pass  # busy: a later open clears it (its files are gone already)
 
 
 def create_in_place(directory: Path, model_identity: str, dimension: int,

@@ -6,6 +6,8 @@ ANN_MIN_VECTORS up, `ann-G.faiss`, an inverted-file index with 8-bit codes (IVF,
 candidates which are then scored exactly against the stored vectors. Updates never rewrite
 these files: new sentences go to the delta (kept in SQLite by the store, in memory here) and
 removed base sentences are tombstoned. Compaction (index/store.py) writes the next generation's files.
+Every segment file is created new, under a generation number no file in the folder has yet: a
+segment never writes over a file, and one that fails removes only the files it created.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import math
 import mmap
 import os
 from collections.abc import Callable
+from typing import BinaryIO
 from pathlib import Path
 
 import faiss
@@ -25,6 +28,30 @@ TRAINING_POINTS_PER_LIST = 40  # k-means wants at least 39
 RESCORED = 2  # the IVF index proposes 2k candidates for k results, ranked by their exact vectors
 ANN_BLOCK = 100_000  # vectors read at a time while the IVF index is trained and filled
 Progress = Callable[[str, int, int], None]  # (phase, done, total): what a long step reports as it goes
+
+
+def segment_files(directory: Path, generation: int) -> list[Path]:
+    """The files a base segment of this generation may have."""
+    return [directory / f"ids-{generation}.npy", directory / f"vectors-{generation}.npy", directory / f"ann-{generation}.faiss"]
+
+
+def free_generation(directory: Path, after: int) -> int:
+    """The first generation after `after` that no file in `directory` is named for."""
+    generation = after + 1
+    while any(path.exists() for path in segment_files(directory, generation)):
+        generation += 1
+    return generation
+
+
+def _write_new(path: Path, write: Callable[[BinaryIO], None], made: list[Path]) -> None:
+    """Create `path` (FileExistsError if anything is there), fill it with `write`, and note it in `made`."""
+    with open(path, "xb") as file:
+        made.append(path)
+        write(file)
+
+
+def _write_ann(index: faiss.Index) -> Callable[[BinaryIO], None]:
+    return lambda file: faiss.write_index(index, faiss.PyCallbackIOWriter(file.write))
 
 
 def _search_matrix(matrix: np.ndarray, query: np.ndarray, k: int, excluded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -66,12 +93,20 @@ class BaseSegment:
 
     @staticmethod
     def write(directory: Path, generation: int, ids: np.ndarray, vectors: np.ndarray) -> None:
-        """Write a base segment's files (an ANN index too when there are enough vectors)."""
-        np.save(directory / f"ids-{generation}.npy", ids.astype(np.int64))
-        np.save(directory / f"vectors-{generation}.npy", vectors.astype(np.float32))
-        if len(ids) >= ANN_MIN_VECTORS:
-            faiss.write_index(_ivf(lambda begin, end: vectors[begin:end], len(vectors), vectors.shape[1]),
-                              str(directory / f"ann-{generation}.faiss"))
+        """Write a base segment's files, each created new (an ANN index too when there are enough
+        vectors); when one fails, those already made are removed."""
+        ids_file, vectors_file, ann_file = segment_files(directory, generation)
+        made: list[Path] = []
+        try:
+            _write_new(ids_file, lambda file: np.save(file, ids.astype(np.int64)), made)
+            _write_new(vectors_file, lambda file: np.save(file, vectors.astype(np.float32)), made)
+            if len(ids) >= ANN_MIN_VECTORS:
+                ann = _ivf(lambda begin, end: vectors[begin:end], len(vectors), vectors.shape[1])
+                _write_new(ann_file, _write_ann(ann), made)
+        except BaseException:
+            for path in made:
+                path.unlink(missing_ok=True)
+            raise
 
     def positions(self, ids: np.ndarray) -> np.ndarray:
         """Positions of ids known to be in this segment."""
@@ -126,6 +161,7 @@ class SegmentWriter:
     def __init__(self, directory: Path, generation: int, dimension: int) -> None:
         self.path, self.generation, self.dimension, self.count = directory / f"vectors-{generation}.npy", generation, dimension, 0
         self._file = open(self.path, "xb")  # created here, never over a file already there: `discard` removes only its own
+        self._made = [self.path]
         self._header = self._write_header()
 
     def _write_header(self) -> int:
@@ -156,16 +192,17 @@ class SegmentWriter:
         self._file.seek(end)
         self._file.flush()
         os.fsync(self._file.fileno())
-        directory = self.path.parent
-        np.save(directory / f"ids-{self.generation}.npy", ids.astype(np.int64))
+        ids_file, _, ann_file = segment_files(self.path.parent, self.generation)
+        _write_new(ids_file, lambda file: np.save(file, ids.astype(np.int64)), self._made)
         if self.count >= ANN_MIN_VECTORS:
-            faiss.write_index(_ivf(self.rows, self.count, self.dimension, progress), str(directory / f"ann-{self.generation}.faiss"))
+            _write_new(ann_file, _write_ann(_ivf(self.rows, self.count, self.dimension, progress)), self._made)
         self._file.close()
 
     def discard(self) -> None:
-        """Remove the vectors file this writer created (nothing else)."""
+        """Remove the files this writer created (nothing else)."""
         self._file.close()
-        self.path.unlink(missing_ok=True)
+        for path in self._made:
+            path.unlink(missing_ok=True)
 
 
 class VectorSet:

@@ -163,14 +163,46 @@ def test_concurrent_writers_take_turns_and_the_index_stays_whole(tmp_path, hash_
     assert len(final) == 2
 
 
-def test_a_later_segment_of_a_live_writer_is_kept(tmp_path, hash_embedder):
-    build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
-    (tmp_path / "ix" / "vectors-7.npy").write_bytes(b"being written")
-    with folders.held_lock(tmp_path / "ix" / folders.WRITER_LOCK):
-        SentenceIndex.open(tmp_path / "ix")
-        assert (tmp_path / "ix" / "vectors-7.npy").exists()
-    SentenceIndex.open(tmp_path / "ix")
-    assert not (tmp_path / "ix" / "vectors-7.npy").exists()
+def many(count, prefix="doc"):
+    return docs(**{f"{prefix}{n}": f"Topic {n} has a first sentence here. Topic {n} has colour {n} too." for n in range(count)})
+
+
+def test_files_named_like_segments_are_the_users_unless_the_index_recorded_them(tmp_path, hash_embedder, monkeypatch):
+    """Compaction writes under a free generation number, never over a file; opening deletes only the
+    generations the index switched away from; a folder with such a file is not replaced whole."""
+    monkeypatch.setattr(store, "COMPACT_MIN", 5)
+    ix = tmp_path / "ix"
+    build_or_update(many(4), hash_embedder, ix)  # 8 sentences: a base segment, generation 1
+    mine = {"vectors-2.npy": b"named like the next generation", "ann-2023.faiss": b"my 2023 index", "ids-0.npy": b"zero"}
+    for name, content in mine.items():
+        (ix / name).write_bytes(content)
+    with pytest.raises(IndexStoreError, match=r"not part of an index \(ann-2023.faiss, ids-0.npy, vectors-2.npy\)"):
+        folders.check_replaceable(ix)
+    build_or_update(many(3, "other"), hash_embedder, ix)  # compacted: into generation 3, as 2 is taken
+    reopened = SentenceIndex.open(ix)  # generation 1 retired: its files go
+    assert reopened._meta("generation") == 3 and len(reopened) == 6
+    assert sorted(p.name for p in ix.iterdir() if p.suffix in (".npy", ".faiss")) == sorted([*mine, "ids-3.npy", "vectors-3.npy"])
+    assert all((ix / name).read_bytes() == content for name, content in mine.items())
+
+
+def test_a_failed_compaction_removes_only_the_files_it_made(tmp_path, hash_embedder, monkeypatch):
+    monkeypatch.setattr(store, "COMPACT_MIN", 5)
+    ix = tmp_path / "ix"
+    build_or_update(many(4), hash_embedder, ix)
+    (ix / "vectors-2.npy").write_bytes(b"mine")
+    compact = SentenceIndex._compact
+
+    def failing(self, vectors, generation):
+        compact(self, vectors, generation)
+        assert (ix / f"vectors-{generation}.npy").exists()  # it got as far as writing them
+        raise OSError("killed before the commit")
+
+    monkeypatch.setattr(SentenceIndex, "_compact", failing)
+    with pytest.raises(OSError, match="before the commit"):
+        build_or_update(many(3, "other"), hash_embedder, ix)
+    assert sorted(p.name for p in ix.glob("*.npy")) == ["ids-1.npy", "vectors-1.npy", "vectors-2.npy"]
+    assert (ix / "vectors-2.npy").read_bytes() == b"mine"
+    assert SentenceIndex.open(ix).document_ids() == [f"doc{n}" for n in range(4)]  # as it was
 
 
 def test_a_full_disk_is_said_and_the_index_survives(tmp_path, hash_embedder):
