@@ -141,7 +141,7 @@ class SentenceIndex:
             if expected_model is not None and model != expected_model:
                 raise IndexRebuildableError(f"index at {directory} was built with model {model!r}, not "
                                             f"{expected_model!r}; pass that model or {rebuild}")
-            dimension, generation = json.loads(meta["dimension"]), json.loads(meta["generation"])
+            dimension = json.loads(meta["dimension"])
             vectors, sentences = _stored_vectors(db, directory, None)
         except IndexStoreError:
             raise
