@@ -8,6 +8,7 @@ $QA_SCREENSHOTS (default: artifacts/ in the repository).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -92,8 +93,18 @@ def test_question_typed_and_answered_with_the_source_marked(page):
 
 
 def test_copy_gives_plain_text_and_a_long_reply_shows_from_its_top(page):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     ask(page, "What did Zelenskyy thank Biden for?")
     reply = page.locator("#qa-chat .qa-answer, #qa-chat .qa-none").last
+    in_view = """() => {  // the reply's top in the upper half of the chat box: the chat scrolls there just after it renders
+      const replies = document.querySelectorAll('#qa-chat .qa-answer, #qa-chat .qa-none');
+      const top = replies[replies.length - 1].getBoundingClientRect().top;
+      const box = document.querySelector('#qa-chat').getBoundingClientRect();
+      return box.top - 5 <= top && top <= box.top + box.height / 2;
+    }"""
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(in_view, timeout=10_000)  # then the assertion below says where it is
     chat_box = page.locator("#qa-chat").bounding_box()
     top = reply.bounding_box()["y"]
     assert chat_box["y"] - 5 <= top <= chat_box["y"] + chat_box["height"] / 2, (top, chat_box)  # its answer is in view
