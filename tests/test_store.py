@@ -180,3 +180,14 @@ def test_a_dropped_index_is_freed_at_once(hash_embedder):
         assert freed() is None
     finally:
         gc.enable()
+
+
+def test_an_index_made_before_generations_were_recorded_compacts_and_tidies(tmp_path, hash_embedder, monkeypatch):
+    monkeypatch.setattr(store, "COMPACT_MIN", 5)
+    build_or_update(many(4), hash_embedder, tmp_path / "ix")
+    with sqlite3.connect(tmp_path / "ix" / store.DATABASE) as db:
+        db.execute("DELETE FROM meta WHERE key = 'retired'")  # as the earlier versions wrote it
+    build_or_update(many(3, "other"), hash_embedder, tmp_path / "ix")  # compacted into generation 2
+    reopened = SentenceIndex.open(tmp_path / "ix")
+    assert reopened._meta("generation") == 2 and reopened._meta("retired") == []
+    assert sorted(p.name for p in (tmp_path / "ix").glob("*.npy")) == ["ids-2.npy", "vectors-2.npy"]
