@@ -3,7 +3,7 @@
 The rule: the project deletes or replaces only what it created. An index folder is replaced only
 when every entry in it is a file an index is made of (a folder holding a user's `thesis.txt` is
 refused, whole), and a file named like a vector segment counts as the index's only when its
-database records that generation; a build's staging folder, `.NAME.qa-build-*` beside the index, is removed only
+database records it (its generation in use, or the file retired); a build's staging folder, `.NAME.qa-build-*` beside the index, is removed only
 when no live process holds its lock. Locks are `flock`s, so a killed process releases them and
 "abandoned" never depends on a clock.
 """
@@ -40,24 +40,27 @@ T = TypeVar("T")
 
 def foreign_entries(directory: Path, ask_database: bool = True) -> list[str]:
     """Names in `directory` that no index is made of (sub-folders included), sorted. A segment file
-    is the index's when the database records its generation (or, without a readable database or
-    with `ask_database` off, by its name alone)."""
+    is the index's when the database records it: of the generation in use, or retired (without a
+    readable database, or with `ask_database` off, by its name alone)."""
     if not directory.is_dir():
         return []
-    recorded = _recorded_generations(directory) if ask_database else None
+    recorded = _recorded_segments(directory) if ask_database else None
 
     def foreign(entry: Path) -> bool:
         if entry.is_dir() or not _INDEX_FILE.fullmatch(entry.name):
             return True
         segment = _SEGMENT_FILE.fullmatch(entry.name)
-        return bool(segment and recorded is not None and int(segment[1] or segment[2]) not in recorded)
+        if segment is None or recorded is None:
+            return False
+        generation, retired = recorded
+        return int(segment[1] or segment[2]) != generation and entry.name not in retired
 
     return sorted(entry.name for entry in directory.iterdir() if foreign(entry))
 
 
-def _recorded_generations(directory: Path) -> set[int] | None:
-    """The segment generations an index's database names (in use and retired); None when there is
-    no database that can be read."""
+def _recorded_segments(directory: Path) -> tuple[int, set[str]] | None:
+    """The generation in use and the retired segment files, as the index's database records them;
+    None when there is no database that can be read."""
     database = directory / DATABASE
     if not database.is_file():
         return None
@@ -67,7 +70,7 @@ def _recorded_generations(directory: Path) -> set[int] | None:
             meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'retired')").fetchall())
         finally:
             db.close()
-        return {int(json.loads(meta["generation"])), *(int(g) for g in json.loads(meta.get("retired", "[]")))}
+        return int(json.loads(meta["generation"])), {str(name) for name in json.loads(meta.get("retired", "[]"))}
     except (sqlite3.Error, KeyError, ValueError, TypeError):
         return None
 

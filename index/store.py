@@ -1,7 +1,7 @@
 """The sentence index: documents, sentences and BM25 in SQLite, sentence vectors beside it.
 
 Layout of an index directory:
-    index.sqlite    meta (format, model, vector generation, retired generations), documents (text, date, pages),
+    index.sqlite    meta (format, model, vector generation, retired segment files), documents (text, date, pages),
                     sentences (id, document, offsets), lexical (FTS5 word index), delta (the
                     vectors of sentences added since the last compaction), tombstones (removed
                     sentences whose vectors are still in the base segment)
@@ -9,8 +9,8 @@ Layout of an index directory:
 An update is one SQLite transaction: it touches only the changed documents' rows, so an
 interrupted update leaves the index as it was. When the delta and tombstones outgrow
 COMPACT_SHARE of the base, the update writes the next generation's files first and switches
-to them in the same transaction, recording the generation left as retired; a later writable open
-deletes a retired generation's files (a reader may still be mapping them until then). Segment files
+to them in the same transaction, recording the files of the generation left as retired; a later
+writable open deletes those files (a reader may still be mapping them until then). Segment files
 are only ever created new, so a file named like one that the index did not record is never touched
 (index/vectors.py). Opening reads the vectors' ids and maps the vectors; document
 texts are read when needed. `SentenceIndex.build` makes an index in memory (chat uploads, evaluation).
@@ -39,7 +39,7 @@ from qa.index.folders import (DATABASE, WRITER_LOCK, disk_full_error, foreign_en
                               replace_with_new, tidy_abandoned_builds)
 from qa.index.lexical import LexicalTable
 from qa.index.sentences import answerable_sentences
-from qa.index.vectors import BaseSegment, Progress, SegmentWriter, VectorSet, free_generation, segment_files
+from qa.index.vectors import BaseSegment, Progress, SegmentWriter, VectorSet, free_generation
 
 FORMAT_VERSION = 2
 DOCUMENTS_CACHED = 256  # texts kept in memory between questions
@@ -263,7 +263,7 @@ class SentenceIndex:
                redated: list[Document] = ()) -> None:
         """One transaction: old sentences of changed and removed documents out, the new ones in, and
         the new dates of documents whose text is unchanged."""
-        db, fresh_segment = self._db, None
+        db, fresh_files = self._db, []
         db.execute("BEGIN IMMEDIATE")
         try:
             gone_docs = sorted(set(removed) | {doc.doc_id for doc in changed})
@@ -284,8 +284,7 @@ class SentenceIndex:
                 self._lexical.remake(self._every_sentence())
             vectors = self.vectors.changed(gone_ids, new_ids, matrix)
             if self.directory is not None and _needs_compaction(vectors):
-                fresh_segment = free_generation(self.directory, int(self._meta("generation")))
-                vectors = self._compact(vectors, fresh_segment)
+                vectors = self._compact(vectors, fresh_files)
             else:
                 db.executemany("DELETE FROM delta WHERE id = ?", [(n,) for n in gone_ids])
                 db.executemany("INSERT INTO delta VALUES (?, ?)", [(n, v.tobytes()) for n, v in zip(new_ids, matrix)])
@@ -294,24 +293,24 @@ class SentenceIndex:
         except BaseException as error:
             if db.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
                 db.execute("ROLLBACK")
-            if fresh_segment is not None:  # the files the rolled-back compaction created, and only those
-                for path in segment_files(self.directory, fresh_segment):
-                    path.unlink(missing_ok=True)
+            for path in fresh_files:  # the files the rolled-back compaction created, and only those
+                path.unlink(missing_ok=True)
             if is_disk_full(error):
                 raise disk_full_error(self.directory) from None
             raise
         self.vectors = vectors
         self._documents.clear()
 
-    def _compact(self, vectors: VectorSet, generation: int) -> VectorSet:
-        """Write every live vector as the base segment of `generation` (free: no file has its name) and
-        switch to it, inside the open transaction; the generation left is recorded as retired."""
+    def _compact(self, vectors: VectorSet, made: list[Path]) -> VectorSet:
+        """Write every live vector as a new generation's base segment, numbered so that no file in the
+        folder has its names, and switch to it inside the open transaction. The files written go into
+        `made` (removed if the transaction fails); those of the segment left are recorded as retired."""
+        generation = free_generation(self.directory, vectors.base.generation)
         ids, matrix = vectors.live()
-        BaseSegment.write(self.directory, generation, ids, matrix)
-        left = int(self._meta("generation"))
+        made += BaseSegment.write(self.directory, generation, ids, matrix)
         row = self._db.execute("SELECT value FROM meta WHERE key = 'retired'").fetchone()
-        retired = json.loads(row[0]) if row else []  # indexes made before generations were recorded have none
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('retired', ?)", (json.dumps(retired + [left] if left else retired),))
+        retired = json.loads(row[0]) if row else []  # indexes made before retired files were recorded have none
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('retired', ?)", (json.dumps(retired + vectors.base.file_names()),))
         self._db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (json.dumps(generation),))
         self._db.execute("DELETE FROM delta")
         self._db.execute("DELETE FROM tombstones")
@@ -494,15 +493,16 @@ def _add_date_source_column(db: sqlite3.Connection) -> None:
 
 
 def _remove_retired_segments(db: sqlite3.Connection, directory: Path) -> None:
-    """Delete the files of the generations this index has switched away from, as recorded. Nothing
-    else: a file named like a segment that the index never recorded (a user's, or one a killed
-    compaction left) is not known to be the index's."""
+    """Delete the files of the segments this index has switched away from, as recorded by name.
+    Nothing else: a file named like a segment that the index never recorded (a user's, or one a
+    killed compaction left) is not known to be the index's."""
     row = db.execute("SELECT value FROM meta WHERE key = 'retired'").fetchone()
-    if row is None or not json.loads(row[0]):
+    retired = json.loads(row[0]) if row else []
+    if not retired:
         return
-    for generation in json.loads(row[0]):
-        for path in segment_files(directory, generation):
-            path.unlink(missing_ok=True)
+    for name in retired:
+        if Path(name).name == name:  # a bare file name in this folder, as `_compact` records them
+            (directory / name).unlink(missing_ok=True)
     try:  # only if no compaction recorded another meanwhile
         db.execute("UPDATE meta SET value = '[]' WHERE key = 'retired' AND value = ?", (row[0],))
     except sqlite3.OperationalError:

@@ -91,10 +91,17 @@ class BaseSegment:
             raise ValueError("base segment files disagree")
         return cls(ids, vectors, ann, generation)
 
+    def file_names(self) -> list[str]:
+        """The names of the files this segment was read from (none for generation 0)."""
+        if not self.generation:
+            return []
+        ids_file, vectors_file, ann_file = segment_files(Path(), self.generation)
+        return [ids_file.name, vectors_file.name] + ([ann_file.name] if self.ann is not None else [])
+
     @staticmethod
-    def write(directory: Path, generation: int, ids: np.ndarray, vectors: np.ndarray) -> None:
+    def write(directory: Path, generation: int, ids: np.ndarray, vectors: np.ndarray) -> list[Path]:
         """Write a base segment's files, each created new (an ANN index too when there are enough
-        vectors); when one fails, those already made are removed."""
+        vectors), and return them; when one fails, those already made are removed."""
         ids_file, vectors_file, ann_file = segment_files(directory, generation)
         made: list[Path] = []
         try:
@@ -107,6 +114,7 @@ class BaseSegment:
             for path in made:
                 path.unlink(missing_ok=True)
             raise
+        return made
 
     def positions(self, ids: np.ndarray) -> np.ndarray:
         """Positions of ids known to be in this segment."""

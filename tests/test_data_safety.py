@@ -179,7 +179,9 @@ def test_files_named_like_segments_are_the_users_unless_the_index_recorded_them(
     with pytest.raises(IndexStoreError, match=r"not part of an index \(ann-2023.faiss, ids-0.npy, vectors-2.npy\)"):
         folders.check_replaceable(ix)
     build_or_update(many(3, "other"), hash_embedder, ix)  # compacted: into generation 3, as 2 is taken
-    reopened = SentenceIndex.open(ix)  # generation 1 retired: its files go
+    mine["ann-1.faiss"] = b"added after generation 1, which had no ANN file, was retired"
+    (ix / "ann-1.faiss").write_bytes(mine["ann-1.faiss"])
+    reopened = SentenceIndex.open(ix)  # generation 1 retired: the two files it had go
     assert reopened._meta("generation") == 3 and len(reopened) == 6
     assert sorted(p.name for p in ix.iterdir() if p.suffix in (".npy", ".faiss")) == sorted([*mine, "ids-3.npy", "vectors-3.npy"])
     assert all((ix / name).read_bytes() == content for name, content in mine.items())
@@ -192,9 +194,9 @@ def test_a_failed_compaction_removes_only_the_files_it_made(tmp_path, hash_embed
     (ix / "vectors-2.npy").write_bytes(b"mine")
     compact = SentenceIndex._compact
 
-    def failing(self, vectors, generation):
-        compact(self, vectors, generation)
-        assert (ix / f"vectors-{generation}.npy").exists()  # it got as far as writing them
+    def failing(self, vectors, made):
+        compact(self, vectors, made)
+        assert [path.name for path in made] == ["ids-3.npy", "vectors-3.npy"]  # it got as far as writing them
         raise OSError("killed before the commit")
 
     monkeypatch.setattr(SentenceIndex, "_compact", failing)
@@ -203,6 +205,20 @@ def test_a_failed_compaction_removes_only_the_files_it_made(tmp_path, hash_embed
     assert sorted(p.name for p in ix.glob("*.npy")) == ["ids-1.npy", "vectors-1.npy", "vectors-2.npy"]
     assert (ix / "vectors-2.npy").read_bytes() == b"mine"
     assert SentenceIndex.open(ix).document_ids() == [f"doc{n}" for n in range(4)]  # as it was
+
+
+def test_a_compaction_that_meets_a_file_in_its_way_removes_only_what_it_made(tmp_path, hash_embedder, monkeypatch):
+    """A user's file appearing between the choice of a generation number and the writing: the
+    compaction fails on it, and removes the file it had made, not the user's."""
+    monkeypatch.setattr(store, "COMPACT_MIN", 5)
+    ix = tmp_path / "ix"
+    build_or_update(many(4), hash_embedder, ix)
+    monkeypatch.setattr(store, "free_generation", lambda directory, after: 2)
+    (ix / "vectors-2.npy").write_bytes(b"mine, put there just now")
+    with pytest.raises(FileExistsError):
+        build_or_update(many(3, "other"), hash_embedder, ix)
+    assert sorted(p.name for p in ix.glob("*.npy")) == ["ids-1.npy", "vectors-1.npy", "vectors-2.npy"]  # its ids-2.npy went
+    assert (ix / "vectors-2.npy").read_bytes() == b"mine, put there just now"
 
 
 def test_a_full_disk_is_said_and_the_index_survives(tmp_path, hash_embedder):
