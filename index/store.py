@@ -22,6 +22,7 @@ import json
 import os
 import sqlite3
 import threading
+import uuid
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -35,8 +36,9 @@ from pydantic import BaseModel
 from qa.errors import IndexRebuildableError, IndexStoreError, UnknownDocumentError
 from qa.index.documents import Document
 from qa.index.embedder import Embedder
-from qa.index.folders import (DATABASE, WRITER_LOCK, disk_full_error, foreign_entries, held_lock, is_disk_full,
-                              replace_with_new, tidy_abandoned_builds)
+from qa.index.compaction import CompactionJournal, remove_abandoned
+from qa.index.folders import (APPLICATION_ID, DATABASE, WRITER_LOCK, disk_full_error, foreign_entries, held_lock,
+                              is_disk_full, is_index_database, is_old_json_index, replace_with_new, tidy_abandoned_builds)
 from qa.index.lexical import LexicalTable
 from qa.index.sentences import answerable_sentences
 from qa.index.vectors import BaseSegment, Progress, SegmentWriter, VectorSet, free_generation
@@ -101,10 +103,12 @@ class SentenceIndex:
         """An empty index, in memory or in a new directory."""
         if directory is not None:
             Path(directory).mkdir(parents=True)
+            _mark(Path(directory) / DATABASE)
         db = _connect(Path(directory) / DATABASE if directory else ":memory:")
         db.executescript(_SCHEMA)
         LexicalTable(db).create()
-        meta = {"format_version": FORMAT_VERSION, "model": model_identity, "dimension": dimension, "generation": 0, "retired": []}
+        meta = {"format_version": FORMAT_VERSION, "model": model_identity, "dimension": dimension, "generation": 0,
+                "retired": [], "index_id": uuid.uuid4().hex}
         db.executemany("INSERT INTO meta VALUES (?, ?)", [(key, json.dumps(value)) for key, value in meta.items()])
         empty = np.zeros(0, dtype=np.int64)
         return cls(db, VectorSet(BaseSegment.empty(dimension), empty, np.zeros((0, dimension)), empty), directory)
@@ -124,12 +128,16 @@ class SentenceIndex:
         rebuild = f"rebuild it with: qa index PATH --index {directory}"
         tidy_abandoned_builds(directory)
         if not (directory / DATABASE).is_file():
-            if (directory / "manifest.json").is_file():
+            if is_old_json_index(directory):
                 raise IndexRebuildableError(f"index at {directory} was made by an earlier version (JSON files); {rebuild}")
             if foreign_entries(directory):
                 raise IndexRebuildableError(f"no index at {directory}, a folder of other files; build one elsewhere: "
                                             f"qa index PATH --index {directory.with_name(directory.name + '-index')}")
             raise IndexRebuildableError(f"no index at {directory}; build one with: qa index PATH --index {directory}")
+        if not is_index_database(directory / DATABASE):
+            raise IndexRebuildableError(f"index at {directory} is damaged, or is not an index ({DATABASE} is not a database "
+                                        f"this tool wrote); it is left as it is: move it away, or build elsewhere with: "
+                                        f"qa index PATH --index {directory.with_name(directory.name + '-index')}")
         read_only = not (os.access(directory, os.W_OK) and os.access(directory / DATABASE, os.W_OK))
         try:
             db = _connect(directory / DATABASE, read_only)
@@ -146,12 +154,16 @@ class SentenceIndex:
         except IndexStoreError:
             raise
         except (sqlite3.Error, OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+            if is_disk_full(error):
+                raise disk_full_error(directory) from None
             raise IndexRebuildableError(f"index at {directory} is damaged ({type(error).__name__}: {error}); {rebuild}") from None
         if sentences != len(vectors) or vectors.dimension != dimension:
             raise IndexRebuildableError(f"index at {directory} is damaged (vectors and sentence table disagree); {rebuild}")
         if not read_only:
             _remove_retired_segments(db, directory)
             _add_date_source_column(db)
+            _add_identity(db)
+            _remove_abandoned_compaction(directory)
         index = cls(db, vectors, directory)
         index.read_only = read_only
         return index
@@ -231,6 +243,8 @@ class SentenceIndex:
                                   f"copy it to a folder you can write, or ask its owner to update it")
         waiting = f"{self.directory} is being updated by another process"
         with held_lock(self.directory / WRITER_LOCK, waiting) if self.directory is not None else nullcontext():
+            if self.directory is not None:
+                remove_abandoned(self.directory)  # a killed compaction's files
             self.refresh()
             yield
 
@@ -293,11 +307,13 @@ class SentenceIndex:
         except BaseException as error:
             if db.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
                 db.execute("ROLLBACK")
-            for path in fresh_files:  # the files the rolled-back compaction created, and only those
+            for path in reversed(fresh_files):  # the files the rolled-back compaction created (its journal last), only those
                 path.unlink(missing_ok=True)
             if is_disk_full(error):
                 raise disk_full_error(self.directory) from None
             raise
+        for path in fresh_files[:1]:  # committed: the compaction's journal has done its work
+            path.unlink(missing_ok=True)
         self.vectors = vectors
         self._documents.clear()
 
@@ -307,7 +323,13 @@ class SentenceIndex:
         `made` (removed if the transaction fails); those of the segment left are recorded as retired."""
         generation = free_generation(self.directory, vectors.base.generation)
         ids, matrix = vectors.live()
-        made += BaseSegment.write(self.directory, generation, ids, matrix)
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()
+        if row is None:  # an index that could not be given its id when opened: one now, committed with the switch
+            row = (json.dumps(uuid.uuid4().hex),)
+            self._db.execute("INSERT INTO meta VALUES ('index_id', ?)", row)
+        journal = CompactionJournal(self.directory, generation, json.loads(row[0]))
+        made.append(journal.path)
+        made += BaseSegment.write(self.directory, generation, ids, matrix, journal)
         row = self._db.execute("SELECT value FROM meta WHERE key = 'retired'").fetchone()
         retired = json.loads(row[0]) if row else []  # indexes made before retired files were recorded have none
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('retired', ?)", (json.dumps(retired + vectors.base.file_names()),))
@@ -335,6 +357,8 @@ class SentenceIndex:
             try:
                 yield
             except sqlite3.DatabaseError as error:
+                if is_disk_full(error):
+                    raise disk_full_error(self.directory) from None
                 where = self.directory or "memory"
                 raise IndexStoreError(f"index at {where} is damaged ({error}); rebuild it with: qa index PATH "
                                       f"--index {where}") from None
@@ -476,6 +500,34 @@ def _connect(path: Path | str, read_only: bool = False) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
     return db
+
+
+def _mark(path: Path) -> None:
+    """Create the database file with the project's mark in its header, before WAL mode keeps changes aside."""
+    db = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    finally:
+        db.close()
+
+
+def _add_identity(db: sqlite3.Connection) -> None:
+    """Indexes made before they were marked gain the mark and a random id (what a compaction journal names)."""
+    try:
+        if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute("INSERT OR IGNORE INTO meta VALUES ('index_id', ?)", (json.dumps(uuid.uuid4().hex),))
+    except sqlite3.OperationalError:
+        pass  # busy: a later open adds them
+
+
+def _remove_abandoned_compaction(directory: Path) -> None:
+    """Remove what a killed compaction left, unless another process is writing the index right now."""
+    try:
+        with held_lock(directory / WRITER_LOCK):
+            remove_abandoned(directory)
+    except IndexStoreError:
+        pass  # being written: its writer removes them
 
 
 def _needs_compaction(vectors: VectorSet) -> bool:

@@ -22,6 +22,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from qa.index.compaction import CompactionJournal, journal_path
+from qa.index.folders import segment_files
+
 ANN_MIN_VECTORS = 100_000  # a flat scan of this many takes ~4 ms here, and doubles with size (eval/scale_benchmark.py)
 ANN_PROBES = 64  # inverted lists visited per question: recall@10 0.965 against flat at 1M sentences (the benchmark)
 TRAINING_POINTS_PER_LIST = 40  # k-means wants at least 39
@@ -30,23 +33,23 @@ ANN_BLOCK = 100_000  # vectors read at a time while the IVF index is trained and
 Progress = Callable[[str, int, int], None]  # (phase, done, total): what a long step reports as it goes
 
 
-def segment_files(directory: Path, generation: int) -> list[Path]:
-    """The files a base segment of this generation may have."""
-    return [directory / f"ids-{generation}.npy", directory / f"vectors-{generation}.npy", directory / f"ann-{generation}.faiss"]
-
-
 def free_generation(directory: Path, after: int) -> int:
-    """The first generation after `after` that no file in `directory` is named for."""
+    """The first generation after `after` that no file in `directory` is named for (its compaction journal included)."""
     generation = after + 1
-    while any(path.exists() for path in segment_files(directory, generation)):
+    while any(path.exists() or path.is_symlink() for path in segment_files(directory, generation) + [journal_path(directory, generation)]):
         generation += 1
     return generation
 
 
-def _write_new(path: Path, write: Callable[[BinaryIO], None], made: list[Path]) -> None:
-    """Create `path` (FileExistsError if anything is there), fill it with `write`, and note it in `made`."""
+def _write_new(path: Path, write: Callable[[BinaryIO], None], made: list[Path], journal: CompactionJournal | None = None) -> None:
+    """Create `path` (FileExistsError if anything is there), fill it with `write`, and note it in `made`
+    (and in the compaction's `journal`: before it is created, and once it is)."""
+    if journal is not None:
+        journal.intend(path)
     with open(path, "xb") as file:
         made.append(path)
+        if journal is not None:
+            journal.created(path, file.fileno())
         write(file)
 
 
@@ -99,17 +102,18 @@ class BaseSegment:
         return [ids_file.name, vectors_file.name] + ([ann_file.name] if self.ann is not None else [])
 
     @staticmethod
-    def write(directory: Path, generation: int, ids: np.ndarray, vectors: np.ndarray) -> list[Path]:
+    def write(directory: Path, generation: int, ids: np.ndarray, vectors: np.ndarray,
+              journal: CompactionJournal | None = None) -> list[Path]:
         """Write a base segment's files, each created new (an ANN index too when there are enough
-        vectors), and return them; when one fails, those already made are removed."""
+        vectors) and noted in `journal`, and return them; when one fails, those already made are removed."""
         ids_file, vectors_file, ann_file = segment_files(directory, generation)
         made: list[Path] = []
         try:
-            _write_new(ids_file, lambda file: np.save(file, ids.astype(np.int64)), made)
-            _write_new(vectors_file, lambda file: np.save(file, vectors.astype(np.float32)), made)
+            _write_new(ids_file, lambda file: np.save(file, ids.astype(np.int64)), made, journal)
+            _write_new(vectors_file, lambda file: np.save(file, vectors.astype(np.float32)), made, journal)
             if len(ids) >= ANN_MIN_VECTORS:
                 ann = _ivf(lambda begin, end: vectors[begin:end], len(vectors), vectors.shape[1])
-                _write_new(ann_file, _write_ann(ann), made)
+                _write_new(ann_file, _write_ann(ann), made, journal)
         except BaseException:
             for path in made:
                 path.unlink(missing_ok=True)

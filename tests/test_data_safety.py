@@ -2,6 +2,7 @@
 each other, a running build is never taken for a dead one, and read-only, full or damaged indexes
 are said in one line."""
 
+import json
 import os
 import re
 import shutil
@@ -49,7 +50,7 @@ def test_an_index_with_a_user_file_added_is_updated_in_place_never_replaced(tmp_
     index, _ = build_or_update(docs(a="Two dogs ran far away."), hash_embedder, tmp_path / "ix")
     assert index.document_ids() == ["a"] and (tmp_path / "ix" / "notes.txt").read_text() == "mine"
     (tmp_path / "ix" / store.DATABASE).write_bytes(b"not a database at all" * 100)  # damaged: would be rebuilt...
-    with pytest.raises(IndexStoreError, match="notes.txt"), pytest.warns(UserWarning, match="damaged"):
+    with pytest.raises(IndexStoreError, match="notes.txt"):
         build_or_update(docs(a="Two dogs ran far away."), hash_embedder, tmp_path / "ix")  # ...but not over notes.txt
     assert (tmp_path / "ix" / "notes.txt").read_text() == "mine"
 
@@ -76,7 +77,7 @@ def test_a_link_given_as_the_index_is_refused_and_what_it_points_to_survives(tmp
     build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "real")
     (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
     (tmp_path / "real" / "index.sqlite").write_bytes(b"damaged" * 100)  # a rebuild would replace the link
-    with pytest.raises(IndexStoreError, match="is a link; it is left as it is"), pytest.warns(UserWarning):
+    with pytest.raises(IndexStoreError, match="is a link; it is left as it is"):
         build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "link")
     assert (tmp_path / "link").is_symlink() and (tmp_path / "real" / "index.sqlite").read_bytes() == b"damaged" * 100
 
@@ -118,7 +119,7 @@ def test_an_index_moved_aside_by_a_killed_swap_is_put_back(tmp_path, hash_embedd
 def test_a_failed_new_build_keeps_the_old_index(tmp_path, hash_embedder, monkeypatch):
     directory = tmp_path / "ix"
     directory.mkdir()
-    (directory / "manifest.json").write_text("{}")  # an old index: rebuilt in a staging folder
+    old_json_index(directory)  # an old index: rebuilt in a staging folder
     monkeypatch.setattr(store.LexicalTable, "add", lambda *a: (_ for _ in ()).throw(OSError("boom")))
     with pytest.raises(OSError), pytest.warns(UserWarning):
         build_or_update(docs(a="One cat sat on the mat."), hash_embedder, directory)
@@ -196,14 +197,14 @@ def test_a_failed_compaction_removes_only_the_files_it_made(tmp_path, hash_embed
 
     def failing(self, vectors, made):
         compact(self, vectors, made)
-        assert [path.name for path in made] == ["ids-3.npy", "vectors-3.npy"]  # it got as far as writing them
+        assert [path.name for path in made] == ["compaction-3.json", "ids-3.npy", "vectors-3.npy"]  # it got as far as writing them
         raise OSError("killed before the commit")
 
     monkeypatch.setattr(SentenceIndex, "_compact", failing)
     with pytest.raises(OSError, match="before the commit"):
         build_or_update(many(3, "other"), hash_embedder, ix)
     assert sorted(p.name for p in ix.glob("*.npy")) == ["ids-1.npy", "vectors-1.npy", "vectors-2.npy"]
-    assert (ix / "vectors-2.npy").read_bytes() == b"mine"
+    assert (ix / "vectors-2.npy").read_bytes() == b"mine" and not list(ix.glob("compaction-*"))
     assert SentenceIndex.open(ix).document_ids() == [f"doc{n}" for n in range(4)]  # as it was
 
 
@@ -418,3 +419,163 @@ def test_rebuilding_a_base_never_deletes_a_users_file_put_beside_it(tmp_path):
     refused = run_tool("qa.reader.bases", "--out", str(base))  # ...that the user has added a file to
     assert refused.returncode != 0 and "thesis.txt" in refused.stderr
     assert sorted(p.name for p in base.iterdir()) == ["SOURCE.md", "thesis.txt"]
+
+
+def old_json_index(directory: Path) -> None:
+    """The four files of a format-1 index, as that version wrote them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "manifest.json").write_text(json.dumps({"format_version": 1, "model": "m", "documents": 0, "sentences": 0}))
+    for name in ("documents.json", "sentences.json", "vectors.faiss"):
+        (directory / name).write_text("{}")
+
+
+def sqlite_file(path: Path) -> bytes:
+    """A real SQLite database of another program (with a meta table too)."""
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE meta(key TEXT, value TEXT)")
+        db.execute("INSERT INTO meta VALUES ('format_version', '2')")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("names", [("documents.json", "manifest.json"), ("manifest.json",), ("sentences.json",),
+                                   ("index.sqlite",), ("ids-3.npy", "vectors-3.npy"), ("vectors.faiss", "writer.lock"),
+                                   ("index.sqlite", "index.sqlite-wal"), ("compaction-2.json", "ids-2.npy")])
+def test_a_users_files_named_like_index_files_are_never_taken_for_an_index(tmp_path, hash_embedder, names):
+    """Only evidence inside the files makes a folder an index: names alone never do."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    if "index.sqlite-wal" in names:
+        sqlite_file(folder / "index.sqlite")  # a real database, of another program
+    for name in names:
+        if not (folder / name).exists():
+            (folder / name).write_text(f"user data in {name}")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(IndexStoreError, match="not part of an index"):
+        folders.check_replaceable(folder)
+    with pytest.raises(IndexStoreError):
+        build_or_update(docs(a="One cat sat on the mat."), hash_embedder, folder)
+    with pytest.raises(IndexStoreError) as opened:
+        SentenceIndex.open(folder)
+    assert "earlier version" not in str(opened.value)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["d"]
+
+
+def test_qa_index_into_a_folder_of_look_alike_files_refuses_before_any_work(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "documents.json").write_text("x")
+    (folder / "manifest.json").write_text("y")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("The harbour team is led by Ada.")
+    result = subprocess.run([sys.executable, "-m", "qa.cli", "index", str(tmp_path / "notes"), "--index", str(folder)],
+                            capture_output=True, text=True, env={**os.environ, "QA_HOME": str(tmp_path / "home")}, timeout=120)
+    assert result.returncode == 2 and "not part of an index" in result.stderr and "earlier version" not in result.stderr
+    assert (folder / "documents.json").read_text() == "x" and (folder / "manifest.json").read_text() == "y"
+
+
+def test_an_old_json_index_is_replaced_only_when_its_own_files_prove_it_and_nothing_else_is_there(tmp_path, hash_embedder):
+    proven = tmp_path / "old"
+    old_json_index(proven)
+    with pytest.raises(IndexStoreError, match="earlier version"):
+        SentenceIndex.open(proven)
+    with pytest.warns(UserWarning, match="earlier version"):
+        build_or_update(docs(a="One cat sat on the mat."), hash_embedder, proven)
+    assert SentenceIndex.open(proven).document_ids() == ["a"] and not (proven / "manifest.json").exists()
+    beside = tmp_path / "old-and-mine"
+    old_json_index(beside)
+    (beside / "thesis.txt").write_text("mine")
+    with pytest.raises(IndexStoreError, match="thesis.txt"):
+        build_or_update(docs(a="One cat sat on the mat."), hash_embedder, beside)
+    assert sorted(p.name for p in beside.iterdir()) == ["documents.json", "manifest.json", "sentences.json", "thesis.txt",
+                                                        "vectors.faiss"]
+
+
+def test_an_index_is_marked_in_its_database_header_and_an_unmarked_one_is_marked_when_opened(tmp_path, hash_embedder):
+    index, _ = build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
+    index.close()
+    header = (tmp_path / "ix" / store.DATABASE).read_bytes()[:100]
+    assert int.from_bytes(header[68:72], "big") == folders.APPLICATION_ID
+    with sqlite3.connect(tmp_path / "ix" / store.DATABASE) as db:  # as indexes made before the mark were
+        db.execute("PRAGMA application_id = 0")
+        db.execute("DELETE FROM meta WHERE key = 'index_id'")
+    assert folders.is_index_database(tmp_path / "ix" / store.DATABASE)  # proven by its meta table instead
+    reopened = SentenceIndex.open(tmp_path / "ix")
+    assert reopened._db.execute("PRAGMA application_id").fetchone()[0] == folders.APPLICATION_ID
+    assert reopened._meta("index_id")
+
+
+_KILLED_COMPACTION = """
+import os, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from conftest import HashEmbedder
+from qa.assistant import build_or_update
+from qa.index import store, vectors
+from qa.index.documents import make_document
+store.COMPACT_MIN = 5
+write_new = vectors._write_new
+def dying(path, write, made, journal=None):
+    if path.name.startswith("vectors-"):  # created and confirmed, then the process is killed mid-write
+        write_new(path, lambda file: (file.write(b"partial"), file.flush(), os._exit(9)), made, journal)
+    write_new(path, write, made, journal)
+vectors._write_new = dying
+docs = [make_document(f"other{n}", f"Topic {n} has a first sentence here. Topic {n} has colour {n} too.") for n in range(3)]
+build_or_update(docs, HashEmbedder(), Path(sys.argv[1]))
+"""
+
+
+def test_a_killed_compaction_leaves_nothing_behind_and_the_folder_stays_usable(tmp_path, hash_embedder, monkeypatch):
+    monkeypatch.setattr(store, "COMPACT_MIN", 5)
+    ix = tmp_path / "ix"
+    build_or_update(many(4), hash_embedder, ix)
+    (ix / "vectors-9.npy").write_bytes(b"mine")
+    (ix / "compaction-7.json").write_text('{"index": "not this one", "generation": 7}\n{"created": "vectors-9.npy"}\n')
+    killed = subprocess.run([sys.executable, "-c", _KILLED_COMPACTION, str(ix), str(REPO / "tests")], capture_output=True,
+                            text=True, timeout=120)
+    assert killed.returncode == 9, killed.stderr
+    left = sorted(p.name for p in ix.iterdir())
+    assert {"compaction-2.json", "ids-2.npy", "vectors-2.npy"} <= set(left)  # what the killed compaction made
+    assert folders.foreign_entries(ix) == ["compaction-7.json", "vectors-9.npy"]  # its files are known as the index's
+    assert SentenceIndex.open(ix).document_ids() == [f"doc{n}" for n in range(4)]  # as it was, and tidied
+    assert sorted(p.name for p in ix.iterdir() if p.suffix in (".npy", ".json")) == \
+        ["compaction-7.json", "ids-1.npy", "vectors-1.npy", "vectors-9.npy"]
+    assert (ix / "vectors-9.npy").read_bytes() == b"mine"
+    index, _ = build_or_update(many(3, "other"), hash_embedder, ix)  # the next compaction goes through
+    assert index.document_ids() == [f"other{n}" for n in range(3)] and not list(ix.glob("compaction-[!7]*"))
+
+
+def test_a_mount_point_is_refused_before_any_work(tmp_path, hash_embedder, monkeypatch):
+    mounted = tmp_path / "disk"
+    mounted.mkdir()
+    monkeypatch.setattr(folders.os.path, "ismount", lambda path: Path(path) == mounted)
+    hash_embedder.encode = lambda *a, **k: pytest.fail("embedded before the refusal")
+    with pytest.raises(IndexStoreError, match="mount point.*such as .*disk/index"):
+        build_or_update(docs(a="One cat sat on the mat."), hash_embedder, mounted)
+    assert list(mounted.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["disk"]
+
+
+def test_two_first_builds_of_one_index_take_turns(tmp_path, monkeypatch):
+    """The second waits for the first, then finds its index and embeds nothing again."""
+    from conftest import HashEmbedder
+
+    first, second = HashEmbedder(), HashEmbedder()
+    entered, release = threading.Event(), threading.Event()
+    original = first.encode
+
+    def slow(texts, show_progress=False):
+        entered.set()
+        release.wait(10)
+        return original(texts)
+
+    first.encode = slow
+    texts = dict(a="One cat sat on the mat.", b="Two dogs ran far away.")
+    built = threading.Thread(target=build_or_update, args=(docs(**texts), first, tmp_path / "ix"))
+    built.start()
+    assert entered.wait(10)
+    with pytest.warns(UserWarning, match="being built by another process"):
+        threading.Timer(0.5, release.set).start()
+        index, report = build_or_update(docs(**texts), second, tmp_path / "ix")
+    built.join(10)
+    assert index.document_ids() == ["a", "b"] and second.encoded == [] and report.embedded_documents == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ix"]

@@ -25,7 +25,8 @@ def dump(directory):
     """Everything an index folder holds, as comparable values."""
     db = sqlite3.connect(directory / "index.sqlite")
     tables = {table: db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-              for table in ("meta", "documents", "sentences", "delta", "tombstones")}
+              for table in ("documents", "sentences", "delta", "tombstones")}
+    tables["meta"] = db.execute("SELECT * FROM meta WHERE key != 'index_id' ORDER BY 1").fetchall()  # each index's own
     tables["words"] = db.execute("SELECT rowid, * FROM lexical ORDER BY rowid").fetchall()
     files = {path.name: np.load(path) for path in sorted(directory.glob("*.npy"))}
     ann = sorted(path.name for path in directory.glob("ann-*.faiss"))
