@@ -19,7 +19,7 @@ from qa.index.documents import (Document, SkippedFile, check_dates, dated, make_
                                 read_files, with_dates)
 from qa.index.lexical import identifiers, names_every
 from qa.index.embedder import DEFAULT_MODEL, Embedder, shared_embedder
-from qa.index.folders import DATABASE, check_replaceable
+from qa.index.folders import DATABASE, check_replaceable, held_lock, is_index_database
 from qa.index.retriever import Passage, RetrievedSentence, Retriever
 from qa.index.store import SentenceIndex, UpdateReport
 from qa.index.vectors import Progress
@@ -363,17 +363,30 @@ def build_or_update(documents: Iterable[Document], embedder: Embedder, index_dir
     (IndexStoreError), nor is a read-only index."""
     if index_dir is None:
         return SentenceIndex.build(_listed(documents, empty_error), embedder, progress=progress)
-    if not (Path(index_dir) / DATABASE).is_file():
-        check_replaceable(Path(index_dir))  # refused at once, before any work, when it holds a user's files
-    if any(Path(index_dir).glob("*")):  # an empty folder is simply new
-        try:
-            index = SentenceIndex.open(index_dir, expected_model=embedder.identity)
-        except IndexRebuildableError as error:
-            warnings.warn(f"building a new index: {error}", stacklevel=2)
-        else:
-            return index, index.update(_listed(documents, empty_error), embedder, progress)
-    return build_new(index_dir, embedded_documents(documents, embedder, total, progress), embedder.identity,
-                     embedder.dimension, progress, empty_error)
+    index_dir = Path(index_dir)
+    if not is_index_database(index_dir / DATABASE):
+        check_replaceable(index_dir)  # refused at once, before any work, when it holds a user's files
+    index = _usable_index(index_dir, embedder, warn=False)
+    if index is None:  # one new build at a time: a second waits, then updates what the first built
+        index_dir.parent.mkdir(parents=True, exist_ok=True)
+        with held_lock(index_dir.parent, waiting=f"a new index at {index_dir} is being built by another process"):
+            index = _usable_index(index_dir, embedder, warn=True)
+            if index is None:
+                return build_new(index_dir, embedded_documents(documents, embedder, total, progress), embedder.identity,
+                                 embedder.dimension, progress, empty_error)
+    return index, index.update(_listed(documents, empty_error), embedder, progress)
+
+
+def _usable_index(index_dir: Path, embedder: Embedder, warn: bool) -> SentenceIndex | None:
+    """The index at `index_dir` when it can be updated; None when a new one is to be built (`warn`: say why)."""
+    if not any(index_dir.glob("*")):  # missing, or an empty folder: simply new
+        return None
+    try:
+        return SentenceIndex.open(index_dir, expected_model=embedder.identity)
+    except IndexRebuildableError as error:
+        if warn:
+            warnings.warn(f"building a new index: {error}", stacklevel=4)
+        return None
 
 
 def _listed(documents: Iterable[Document], empty_error: CorpusError | None) -> list[Document]:
