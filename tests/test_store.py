@@ -199,3 +199,15 @@ def test_an_index_made_before_generations_were_recorded_compacts_and_tidies(tmp_
     reopened = SentenceIndex.open(tmp_path / "ix")
     assert reopened._meta("generation") == 2 and reopened._meta("retired") == []
     assert sorted(p.name for p in (tmp_path / "ix").glob("*.npy")) == ["ids-2.npy", "vectors-2.npy"]
+
+
+def test_a_full_disk_while_opening_is_said_as_such_not_as_damage(tmp_path, hash_embedder, monkeypatch):
+    build_or_update(docs(a="One cat sat on the mat."), hash_embedder, tmp_path / "ix")
+
+    def full(*args):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "_stored_vectors", full)
+    with pytest.raises(IndexStoreError, match="is full") as caught:
+        SentenceIndex.open(tmp_path / "ix")
+    assert "damaged" not in str(caught.value)
