@@ -94,7 +94,7 @@ def ray_embedded(files: list[NamedFile], skipped: list[SkippedFile], model: str 
 
 def connect(address: str | None) -> bool:
     """Join the Ray cluster at `address` ("auto": the one started on this machine with `ray start`), or
-    start a local one when None. True when this call started Ray (the caller shuts it down)."""
+    start a local one of its own when None (never joining one that `ray start` runs). True when this call started Ray (the caller shuts it down)."""
     try:
         import ray
     except ImportError:
@@ -104,7 +104,7 @@ def connect(address: str | None) -> bool:
         return False
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing is reported anywhere
     try:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+        ray.init(address=address or "local", include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise QAError(f"cannot reach a Ray cluster at {address}: {error}") from None
     return True

@@ -28,7 +28,8 @@ WORDS = "river council budget treaty harbour mountain election winter museum bri
 
 @pytest.fixture(scope="module")
 def cluster():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")  # its own,
+    # even while a `ray start` cluster runs on this machine (joining it refuses num_cpus)
     yield
     ray.shutdown()
 
