@@ -43,3 +43,16 @@ def answer_scores(predictions: list[str | None], references: list[list[str]]) ->
     em = [exact_match(p, r) if p is not None else 0.0 for p, r in zip(predictions, references)]
     f = [f1(p, r) if p is not None else 0.0 for p, r in zip(predictions, references)]
     return {"exact_match": mean(em), "f1": mean(f), "per_item": [{"em": a, "f1": b} for a, b in zip(em, f)]}
+
+
+def contains_answer(prediction: str | None, references: list[str]) -> bool:
+    """Does the normalised prediction hold a normalised reference as a whole run of its words? ("Bug 1553982
+    landed" holds "Bug 1553982"; "18" does not hold "8"). The rule of the real-document and table sets."""
+    if prediction is None:
+        return False
+    predicted = normalize_answer(prediction).split()
+    for reference in references:
+        gold = normalize_answer(reference).split()
+        if gold and any(predicted[i : i + len(gold)] == gold for i in range(len(predicted) - len(gold) + 1)):
+            return True
+    return False
