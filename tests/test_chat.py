@@ -2,6 +2,7 @@
 controls that change what is searched, sessions that cannot overwrite each other's work."""
 
 import html
+import os
 from datetime import date
 import re
 import threading
@@ -15,7 +16,7 @@ from qa.index.documents import SUFFIXES, make_document
 from qa.index.store import SentenceIndex
 from qa.models import Alternative, Answer, Source
 from qa.ui import chat
-from qa.ui.render import answer_html, confidence_words, literal
+from qa.ui.render import answer_html, answer_text, confidence_words, literal
 from qa.ui.sessions import SessionRegistry
 
 PAYLOAD = ("Mallory wrote <script>window.pwned=1</script> and <img src=x onerror=alert(1)> "
@@ -98,6 +99,30 @@ def test_answer_html_marks_the_span_shows_the_title_and_escapes_document_text():
     assert "Other possible answers (1)" in folded and "<mark>launch code</mark>" in folded and "20% likely right" in folded
 
 
+def test_a_reply_carries_itself_as_text_one_part_a_line_for_the_copy_button():
+    index, _ = SentenceIndex.build([make_document("notes.md", "# Field notes\nThe launch code is 4242.\nThe pier is \u202eold.")],
+                                   HashEmbedder())
+    text = index.document("notes.md").text
+    code, pier = text.index("4242"), text.index("The pier")
+    source = Source(doc_id="notes.md", start=code, end=code + 4, sentence="The launch code is 4242.",
+                    sentence_start=text.index("The launch"), sentence_end=code + 5)
+    other = Source(doc_id="notes.md", start=pier, end=pier + 8, sentence=text[pier:], sentence_start=pier, sentence_end=len(text))
+    answer = Answer(question="code?", answer="4242", score=0.9, source=source, evidence=[source],
+                    alternatives=[Alternative(answer="The pier", score=0.2, source=other)])
+    assert answer_text(answer, index).split("\n") == [
+        "4242", "high confidence (90% likely right) · 1 source",
+        "Source: Field notes (notes.md): “The launch code is 4242.”",
+        "Other possible answers (1):",
+        "- The pier (20% likely right). Source: Field notes (notes.md): “The pier is [U+202E]old.”"]
+    none = Answer(question="q", answer=None, score=0.1, source=None, evidence=[source], read_as="the q")
+    assert answer_text(none, index).split("\n")[:3] == ["Read as: the q", "The documents do not contain an answer to this.",
+                                                        "Closest passages considered:"]
+    reply = answer_html(answer, index)
+    hidden = reply[reply.index("<div class='qa-plain'>"):]
+    assert plain(hidden) == answer_text(answer, index) and "<" not in html.unescape(hidden[22:-12])  # text only, literally
+    assert ".qa-plain { display: none; }" in chat.CSS and ".qa-plain" in chat.COPY_AS_TEXT
+
+
 def test_confidence_in_words():
     assert confidence_words(0.95).startswith("high")
     assert confidence_words(0.6).startswith("fairly")
@@ -135,6 +160,50 @@ def test_uploads_add_up_and_same_names_are_both_kept(fresh_chat, tmp_path):
     assert searched("tab-2") == ["home.txt"]  # another tab is untouched
 
 
+def test_files_over_the_limit_at_a_time_are_named(fresh_chat, tmp_path, monkeypatch):
+    monkeypatch.setattr(chat, "MAX_UPLOAD_FILES", 2)
+    files = [upload_file(tmp_path, f"note-{n}.txt", f"Team {n} meets on day {n} of the month.") for n in range(5)]
+    message = plain(chat.upload(files, tab())[0])
+    assert "note-2.txt, note-3.txt and 1 more: over the limit of 2 files at a time; add them again once these are read" in message
+    assert searched() == ["note-0.txt", "note-1.txt"]
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_uploads_take_turns_on_a_lower_priority_worker_and_questions_never_wait_behind_them(fresh_chat, tmp_path, monkeypatch):
+    reading, release, lock = [0, 0], threading.Event(), threading.Lock()
+    niceness = []
+    real_read = chat.read_document
+
+    def slow_read(*args, **kwargs):
+        with lock:
+            reading[0] += 1
+            reading[1] = max(reading)
+        niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        release.wait(30)
+        with lock:
+            reading[0] -= 1
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(chat, "read_document", slow_read)
+    uploads = [threading.Thread(target=chat.upload, args=([upload_file(tmp_path, f"{name}.txt", f"The {name} report is here.")],
+                                                         tab(name))) for name in ("tab-a", "tab-b")]
+    for thread in uploads:
+        thread.start()
+    while not niceness:
+        time.sleep(0.01)
+    asking = threading.Thread(target=chat.respond, args=("What about harbours?", tab("tab-c")))
+    asking.start()
+    asking.join(60)  # the uploads are still held: a question waiting behind them would still be waiting
+    answered = not asking.is_alive()
+    release.set()
+    for thread in uploads:
+        thread.join()
+    assert answered and len(chat.sessions.get("tab-c").history) == 2
+    assert reading[1] == 1  # two tabs' uploads took turns
+    assert niceness[0] == min(os.getpriority(os.PRIO_PROCESS, 0) + chat.UPLOAD_NICENESS, 19)  # the worker runs `nice`
+    assert searched("tab-a") == ["tab-a.txt"] and searched("tab-b") == ["tab-b.txt"]
+
+
 def test_a_file_uploaded_again_is_said_to_be_there_already_and_nothing_else(fresh_chat, tmp_path):
     chat.upload([upload_file(tmp_path, "notes.txt", "Alpha team meets on Monday mornings.")], tab())
     again = upload_file(tmp_path, "notes.txt", "Alpha team meets on Monday mornings.")
@@ -150,7 +219,9 @@ def test_a_date_set_in_the_chat_dates_the_tabs_documents_and_is_shown(fresh_chat
     document = chat.sessions.get("tab-1").assistant.index.document("notes.txt")
     assert (document.date, document.date_source) == ("2022-01-28", "given by you")
     assert "not a date" in plain(chat.set_dates("notes.txt=28/01/2022", tab())[0])
-    assert "not among the documents" in plain(chat.set_dates("other.txt=2022-01-28", tab())[0])
+    unknown = plain(chat.set_dates("other.txt=2022-01-28", tab())[0])
+    assert "The date box names other.txt, which is not among your documents (notes.txt)" in unknown
+    assert "--date" not in unknown  # the chat speaks of its own control, not of the command line's
 
 
 def test_example_questions_are_offered_only_while_the_seeds_are_searched(fresh_chat, tmp_path, monkeypatch):
@@ -161,6 +232,21 @@ def test_example_questions_are_offered_only_while_the_seeds_are_searched(fresh_c
     assert chat.examples_box(tab()).visible is True
     monkeypatch.setattr(chat, "_served_index", tmp_path / "team-index")  # `qa serve --index`: not the seeds
     assert chat.examples_box(tab()).visible is False
+
+
+def test_back_to_the_seeds_is_offered_only_while_the_seeds_are_searched(monkeypatch, tmp_path):
+    def reset_shown() -> bool:
+        app = chat.build_app()
+        return next(block for block in app.blocks.values() if getattr(block, "elem_id", None) == "qa-reset").visible
+
+    assert reset_shown() is True
+    monkeypatch.setattr(chat, "_served_index", tmp_path / "team-index")  # `qa serve --index`: no seeds there
+    assert reset_shown() is False
+
+
+def test_the_page_keeps_the_upload_box_in_view_and_shows_no_link_that_cannot_work():
+    assert "#qa-documents { max-height: 22em; overflow-y: auto !important; }" in chat.CSS  # a big index's list scrolls
+    assert "#qa-upload td.download { display: none; }" in chat.CSS  # uploads are deleted once read
 
 
 def test_an_upload_over_the_sessions_sentence_budget_is_refused_with_the_reason(fresh_chat, tmp_path, monkeypatch):
@@ -228,6 +314,16 @@ def test_replies_never_leave_the_tab_waiting(fresh_chat, monkeypatch):
     monkeypatch.setattr(chat, "home_assistant", lambda: broken)
     history, _ = chat.respond("Will this fail?", tab())
     assert "could not be answered" in history[-1]["content"]
+
+
+def test_a_call_without_a_session_gets_its_own_unkept_session_and_empty_sessions_make_room_first():
+    registry = SessionRegistry(max_sessions=3)
+    registry.get(None).history.append({"role": "user", "content": "secret"})
+    assert registry.get(None).history == [] and registry.get("").history == [] and len(registry) == 0
+    registry.get("tab").history.append({"role": "user", "content": "hello"})
+    for number in range(10):
+        registry.get(f"visitor-{number}")
+    assert registry.get("tab").history == [{"role": "user", "content": "hello"}] and len(registry) == 3
 
 
 def test_closed_and_idle_sessions_are_freed():

@@ -4,14 +4,21 @@ remove your own documents.
 Each tab's documents and conversation live in `ui.sessions` on the server, found by the
 tab's session hash. Uploads are read once, deleted from disk as soon as they are read, and
 held in memory only; what an upload may cost is bounded (files, bytes, sentences per session).
-Uploads may be .txt, .md, .pdf, .docx or .html (see `index.formats`).
+Uploads may be .txt, .md, .pdf, .docx or .html (see `index.formats`). Uploads are read and embedded
+by one worker thread of lower priority, one upload at a time for the whole server: several tabs
+uploading take turns there, and questions, answered on other threads, never wait behind them.
+
+The chat's events are not an API (`ui.server` closes the routes that call them without a
+browser session); programs use `ui.http_api`.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from threading import Lock
 
 import gradio as gr
 
@@ -29,6 +36,8 @@ MAX_UPLOAD_BYTES = 5_000_000
 MAX_SESSION_SENTENCES = 3_000  # about half a minute of embedding on 2 CPU cores
 MAX_SESSION_CHARS = 1_500_000  # text a tab may hold: bounds the splitting work however short its lines
 UPLOAD_READ_SECONDS = 20  # reading one upload's text (PDF pages, HTML, Word) may take this long
+FILE_LIST_PIXELS = 260  # the list of uploaded files scrolls beyond this
+UPLOAD_NICENESS = 10  # how much lower than questions the upload worker runs (`nice`)
 EXAMPLES = [
     "When could Russia invade Ukraine?",
     "How many Russian troops are near the border?",
@@ -51,31 +60,29 @@ CSS = """
 #qa-upload .filename { overflow: visible; display: block; }
 #qa-upload .filename .stem, #qa-upload .filename .ext { display: inline; }
 #qa-upload .filename .stem { white-space: normal; overflow: visible; overflow-wrap: anywhere; text-overflow: clip; }
+#qa-upload td.download { display: none; }  /* an upload is deleted once read: a link to it could only fail */
+#qa-upload label[data-testid="block-label"] {  /* above the box, not over it, and clear of its buttons */
+  position: static; white-space: normal; max-width: calc(100% - 4.5em); }
+#qa-documents { max-height: 22em; overflow-y: auto !important; }  /* a long list scrolls; the upload box stays in view */
+#qa-chat .qa-reply, #qa-documents li { overflow-wrap: anywhere; }  /* a long word never widens the page */
+.qa-plain { display: none; }  /* the reply as text, for the copy button */
 @media (max-width: 720px) {  /* a phone: documents and the upload box above the conversation, the list kept short */
-  #qa-side { order: -1; }
-  #qa-documents { max-height: 9em; overflow-y: auto; }
+  #qa-side { order: -1; min-width: 0 !important; }
+  #qa-documents { max-height: 9em; }
 }
 """
-# The chat's copy buttons put a message's raw value on the clipboard: for a reply that is HTML. This
-# wraps the clipboard so that a reply is copied as a person reads it: the answer, its score, its sources.
+# The chat's copy buttons put a message's raw value on the clipboard: HTML. This wraps the clipboard so
+# that a reply is copied as its plain text (`render.answer_text`, in `.qa-plain`), anything else as read.
 COPY_AS_TEXT = r"""() => {
   const clipboard = navigator.clipboard;
   if (!clipboard || clipboard.qaPlain) return;
   const write = clipboard.writeText.bind(clipboard);
   const plain = (markup) => {
     const page = new DOMParser().parseFromString(markup, "text/html");
-    page.querySelectorAll("details:not(.qa-alternatives), .qa-ctl").forEach(node => {
-      if (node.classList.contains("qa-ctl")) node.replaceWith(node.textContent); else node.remove();
-    });
-    page.querySelectorAll("summary").forEach(node => node.replaceWith(node.textContent + ":"));
-    page.querySelectorAll(".qa-source").forEach(node => {
-      const where = node.querySelector(".qa-doc"), quote = node.querySelector("blockquote");
-      node.replaceWith("Source: " + (where ? where.textContent.trim() : "") + (quote ? ": \u201c" + quote.textContent.trim() + "\u201d" : ""));
-    });
-    page.querySelectorAll("div, li, ul, blockquote, p").forEach(node => node.append("\n"));
-    return page.body.textContent.replace(/[ \t]+\n/g, "\n").replace(/\n{2,}/g, "\n").trim();
+    page.querySelectorAll(".qa-reply").forEach(reply => reply.replaceWith(reply.querySelector(".qa-plain").textContent));
+    return page.body.textContent.trim();
   };
-  clipboard.writeText = (text) => write(/class=['"]qa-/.test(text) ? plain(text) : text);
+  clipboard.writeText = (text) => write(/class=['"]qa-|&#\d+;/.test(text) ? plain(text) : text);
   clipboard.qaPlain = true;
 }"""
 # A long reply is shown from its top (the answer and its score), not scrolled to its last source.
@@ -91,7 +98,18 @@ LABELS = {"common.upload": "Add more documents"}  # a key the web framework leav
 sessions = SessionRegistry()
 _served_index: Path | None = None
 _home: Assistant | None = None
-_home_lock = Lock()
+_home_lock = threading.Lock()
+
+
+def _lower_priority() -> None:
+    """Run this thread `nice` (on Linux a thread has its own priority; elsewhere it may stay as it is)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), UPLOAD_NICENESS)
+    except OSError:
+        pass
+
+
+_upload_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-uploads", initializer=_lower_priority)
 
 
 def home_assistant() -> Assistant:
@@ -146,8 +164,12 @@ def clear_conversation(request: gr.Request) -> list[dict]:
 
 # ---- documents ---------------------------------------------------------------------------
 def upload(files: list | None, request: gr.Request) -> tuple[str, str]:
-    """Add newly uploaded files to this tab's documents; say what was added and what was not, and why."""
-    session = _session(request)
+    """Add newly uploaded files to this tab's documents; say what was added and what was not, and why.
+    The work is done by the upload worker, in turn with other tabs' uploads."""
+    return _upload_worker.submit(_add_uploads, files, _session(request)).result()
+
+
+def _add_uploads(files: list | None, session: ChatSession) -> tuple[str, str]:
     added, rejected = [], []
     with session.lock:
         documents = session.uploads
@@ -156,7 +178,10 @@ def upload(files: list | None, request: gr.Request) -> tuple[str, str]:
         # The list also holds earlier files, read (and deleted) already; a file uploaded again can come twice.
         fresh = list(dict.fromkeys(p for p in paths if p.exists()))
         if len(fresh) > MAX_UPLOAD_FILES:
-            rejected.append(f"{len(fresh) - MAX_UPLOAD_FILES} files over the limit of {MAX_UPLOAD_FILES} at a time")
+            over = [_display_name(path) for path in fresh[MAX_UPLOAD_FILES:]]
+            named = ", ".join(over[:MAX_UPLOAD_FILES]) + (f" and {len(over) - MAX_UPLOAD_FILES:,} more" if len(over) > MAX_UPLOAD_FILES else "")
+            rejected.append(f"{named}: over the limit of {MAX_UPLOAD_FILES} files at a time; add "
+                            f"{'it' if len(over) == 1 else 'them'} again once these are read")
             for path in fresh[MAX_UPLOAD_FILES:]:
                 _delete_upload(path)
             fresh = fresh[:MAX_UPLOAD_FILES]
@@ -258,6 +283,10 @@ def set_dates(value: str, request: gr.Request) -> tuple[str, str]:
         uploads = session.uploads
         if not uploads:
             return literal("Add your documents first: the server's documents keep their own dates."), _documents_panel(session)
+        if name.strip() and name.strip() not in uploads:
+            return literal(f"The date box names {name.strip()}, which is not among your documents ({', '.join(list(uploads)[:10])}). "
+                           "Write a date for all of them (2022-01-28) or a document's name from the list and "
+                           "its date (notes.txt=2022-01-28)."), _documents_panel(session)
         try:
             dated = with_dates(list(uploads.values()), {name.strip(): day.strip()})
         except CorpusError as error:
@@ -281,14 +310,14 @@ def show_documents(request: gr.Request) -> str:
     return _documents_panel(session)
 
 
-def seeds_examples_shown() -> bool:
-    """The example questions are about the seeds: shown only while the server searches them."""
+def serving_the_seeds() -> bool:
+    """The example questions and "Back to the seeds" are about the seeds: shown only while the server searches them."""
     return _served_index is None
 
 
 def examples_box(request: gr.Request):
     """The example questions, shown only while this tab searches the seeds."""
-    return gr.Column(visible=seeds_examples_shown() and _session(request).assistant is None)
+    return gr.Column(visible=serving_the_seeds() and _session(request).assistant is None)
 
 
 def end_session(request: gr.Request) -> None:
@@ -306,30 +335,32 @@ def build_app() -> gr.Blocks:
                                   render_markdown=True, feedback_options=None, buttons=["copy", "copy_all"])
                 question = gr.Textbox(placeholder="Ask a question and press Enter", show_label=False,
                                       elem_id="qa-question", max_lines=3)
-                with gr.Column(visible=seeds_examples_shown(), elem_id="qa-examples") as examples:
+                with gr.Column(visible=serving_the_seeds(), elem_id="qa-examples") as examples:
                     gr.Examples(EXAMPLES, inputs=question, label="Try")
             with gr.Column(scale=1, elem_id="qa-side"):
                 documents = gr.HTML(elem_id="qa-documents")
                 files = gr.File(label=f"Your documents: {' '.join(SUFFIXES)} ({MAX_UPLOAD_BYTES // 1_000_000} MB each)",
-                                file_count="multiple", elem_id="qa-upload")
+                                file_count="multiple", elem_id="qa-upload", height=FILE_LIST_PIXELS)
                 status = gr.HTML(elem_id="qa-status")
                 with gr.Row():
                     date = gr.Textbox(placeholder="2022-01-28 or notes.txt=2022-01-28", show_label=False, scale=3,
                                       elem_id="qa-date", max_lines=1)
                     dating = gr.Button("Set the date", elem_id="qa-set-date", scale=1)
-                reset = gr.Button("Back to the seeds", elem_id="qa-reset")
-        question.submit(respond, [question], [chat, question], concurrency_limit=4, concurrency_id="ask") \
+                reset = gr.Button("Back to the seeds", elem_id="qa-reset", visible=serving_the_seeds())
+        tab = {"api_visibility": "undocumented"}  # events of the page, not an API: programs use POST /api/ask
+        question.submit(respond, [question], [chat, question], concurrency_limit=4, concurrency_id="ask", **tab) \
             .then(None, js=SHOW_REPLY_FROM_TOP)
-        chat.clear(clear_conversation, None, [chat])
+        chat.clear(clear_conversation, None, [chat], **tab)
         for trigger in (dating.click, date.submit):
-            trigger(set_dates, [date], [status, documents], concurrency_limit=4, concurrency_id="documents")
-        changes = [files.upload(upload, [files], [status, documents], concurrency_limit=2, concurrency_id="upload"),
-                   files.delete(remove_file, None, [status, documents], concurrency_limit=4, concurrency_id="documents"),
-                   files.clear(remove_all_files, None, [status, documents], concurrency_limit=4, concurrency_id="documents"),
+            trigger(set_dates, [date], [status, documents], concurrency_limit=4, concurrency_id="documents", **tab)
+        changes = [files.upload(upload, [files], [status, documents], concurrency_limit=2, concurrency_id="upload", **tab),
+                   files.delete(remove_file, None, [status, documents], concurrency_limit=4, concurrency_id="documents", **tab),
+                   files.clear(remove_all_files, None, [status, documents], concurrency_limit=4, concurrency_id="documents",
+                               **tab),
                    reset.click(back_to_seeds, None, [status, chat, files, documents], concurrency_limit=4,
-                               concurrency_id="documents")]
+                               concurrency_id="documents", **tab)]
         for change in changes:
-            change.then(examples_box, None, [examples])
-        app.load(show_documents, None, [documents])
+            change.then(examples_box, None, [examples], **tab)
+        app.load(show_documents, None, [documents], **tab)
         app.unload(end_session)
     return app

@@ -1,13 +1,16 @@
 """HTML for the chat. Everything that comes from a document or a question is turned into
 character references, so neither HTML nor Markdown in it can ever become markup, and its
 invisible controls (bidi overrides, zero-width characters) are shown by name, so they can
-neither reorder nor hide what is shown."""
+neither reorder nor hide what is shown.
+
+Each reply also carries itself as plain text (hidden, in `.qa-plain`), which the chat's copy
+button puts on the clipboard: one line per part, so no words run together."""
 
 from __future__ import annotations
 
 from qa.index.store import SentenceIndex
 from qa.models import Answer, Source
-from qa.text import is_invisible_control
+from qa.text import is_invisible_control, visible_controls
 
 PARAGRAPH_SENTENCES = 2
 DOCUMENTS_LISTED = 50
@@ -38,7 +41,35 @@ def confidence_words(score: float) -> str:
 
 def answer_html(answer: Answer, index: SentenceIndex) -> str:
     """The chat reply: short answer first, then each source with the answer marked in its sentence;
-    how the question was read above it, when that was more than as asked."""
+    how the question was read above it, when that was more than as asked; and the reply as text."""
+    return f"<div class='qa-reply'>{_shown_html(answer, index)}<div class='qa-plain'>{literal(answer_text(answer, index))}</div></div>"
+
+
+def answer_text(answer: Answer, index: SentenceIndex) -> str:
+    """The reply as plain text, as a person would copy it: the answer, its confidence, its sources
+    (invisible controls named, as they are shown)."""
+    lines = [f"Read as: {answer.read_as}"] if answer.read_as else []
+    if answer.answer is None:
+        lines += ["The documents do not contain an answer to this.", "Closest passages considered:"]
+    else:
+        when = f" (→ {answer.resolved_date.label})" if answer.resolved_date else ""
+        agree = len(answer.evidence)
+        lines += [answer.answer + when, f"{confidence_words(answer.score)} · {agree} source{'s agree' if agree > 1 else ''}"]
+    lines += [_source_text(source, index) for source in answer.evidence]
+    if answer.alternatives:
+        lines.append(f"Other possible answers ({len(answer.alternatives)}):")
+        lines += [f"- {other.answer} ({other.score:.0%} likely right). {_source_text(other.source, index)}"
+                  for other in answer.alternatives]
+    return visible_controls("\n".join(lines))
+
+
+def _source_text(source: Source, index: SentenceIndex) -> str:
+    document = index.document(source.doc_id)
+    details = " · ".join(filter(None, (source.doc_id, document.date, f"page {source.page}" if source.page else None)))
+    return f"Source: {document.title} ({details}): “{' '.join(source.sentence.split())}”"
+
+
+def _shown_html(answer: Answer, index: SentenceIndex) -> str:
     read_as = f"<div class='qa-hint qa-read-as'>Read as: {literal(answer.read_as)}</div>" if answer.read_as else ""
     if answer.answer is None:
         parts = [read_as, "<div class='qa-none'><strong>The documents do not contain an answer to this.</strong>",

@@ -3,7 +3,12 @@
 A session is found by the tab's session hash on every event, changed in place and never
 handed back to the web framework, so two events of one tab (an upload finishing while a
 question is answered) cannot overwrite each other's work. A session's corpus is freed when
-its tab closes, when it has been idle for IDLE_SECONDS, or, beyond MAX_SESSIONS, oldest first.
+its tab closes, when it has been idle for IDLE_SECONDS, or, beyond MAX_SESSIONS, oldest first:
+those holding nothing (no documents, no conversation) before any that hold something.
+
+A call without a session hash (a program calling the web framework's routes directly) gets a
+session of its own that is never kept: it can neither see another caller's conversation or
+documents nor push a tab's session out.
 """
 
 from __future__ import annotations
@@ -41,6 +46,11 @@ class ChatSession:
     def sentences(self) -> int:
         return len(self.assistant.index) if self.assistant else 0
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing that dropping the session would lose."""
+        return self.assistant is None and not self.history and not self.turns
+
     def use_documents(self, documents: dict[str, Document]) -> None:
         """Search exactly these uploaded documents (none: the server's corpus again), embedding only new ones."""
         previous = self.assistant.index if self.assistant else None
@@ -60,13 +70,17 @@ class SessionRegistry:
         self._lock = threading.Lock()
 
     def get(self, session_hash: str | None) -> ChatSession:
+        """The tab's session (a new one on first use); without a session hash, a new one that is not kept."""
+        if not session_hash:
+            return ChatSession()
         with self._lock:
             self._drop_idle()
-            session = self._sessions.pop(session_hash or "", None) or ChatSession()
+            session = self._sessions.pop(session_hash, None) or ChatSession()
             session.last_used = time.monotonic()
-            self._sessions[session_hash or ""] = session  # most recently used last
+            self._sessions[session_hash] = session  # most recently used last
             while len(self._sessions) > self.max_sessions:
-                self._sessions.pop(next(iter(self._sessions)))
+                oldest = next((key for key, kept in self._sessions.items() if kept.is_empty and kept is not session), None)
+                self._sessions.pop(oldest if oldest is not None else next(iter(self._sessions)))
             return session
 
     def drop(self, session_hash: str | None) -> None:
