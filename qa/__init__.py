@@ -15,7 +15,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 _EXPORTS = {
-    "Assistant": "qa.assistant", "ask": "qa.assistant",
+    "Assistant": "qa.assistant", "ask": "qa.assistant", "default_assistant": "qa.assistant",
+    "Conversation": "qa.conversation",
     "Answer": "qa.models", "Source": "qa.models",
     "CorpusError": "qa.errors", "IndexStoreError": "qa.errors", "InvalidQuestionError": "qa.errors",
     "ModelIntegrityError": "qa.errors", "QAError": "qa.errors", "UnknownDocumentError": "qa.errors",
