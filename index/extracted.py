@@ -4,7 +4,9 @@ written with their headers: shared by every format's reader."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
+from collections.abc import Iterable
 
 from pydantic import BaseModel
 
@@ -20,8 +22,19 @@ class ExtractedText(BaseModel):
     date_source: str | None = None  # where: "the page's publication date", "the e-mail's Date header", ...
 
 
+READ_SECONDS = 20  # reading one file may take this long, plus READ_SECONDS_PER_MB for each MB of it
+READ_SECONDS_PER_MB = 5
+
+
+def reading_seconds(size: int) -> float:
+    """The time reading a file of `size` bytes may take: enough for real documents, whose reading is
+    linear, and a bound for hostile ones (a few MB that would take minutes)."""
+    return READ_SECONDS + READ_SECONDS_PER_MB * size / 1e6
+
+
 class Budget:
-    """How long reading one file may take, checked between its pages, blocks or chunks (no limit: None)."""
+    """How long reading one file may take (no limit: None), checked by the readers as they go: per
+    page object, table row, cell or element, so that no single part of a file can outlast it."""
 
     def __init__(self, name: str, seconds: float | None) -> None:
         self.name, self.seconds = name, seconds
@@ -29,21 +42,28 @@ class Budget:
 
     def check(self) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:
-            raise CorpusError(f"{self.name}: reading it took over {self.seconds:g} s, so it was not added; "
-                              "index large files with `qa index`")
+            raise CorpusError(f"{self.name}: reading it took over {self.seconds:g} s, the time one file may take, "
+                              "so it was not added; split it into smaller files or save it as plain text")
 
 
-def table_lines(rows: list[list[str]], marked: bool = False) -> list[str]:
-    """A table one row per line. When its first row is a header (marked as Word's repeated header
-    row, or every cell filled and none holding a digit, as data rows usually do), each later cell
-    is given with its column's header, so a row answers alone: "Milestone: Public launch | Date:
-    1 November 2024". Merged cells, which Word repeats, count once."""
-    looks_like_header = bool(rows) and all(rows[0]) and not any(char.isdigit() for cell in rows[0] for char in cell)
-    header = rows[0] if len(rows) > 1 and (marked or looks_like_header) else None
+def table_lines(rows: Iterable[list[str]], marked: bool = False, budget: Budget | None = None) -> list[str]:
+    """A table one row per line, read in time linear in its cells (checking `budget` per row). When
+    its first row is a header (marked as Word's repeated header row, or every cell filled and none
+    holding a digit, as data rows usually do), each later cell is given with its column's header, so
+    a row answers alone: "Milestone: Public launch | Date: 1 November 2024". Merged cells, which
+    Word repeats, count once."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return []
+    looks_like_header = all(first) and not any(char.isdigit() for cell in first for char in cell)
+    second = next(rows, None)
+    header = first if second is not None and (marked or looks_like_header) else None
     lines = []
-    for row in rows[1:] if header else rows:
-        merged = [index for index, cell in enumerate(row) if index and cell == row[index - 1]]
-        kept = [index for index in range(len(row)) if index not in merged]
+    for row in itertools.chain([] if header else [first], [] if second is None else [second], rows):
+        if budget is not None:
+            budget.check()
+        kept = [index for index in range(len(row)) if index == 0 or row[index] != row[index - 1]]
         cells = [row[index] for index in kept]
         lines.append(header_cells([header[index] if index < len(header) else "" for index in kept], cells) if header
                      else " | ".join(cell for cell in cells if cell))
@@ -51,8 +71,13 @@ def table_lines(rows: list[list[str]], marked: bool = False) -> list[str]:
 
 
 def header_cells(header: list[str], cells: list[str]) -> str:
-    """A table row as "Header: cell | Header: cell" (empty cells left out; a cell without a header as it is)."""
-    named = [f"{name}: {cell}" if name and name != cell else cell for name, cell in zip(header + [""] * len(cells), cells) if cell]
+    """A table row as "Header: cell | Header: cell" (empty cells left out; a cell without a header as
+    it is), in time linear in the row's cells however wide the header."""
+    named = []
+    for index, cell in enumerate(cells):
+        name = header[index] if index < len(header) else ""
+        if cell:
+            named.append(f"{name}: {cell}" if name and name != cell else cell)
     return " | ".join(named)
 
 

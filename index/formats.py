@@ -35,40 +35,51 @@ SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx", ".pptx", ".xlsx", ".odt", ".csv", "
 MAX_TEXT_CHARS = 20_000_000  # as much as the largest text file read (20 MB)
 HTML_CHUNK = 65_536  # characters fed to the parser between two looks at the clock
 MAX_EXTRACTOR_ELEMENTS = 20_000  # trafilatura takes ~0.1 ms an element; real pages have ~800 (at most 1,709 of 181)
+MAX_EXTRACTOR_ATTRIBUTES = 60_000  # and copies the page's tree several times, attributes and all
+MAX_TAG_CHARS = 16_384  # lxml's HTML parser is quadratic in one tag's attributes (80,000 of them: 40 s)
+MAX_HEADER_CHARS = 4_096  # of an e-mail header: a subject is a line, not a book
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+csv.field_size_limit(MAX_TEXT_CHARS)  # a CSV field may be as long as a text file (Python's default: 131,072 characters)
 
 
 def extract_text(raw: bytes, suffix: str, name: str, seconds: float | None = None) -> ExtractedText:
     """The text of a file's bytes in the format its suffix names, read within `seconds` (None: no
     limit) and at most MAX_TEXT_CHARS long; CorpusError saying why not."""
     suffix, budget = suffix.lower(), Budget(name, seconds)
-    if suffix in TEXT_SUFFIXES:
-        extracted = ExtractedText(text=_decode_text(raw, name))
-    elif suffix == ".pdf":
-        extracted = pdf_text(raw, name, budget)
-    elif suffix == ".docx":
-        extracted = docx_text(raw, name, budget)
-    elif suffix == ".pptx":
-        extracted = pptx_text(raw, name, budget)
-    elif suffix == ".xlsx":
-        extracted = xlsx_text(raw, name, budget)
-    elif suffix == ".odt":
-        extracted = odt_text(raw, name, budget)
-    elif suffix == ".rtf":
-        extracted = _rtf(_decode_rtf(raw, name))
-    elif suffix == ".csv":
-        extracted = _csv(_decode_text(raw, name))
-    elif suffix == ".eml":
-        extracted = _email(raw, name, budget)
-    elif suffix in (".html", ".htm"):
-        extracted = _html(_decode_html(raw), budget)
-    else:
+    if suffix not in SUFFIXES:
         raise CorpusError(f"{name}: {suffix or 'this'} files cannot be read; use {', '.join(SUFFIXES)}")
+    try:
+        extracted = _read(raw, suffix, name, budget)
+    except ImportError as error:  # a reader's library missing or broken: this file is skipped, the others read
+        raise CorpusError(f"{name}: the library that reads {suffix} files cannot be loaded "
+                          f"({' '.join(str(error).split())}); reinstall the assistant to read it") from None
     if not extracted.text.strip():
         raise CorpusError(f"{name}: no text in it")
     if len(extracted.text) > MAX_TEXT_CHARS:
         raise CorpusError(f"{name}: {len(extracted.text):,} characters of text, over the {MAX_TEXT_CHARS:,} limit; split it")
     return extracted
+
+
+def _read(raw: bytes, suffix: str, name: str, budget: Budget) -> ExtractedText:
+    if suffix in TEXT_SUFFIXES:
+        return ExtractedText(text=_decode_text(raw, name))
+    if suffix == ".pdf":
+        return pdf_text(raw, name, budget)
+    if suffix == ".docx":
+        return docx_text(raw, name, budget)
+    if suffix == ".pptx":
+        return pptx_text(raw, name, budget)
+    if suffix == ".xlsx":
+        return xlsx_text(raw, name, budget)
+    if suffix == ".odt":
+        return odt_text(raw, name, budget)
+    if suffix == ".rtf":
+        return _rtf(_decode_rtf(raw, name))
+    if suffix == ".csv":
+        return _csv(_decode_text(raw, name), name, budget)
+    if suffix == ".eml":
+        return _email(raw, name, budget)
+    return _html(_decode_html(raw), budget)
 
 
 def _decode_text(raw: bytes, name: str) -> str:
@@ -97,29 +108,46 @@ def _rtf(markup: str) -> ExtractedText:
     return ExtractedText(text="\n".join(line for line in lines if line))
 
 
-def _csv(text: str) -> ExtractedText:
-    """Rows one per line, each cell with its column's header when the first row is one."""
+def _csv(text: str, name: str, budget: Budget) -> ExtractedText:
+    """Rows one per line, each cell with its column's header when the first row is one; fields of
+    any length (up to the text limit), in time linear in the cells."""
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
-    return ExtractedText(text="\n".join(line for line in table_lines([row for row in rows if any(row)]) if line))
+    rows = ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect))
+    try:
+        lines = table_lines((row for row in rows if any(row)), budget=budget)
+    except csv.Error as error:
+        raise CorpusError(f"{name}: not a readable CSV file ({error})") from None
+    return ExtractedText(text="\n".join(line for line in lines if line))
+
+
+class _BoundedHeaders(policy.EmailPolicy):
+    """The standard e-mail policy, each header cut to MAX_HEADER_CHARS before it is parsed: the
+    parser's work grows faster than a header's length (20,000 encoded words took gigabytes)."""
+
+    def header_fetch_parse(self, name, value):
+        return super().header_fetch_parse(name, value[:MAX_HEADER_CHARS])
+
+
+_EMAIL_POLICY = _BoundedHeaders()
 
 
 def _email(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     """An e-mail's subject, then its body (the plain part, else the HTML part read as a page); its
     Date header is the document's date."""
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
+        message = BytesParser(policy=_EMAIL_POLICY).parsebytes(raw)
         body = message.get_body(preferencelist=("plain", "html"))
         content = body.get_content() if body is not None else ""
         sent = message["date"].datetime if message["date"] is not None else None
+        subject = " ".join(str(message["subject"] or "").split())
     except Exception as error:  # malformed headers raise many kinds
         raise CorpusError(f"{name}: a damaged e-mail ({type(error).__name__})") from None
+    budget.check()
     if body is not None and body.get_content_type() == "text/html":
         content = _html(content, budget).text
-    subject = " ".join(str(message["subject"] or "").split())
     text = "\n".join(part for part in (subject, content.strip()) if part)
     return ExtractedText(text=text, date=sent.date().isoformat() if sent else None, date_source="the e-mail's Date header")
 
@@ -133,6 +161,7 @@ _BOILERPLATE_NAMES = re.compile(r"(^|[\s_-])(nav|navbar|menu|footer|header|sideb
 _BLOCKS = {"p", "div", "section", "article", "main", "li", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5",
            "h6", "blockquote", "pre", "br", "hr", "dd", "dt", "figcaption", "caption", "title"}
 _VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
+_TAG = re.compile(r"<[^<>]*")  # a tag up to its end (linear: no match can overlap another)
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 
 
@@ -151,14 +180,16 @@ def _decode_html(raw: bytes) -> str:
 
 
 class _MainText(HTMLParser):
-    """Collects the visible text of a page, block by block, outside boilerplate elements.
+    """Collects the visible text of a page, block by block, outside boilerplate elements, checking
+    the time budget at every element.
 
     Linear in the page: open elements are counted by tag, so an end tag that matches nothing is
     dropped without scanning the stack, and each line is gathered as pieces joined once.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget) -> None:
         super().__init__(convert_charrefs=True)
+        self.budget = budget
         self.stack: list[tuple[str, bool, bool]] = []  # (tag, skipped, main)
         self.open_tags: Counter[str] = Counter()
         self.all_lines: list[list[str]] = [[]]
@@ -168,6 +199,7 @@ class _MainText(HTMLParser):
         self._space = False  # whitespace (or a cell boundary) since the last words
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.budget.check()
         attributes = {key: value or "" for key, value in attrs}
         if tag == "title":
             self._in_title = True
@@ -233,11 +265,11 @@ class _MainText(HTMLParser):
 def _html(markup: str, budget: Budget) -> ExtractedText:
     """The page's article: by trafilatura (chosen by measurement, eval/html_benchmark.py), its title
     first and its publication date kept; by our linear rules when trafilatura finds nothing or the
-    page is too large for it to read in reasonable time."""
+    page is too large for it to read in reasonable time (too many elements or attributes, a huge tag)."""
     article = _article(markup, budget)
     if article is not None:
         return article
-    parser = _MainText()
+    parser = _MainText(budget)
     for start in range(0, len(markup), HTML_CHUNK):
         budget.check()
         parser.feed(markup[start : start + HTML_CHUNK])
@@ -256,8 +288,11 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
     from trafilatura.utils import load_html
 
     budget.check()
+    if max((found.end() - found.start() for found in _TAG.finditer(markup)), default=0) > MAX_TAG_CHARS:
+        return None
     tree = load_html(markup)
-    if tree is None or sum(1 for _ in tree.iter()) > MAX_EXTRACTOR_ELEMENTS:
+    if tree is None or sum(1 for _ in tree.iter()) > MAX_EXTRACTOR_ELEMENTS \
+            or sum(len(element.attrib) for element in tree.iter()) > MAX_EXTRACTOR_ATTRIBUTES:
         return None
     found = trafilatura.bare_extraction(tree, include_comments=False, include_tables=True, with_metadata=True,
                                         favor_precision=True, config=_extractor_config())

@@ -10,6 +10,14 @@ reads columns in order, then rebuilt as a reader would read it.
 - A text layer that is mostly not words (glyph soup from a custom font encoding) is refused, as a
   scan is. Encryption and damage are refused by pypdf first, with the reason.
 Pages are separated by a blank line; each page's start is kept, so an answer knows its page.
+
+Nothing a PDF holds can stall its reading: pdfminer's decoders are bounded by the bytes they really
+produce (MAX_INFLATED_BYTES for all of a file's streams: a 2.6 MB file can inflate to gigabytes), the
+time budget is checked at every operator of a page's content and every character drawn, a page of
+more than MAX_PAGE_CHARS characters is refused, and a page whose layout analysis would take quadratic
+time is laid out by simpler rules (`_page_class`). pdfminer has no settings for these, so its
+decoders and content parser are wrapped once (`_bound_pdfminer`); the wrappers act only while
+`pdf_text` reads a file, in its thread.
 """
 
 from __future__ import annotations
@@ -17,12 +25,19 @@ from __future__ import annotations
 import io
 import logging
 import re
+import zlib
 from collections import Counter
+from contextvars import ContextVar
+from functools import lru_cache
 
 from qa.errors import CorpusError
 from qa.index.extracted import Budget, ExtractedText, plausible_date
 from qa.index.office import paged
 
+MAX_INFLATED_BYTES = 100_000_000  # all of a PDF's streams, decoded (pdfminer keeps them in memory)
+MAX_PAGE_CHARS = 100_000  # characters laid out on one page (a dense page has ~5,000; each takes ~1 KB)
+MAX_NEIGHBOURS = 20_000  # pairs of touching lines on a page, grouped into blocks (a page of text: ~300)
+MAX_FLOW_BOXES = 300  # blocks on a page ordered by their distances, a quadratic step (1,000 took 5 s)
 BAND = 0.1  # the top and bottom tenth of a page, where running headers, footers and page numbers sit
 REPEATED_SHARE = 0.5  # a band line on at least half the pages (and 3 or more) runs through the document
 MIN_WORD_SHARE = 0.6  # below this share of word-like tokens, a text layer is glyph soup
@@ -36,15 +51,39 @@ for _library in ("pdfminer", "pypdf"):  # damage is reported once, as a CorpusEr
     logging.getLogger(_library).setLevel(logging.ERROR)
 
 
+class _Reading:
+    """One PDF being read: its name, time budget, and the bytes its streams have given so far."""
+
+    def __init__(self, name: str, budget: Budget) -> None:
+        self.name, self.budget, self.inflated = name, budget, 0
+
+    def produced(self, size: int) -> None:
+        self.inflated += size
+        if self.inflated > MAX_INFLATED_BYTES:
+            raise CorpusError(f"{self.name}: its compressed streams unpack to over {MAX_INFLATED_BYTES / 1e6:.0f} MB "
+                              "(a decompression bomb?); it was not read")
+
+
+_READING: ContextVar[_Reading | None] = ContextVar("pdf_reading", default=None)
+
+
 def pdf_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
-    from pdfminer.high_level import extract_pages
     from pdfminer.layout import LAParams, LTTextBox
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
 
     created = _check_readable(raw, name)
+    _bound_pdfminer()
     pages: list[tuple[float, list[tuple[float, float, list[str]]]]] = []
+    reading = _READING.set(_Reading(name, budget))
     try:
-        for layout in extract_pages(io.BytesIO(raw), laparams=LAParams()):
+        resources = PDFResourceManager(caching=True)
+        device = _aggregator_class()(resources, laparams=LAParams())
+        interpreter = PDFPageInterpreter(resources, device)
+        for page in PDFPage.get_pages(io.BytesIO(raw), caching=True):
             budget.check()
+            interpreter.process_page(page)
+            layout = device.get_result()
             blocks = [(box.y0, box.y1, [_clean(line.get_text()) for line in box])
                       for box in layout if isinstance(box, LTTextBox)]
             pages.append((layout.height, blocks))
@@ -52,6 +91,8 @@ def pdf_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
         raise
     except Exception as error:  # pdfminer raises many kinds on damaged files
         raise CorpusError(f"{name}: a damaged PDF ({type(error).__name__})") from None
+    finally:
+        _READING.reset(reading)
     running = _running_lines(pages)
     texts = [_page_paragraphs(height, blocks, running) for height, blocks in pages]
     if not any(text.strip() for text in texts):
@@ -60,6 +101,142 @@ def pdf_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
         raise CorpusError(f"{name}: the PDF's text layer is not readable text (a font without a Unicode mapping?); "
                           "run OCR on it first")
     return paged(texts).model_copy(update={"date": created, "date_source": "the PDF's creation date" if created else None})
+
+
+def _tick() -> None:
+    """One more piece of work for the PDF being read: CorpusError once its time is spent."""
+    reading = _READING.get()
+    if reading is not None:
+        reading.budget.check()
+
+
+def _produced(size: int) -> None:
+    reading = _READING.get()
+    if reading is not None:
+        reading.produced(size)
+
+
+@lru_cache(maxsize=1)
+def _aggregator_class():
+    """pdfminer's page aggregator, checking the budget at every object drawn, refusing a page of
+    more than MAX_PAGE_CHARS characters, keeping no shapes or images (only text is read), and laying
+    out its pages with `_page_class`."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.utils import apply_matrix_rect
+
+    page_class = _page_class()
+
+    class CheckedAggregator(PDFPageAggregator):
+        def begin_page(self, page, ctm) -> None:
+            x0, y0, x1, y1 = apply_matrix_rect(ctm, page.mediabox)
+            self.cur_item, self.chars = page_class(self.pageno, (0, 0, abs(x0 - x1), abs(y0 - y1))), 0
+
+        def render_char(self, *args, **kwargs) -> float:
+            _tick()
+            self.chars += 1
+            if self.chars > MAX_PAGE_CHARS:
+                reading = _READING.get()
+                raise CorpusError(f"{reading.name if reading else 'the PDF'}: page {self.pageno} draws over "
+                                  f"{MAX_PAGE_CHARS:,} characters, more than can be laid out; it was not read")
+            return super().render_char(*args, **kwargs)
+
+        def paint_path(self, *args, **kwargs) -> None:
+            _tick()
+
+        def render_image(self, *args, **kwargs) -> None:
+            _tick()
+
+    return CheckedAggregator
+
+
+@lru_cache(maxsize=1)
+def _page_class():
+    """pdfminer's page, laid out as pdfminer does unless that would take quadratic time: when its
+    lines touch over MAX_NEIGHBOURS others (lines drawn over each other), each line is a block of
+    its own; over MAX_FLOW_BOXES blocks, they are read top to bottom, left to right, instead of
+    grouped by their distances (all pairs of them)."""
+    from pdfminer.layout import LTPage, LTTextBoxHorizontal, LTTextBoxVertical, LTTextGroupLRTB, LTTextLineHorizontal
+    from pdfminer.utils import Plane
+
+    class CheckedPage(LTPage):
+        def group_textlines(self, laparams, lines):
+            plane, touching = Plane(self.bbox), 0
+            plane.extend(lines)
+            for line in lines:
+                _tick()
+                touching += len(line.find_neighbors(plane, laparams.line_margin))
+                if touching > MAX_NEIGHBOURS:
+                    break
+            else:
+                yield from super().group_textlines(laparams, lines)
+                return
+            for line in lines:
+                box = LTTextBoxHorizontal() if isinstance(line, LTTextLineHorizontal) else LTTextBoxVertical()
+                box.add(line)
+                yield box
+
+        def group_textboxes(self, laparams, boxes):
+            return super().group_textboxes(laparams, boxes) if len(boxes) <= MAX_FLOW_BOXES else [LTTextGroupLRTB(boxes)]
+
+    return CheckedPage
+
+
+@lru_cache(maxsize=1)
+def _bound_pdfminer() -> None:
+    """Wrap pdfminer's stream decoders, so that every byte they produce is counted (and inflating
+    stops at the bound, never holding more), and its content parser, so that the budget is checked
+    at every operator. Once per process; outside `pdf_text` the wrappers only do pdfminer's work."""
+    from types import SimpleNamespace
+
+    from pdfminer import pdfinterp, pdftypes
+    from pdfminer.lzw import LZWDecoder
+
+    def inflate(data: bytes) -> bytes:
+        """zlib.decompress, in pieces of at most 1 MB, each counted before the next is made."""
+        inflater, pieces = zlib.decompressobj(), []
+        while data:
+            pieces.append(inflater.decompress(data, 1 << 20))
+            _produced(len(pieces[-1]))
+            data = inflater.unconsumed_tail
+        pieces.append(inflater.flush())
+        if not inflater.eof:
+            raise zlib.error("incomplete or truncated stream")
+        return b"".join(pieces)
+
+    def inflate_damaged(data: bytes) -> bytes:
+        """What a damaged zlib stream gives before its damage (pdfminer's own way is quadratic)."""
+        inflater, pieces = zlib.decompressobj(), []
+        try:
+            while data:
+                pieces.append(inflater.decompress(data, 1 << 20))
+                _produced(len(pieces[-1]))
+                data = inflater.unconsumed_tail
+        except zlib.error:
+            pass
+        return b"".join(pieces)
+
+    def lzw(data: bytes) -> bytes:
+        pieces = []
+        for piece in LZWDecoder(io.BytesIO(data)).run():
+            _produced(len(piece))
+            pieces.append(piece)
+        return b"".join(pieces)
+
+    run_length = pdftypes.rldecode
+
+    def bounded_run_length(data: bytes) -> bytes:
+        _produced(64 * len(data))  # the most it can give, counted first: pdfminer decodes it one byte at a time
+        return run_length(data)
+
+    class CheckedContentParser(pdfinterp.PDFContentParser):
+        def do_keyword(self, pos, token) -> None:
+            _tick()
+            super().do_keyword(pos, token)
+
+    pdftypes.zlib = SimpleNamespace(decompress=inflate, error=zlib.error)
+    pdftypes.decompress_corrupted = inflate_damaged
+    pdftypes.lzwdecode, pdftypes.rldecode = lzw, bounded_run_length
+    pdfinterp.PDFContentParser = CheckedContentParser
 
 
 def _check_readable(raw: bytes, name: str) -> str | None:
