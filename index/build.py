@@ -21,7 +21,8 @@ from qa.index.store import EmbeddedDocument, SentenceIndex, UpdateReport, embed_
 from qa.index.vectors import Progress
 
 STREAM_SENTENCES = 4096  # sentences embedded together (sorted by length within: little padding)
-READING = "reading and embedding documents"
+READING = "reading documents"
+EMBEDDING = "embedding"  # as `embed_in_batches` names it
 
 
 def sentence_spans(document: Document) -> list[tuple[int, int]]:
@@ -32,26 +33,30 @@ def sentence_spans(document: Document) -> list[tuple[int, int]]:
 def embedded_documents(documents: Iterable[Document], embedder: Embedder, total: int = 0,
                        progress: Progress | None = None) -> Iterator[EmbeddedDocument]:
     """The documents with their sentences and vectors, in order, embedded in this process a batch at a
-    time (`total`: how many documents are coming, for progress, when known)."""
+    time. `progress` hears of each document as it is read (READING, of `total`: how many documents are
+    coming, when known) and of each chunk of sentences as it is embedded (EMBEDDING, of those read so far)."""
     waiting: list[tuple[Document, list[tuple[int, int]]]] = []
-    done = 0
+    read = sentences = embedded_sentences = 0
 
     def embedded() -> Iterator[EmbeddedDocument]:
-        nonlocal done
-        vectors = embed_in_batches([d.text[s:e] for d, spans in waiting for s, e in spans], embedder, None)
+        nonlocal embedded_sentences
+        texts = [d.text[s:e] for d, spans in waiting for s, e in spans]
+        before = embedded_sentences
+        chunks = (lambda _phase, done, _total: progress(EMBEDDING, before + done, sentences)) if progress else None
+        vectors = embed_in_batches(texts, embedder, chunks)
+        embedded_sentences += len(texts)
         row = 0
         for document, spans in waiting:
             yield EmbeddedDocument(document, spans, vectors[row : row + len(spans)])
             row += len(spans)
-        done += len(waiting)
         waiting.clear()
-        if progress:
-            progress(READING, done, max(total, done))
 
     pending = 0
     for document in documents:
         waiting.append((document, sentence_spans(document)))
-        pending += len(waiting[-1][1])
+        read, sentences, pending = read + 1, sentences + len(waiting[-1][1]), pending + len(waiting[-1][1])
+        if progress:
+            progress(READING, read, max(total, read))
         if pending >= STREAM_SENTENCES:
             yield from embedded()
             pending = 0

@@ -21,6 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from qa.errors import CorpusError
+from qa.index.extracted import reading_seconds
 from qa.index.formats import SUFFIXES, extract_text
 from qa.text import clean_text, is_invisible_control
 
@@ -33,6 +34,8 @@ DATELINE_LINES = 40
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _FULL_DATE = re.compile(rf"(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})|(?P<month>{_MONTHS})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})"
                         rf"|(?P<day2>\d{{1,2}})\s+(?P<month2>{_MONTHS})\s+(?P<year2>\d{{4}})")
+_COPYRIGHT = re.compile(r"©|\bcopyright\b", re.IGNORECASE)  # a copyright's date is not the document's
+EARLIEST_YEAR = 1000  # a year written 0001 is no year a document is dated with
 
 
 class Document(BaseModel, frozen=True):
@@ -88,8 +91,12 @@ def make_document(doc_id: str, text: str, page_starts: list[int] | None = None, 
     pages = list(page_starts or [])
     metadata = _METADATA_LINE.match(text)
     if metadata:
-        return Document(doc_id=doc_id, text=text, date=metadata.group(1), date_source="its first line",
+        if (given := _valid(metadata.group(1))) is None:
+            warnings.warn(f"{doc_id}: its first line's date {metadata.group(1)} is not a real date; the document has none",
+                          stacklevel=2)
+        return Document(doc_id=doc_id, text=text, date=given, date_source="its first line" if given else None,
                         body_start=metadata.end(), page_starts=pages)
+    date = _valid(date) if date else None  # a reader's date is a real one or none
     if date is None and (date := dateline(text)) is not None:
         date_source = "a dated line near its start"
     return Document(doc_id=doc_id, text=text, date=date, date_source=date_source if date else None, page_starts=pages)
@@ -97,24 +104,29 @@ def make_document(doc_id: str, text: str, page_starts: list[int] | None = None, 
 
 def dateline(text: str) -> str | None:
     """The date (YYYY-MM-DD) of the first short line, among the first DATELINE_LINES, that begins
-    or ends with a full date ("January 27, 2022", "27 January 2022", "2022-01-27")."""
+    or ends with a full date ("January 27, 2022", "27 January 2022", "2022-01-27") and is no copyright
+    notice; None when that date is not a real one (`_valid`). A bare year ("© 2009", "built in 1995")
+    is never a date."""
     for number, line in enumerate(_LINE.finditer(text)):
         if number == DATELINE_LINES:
             break
         content = line.group().strip()
-        if len(content) <= 120 and (found := _FULL_DATE.search(content)) and (found.start() == 0 or found.end() == len(content)):
+        if len(content) <= 120 and (found := _FULL_DATE.search(content)) and (found.start() == 0 or found.end() == len(content)) \
+                and not _COPYRIGHT.search(content):
             return _iso(found)
     return None
 
 
 def _iso(found: re.Match) -> str | None:
+    """The full date `_FULL_DATE` found, as YYYY-MM-DD; None unless it is a real date (`_valid`)."""
     if found.group("iso"):
         return _valid(found.group("iso"))
     day, month = found.group("day") or found.group("day2"), found.group("month") or found.group("month2")
     try:
-        return datetime.strptime(f"{int(day)} {month[:3]} {found.group('year') or found.group('year2')}", "%d %b %Y").date().isoformat()
+        day = datetime.strptime(f"{int(day)} {month[:3]} {found.group('year') or found.group('year2')}", "%d %b %Y").date()
     except ValueError:
         return None
+    return _valid(day.isoformat())
 
 
 def with_dates(documents: list[Document], dates: dict[str, str] | None) -> list[Document]:
@@ -142,14 +154,18 @@ def dated(document: Document, dates: dict[str, str] | None) -> Document:
 
 
 def _valid(value: str) -> str | None:
+    """`value` if it is a real YYYY-MM-DD date of year EARLIEST_YEAR or later, else None: never a
+    neighbouring date (2022-02-30 is not 2022-02-01), never another year (0001 is not 2001)."""
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date().isoformat()
-    except ValueError:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except (TypeError, ValueError):
         return None
+    return day.isoformat() if day.year >= EARLIEST_YEAR and day.isoformat() == value else None
 
 
 def read_document(path: Path, doc_id: str, max_bytes: int = MAX_DOCUMENT_BYTES, seconds: float | None = None) -> Document:
-    """Read one file of a supported format (within `seconds`, if given); raise CorpusError saying why it cannot be used."""
+    """Read one file of a supported format within `seconds` (None: the time a file of its size may
+    take, `reading_seconds`); raise CorpusError saying why it cannot be used."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -157,7 +173,7 @@ def read_document(path: Path, doc_id: str, max_bytes: int = MAX_DOCUMENT_BYTES, 
         raw = path.read_bytes()
     except OSError as error:
         raise CorpusError(f"{doc_id}: cannot be read ({error.strerror or error})") from None
-    extracted = extract_text(raw, path.suffix, doc_id, seconds)
+    extracted = extract_text(raw, path.suffix, doc_id, reading_seconds(len(raw)) if seconds is None else seconds)
     return make_document(doc_id, extracted.text, extracted.page_starts, extracted.date, extracted.date_source)
 
 
@@ -215,13 +231,24 @@ def named_files(paths: list[Path]) -> tuple[list[NamedFile], list[SkippedFile]]:
 
 def read_files(files: list[NamedFile], skipped: list[SkippedFile]) -> Iterator[Document]:
     """The files' documents, read one at a time as they are asked for; an unusable file is added to
-    `skipped` with a warning."""
+    `skipped` with a warning, and so is one its reader fails on unexpectedly: never the others."""
     for file in files:
-        try:
-            yield read_document(file.path, file.doc_id)
-        except CorpusError as error:
-            skipped.append(SkippedFile(doc_id=file.doc_id, reason=str(error)))
-            warnings.warn(f"skipped {error}", stacklevel=2)
+        read = _document_or_reason(file)
+        if isinstance(read, Document):
+            yield read
+        else:
+            skipped.append(SkippedFile(doc_id=file.doc_id, reason=read))
+            warnings.warn(f"skipped {read}", stacklevel=2)
+
+
+def _document_or_reason(file: NamedFile) -> Document | str:
+    """The file's document, or a one-line reason why not."""
+    try:
+        return read_document(file.path, file.doc_id)
+    except CorpusError as error:
+        return " ".join(str(error).split())
+    except Exception as error:  # a reader failing (RecursionError, MemoryError...) on a file it should have refused
+        return f"{file.doc_id}: its reader failed ({type(error).__name__}: {' '.join(str(error).split())[:200]})"
 
 
 def no_document_error(paths: list[Path]) -> CorpusError:

@@ -149,7 +149,9 @@ def _email(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     if body is not None and body.get_content_type() == "text/html":
         content = _html(content, budget).text
     text = "\n".join(part for part in (subject, content.strip()) if part)
-    return ExtractedText(text=text, date=sent.date().isoformat() if sent else None, date_source="the e-mail's Date header")
+    written = next((value for key, value in message.raw_items() if key.lower() == "date"), "")
+    stated = sent is not None and f"{sent.year:04d}" in written  # "1 Jan 0001" is read as 2001: no date, not another
+    return ExtractedText(text=text, date=sent.date().isoformat() if stated else None, date_source="the e-mail's Date header")
 
 
 # ---- HTML ---------------------------------------------------------------------------------
@@ -301,8 +303,23 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
     if not any(lines):
         return None
     return ExtractedText(text=_titled(" ".join((found.title or "").split()), [line for line in lines if line]),
-                         date=found.date if found.date and _ISO_DATE.fullmatch(found.date) else None,
+                         date=found.date if found.date and _ISO_DATE.fullmatch(found.date) and _stated(found.date, markup) else None,
                          date_source="the page's publication date")
+
+
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _stated(date: str, markup: str) -> bool:
+    """Does the page write the date trafilatura found, day included (2022-02-01, 2022/02/01, 20220201,
+    "February 1, 2022", "1 Feb 2022")? It makes a missing or impossible day the 1st (2022-02-30 is read
+    as 2022-02-01), and that is no date the page gives."""
+    year, month, day = date.split("-")
+    if re.search(rf"(?<!\d){year}(?P<sep>[-/.]?){month}(?P=sep){day}(?!\d)", markup):
+        return True
+    name, number = _MONTH_NAMES[int(month) - 1], int(day)
+    return re.search(rf"(?i)\b{name}[a-z]*\.?\s+0?{number}(?:st|nd|rd|th)?,?\s+{year}\b"
+                     rf"|\b0?{number}(?:st|nd|rd|th)?\s+{name}[a-z]*\.?,?\s+{year}\b", markup) is not None
 
 
 @lru_cache(maxsize=1)
@@ -313,6 +330,7 @@ def _extractor_config():
     config = use_config()
     config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "10")
     config.set("DEFAULT", "MIN_OUTPUT_SIZE", "10")
+    config.set("DEFAULT", "EXTENSIVE_DATE_SEARCH", "off")  # the page's own dates only, never a year of its text ("© 2009")
     return config
 
 

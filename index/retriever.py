@@ -40,6 +40,7 @@ class Passage(BaseModel, frozen=True):
 
 Mode = Literal["dense", "lexical", "hybrid"]
 CANDIDATES = 100  # how deep each ranking goes before fusion
+FILTERED_DEPTH = 10  # asked within some documents, each ranking goes this many times deeper before keeping theirs
 LEXICAL_WEIGHT = 0.2  # hybrid score = 0.8 cosine + 0.2 BM25 / best BM25; chosen on SQuAD train articles (eval/retrieval_eval.py)
 
 
@@ -59,24 +60,31 @@ class Retriever:
         self.context = context
         self.mode = mode
 
-    def sentences(self, question: str, k: int | None = None, first: list[int] = ()) -> list[RetrievedSentence]:
-        """The k best-matching indexed sentences, best first; the sentences of ids `first` lead (with their
-        own similarity), whatever their rank."""
+    def sentences(self, question: str, k: int | None = None, first: list[int] = (),
+                  documents: frozenset[str] | None = None) -> list[RetrievedSentence]:
+        """The k best-matching indexed sentences, best first, of the `documents` ids only when given; the
+        sentences of ids `first` (of those documents) lead, with their own similarity, whatever their rank."""
         query = self.embedder.encode([question])[0]
-        hits = self.ranked(question, query, k)
+        hits = self.ranked(question, query, k, documents=documents)
         if not first:
             return hits
-        rows = self.index.rows(list(first))
+        rows = {n: row for n, row in self.index.rows(list(first)).items() if documents is None or row.doc_id in documents}
         leading = [RetrievedSentence(row=n, score=self.index.similarity(query, n), **rows[n].model_dump()) for n in first if n in rows]
         return (leading + [hit for hit in hits if hit.row not in rows])[: k or self.k]
 
-    def ranked(self, question: str, query: np.ndarray, k: int | None = None, mode: Mode | None = None) -> list[RetrievedSentence]:
-        """The k best sentences for a question whose embedding is `query`, by `mode` (default: the retriever's)."""
+    def ranked(self, question: str, query: np.ndarray, k: int | None = None, mode: Mode | None = None,
+               documents: frozenset[str] | None = None) -> list[RetrievedSentence]:
+        """The k best sentences for a question whose embedding is `query`, by `mode` (default: the retriever's),
+        of the `documents` ids only when given (found among FILTERED_DEPTH times more candidates)."""
         k, mode = k or self.k, mode or self.mode
         self.index.refresh()
-        depth = max(k, CANDIDATES)
+        depth = max(k, CANDIDATES) * (FILTERED_DEPTH if documents is not None else 1)
         dense = self.index.search(query, depth) if mode != "lexical" else []
         lexical = self.index.lexical_search(question, depth) if mode != "dense" else []
+        if documents is not None:
+            rows = self.index.rows(list({n for n, _ in dense + lexical}))
+            dense, lexical = ([(n, score) for n, score in ranking if n in rows and rows[n].doc_id in documents]
+                              for ranking in (dense, lexical))
         similarity = dict(dense)
         for n, _ in lexical:
             similarity.setdefault(n, self.index.similarity(query, n))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import threading
 import warnings
@@ -13,7 +14,7 @@ from typing import NamedTuple, Protocol
 from qa.confidence import Confidence, span_features
 from qa.conversation import Turn, reading
 from qa.dates import find_relative, has_explicit_date, resolve_answer
-from qa.errors import CorpusError, IndexRebuildableError, QAError
+from qa.errors import CorpusError, IndexRebuildableError, QAError, UnknownDocumentError
 from qa.index.build import build_new, embedded_documents
 from qa.index.documents import (Document, SkippedFile, check_dates, dated, make_document, named_files, no_document_error,
                                 read_files, with_dates)
@@ -121,17 +122,20 @@ class Assistant:
         self.reader.warm_up()
 
     # ---- answering --------------------------------------------------------------------
-    def ask(self, question: str, context: str | None = None, history: list[Turn] | None = None) -> Answer:
+    def ask(self, question: str, context: str | None = None, history: list[Turn] | None = None,
+            documents: Iterable[str] | None = None) -> Answer:
         """The best answer span with its sources, or answer=None when the documents do not hold it.
 
         `context` only helps find passages. `history`, the conversation's earlier turns (oldest first;
         `qa.conversation.Conversation` keeps them), makes a follow-up ("who said that?") read with
-        what the previous turn was about.
+        what the previous turn was about. `documents` asks within those documents only: ids, or folders
+        ending in "/" (`chosen`).
         """
         asked = validate_question(question)
+        within = self.chosen(documents)
         how = reading(asked, history or [])
         looking_for = " ".join(filter(None, (context, how.retrieval_context))) or None
-        hits, scored, unread, question = self.candidates(how.question, looking_for, how.previous)
+        hits, scored, unread, question = self.candidates(how.question, looking_for, how.previous, within)
         read_as = question if question != spelled_out(asked) else None
         if self._wants_usable_date(question, scored):
             if unread:  # read on: a usable date may be further down
@@ -152,7 +156,30 @@ class Assistant:
                       alternatives=self._alternatives(scored),
                       resolved_date=resolve_answer(best.text, source.sentence, source.date, source.date_source), read_as=read_as)
 
-    def candidates(self, question: str, context: str | None = None, previous: Answer | None = None) -> Candidates:
+    def chosen(self, documents: Iterable[str] | None) -> frozenset[str] | None:
+        """The ids of the documents named: an id, or a folder ("minutes/", every document whose id starts
+        with it); None for none named (all documents). UnknownDocumentError, with the closest names, for a
+        name that is neither."""
+        if documents is None:
+            return None
+        names = [documents] if isinstance(documents, str) else list(documents)
+        known = self.index.document_ids()
+        chosen: set[str] = set()
+        for name in names:
+            found = [doc_id for doc_id in known if doc_id.startswith(name)] if name.endswith("/") else [name] if name in known else []
+            if not found:
+                folders = {doc_id[: end + 1] for doc_id in known for end, char in enumerate(doc_id) if char == "/"}
+                close = difflib.get_close_matches(name, sorted(folders) if name.endswith("/") else known, n=5, cutoff=0.5)
+                raise UnknownDocumentError(f"no {'folder' if name.endswith('/') else 'document'} {name!r} in the index; "
+                                           + (f"did you mean {', '.join(map(repr, close))}?" if close else
+                                              f"it holds {len(known):,} documents, such as {', '.join(map(repr, known[:5]))}"))
+            chosen.update(found)
+        if not chosen:
+            raise UnknownDocumentError("no document named to ask within; give document ids, or folders ending in /")
+        return frozenset(chosen)
+
+    def candidates(self, question: str, context: str | None = None, previous: Answer | None = None,
+                   documents: frozenset[str] | None = None) -> Candidates:
         """Retrieved sentences (best first), the reader's spans with their scores (best first), the
         passages left unread and the question as read.
 
@@ -161,9 +188,9 @@ class Assistant:
         alone first and answers when it scores that much; with `early_exit`, the passages are read
         one at a time, best first, and reading stops once an answer scores that much. A `previous`
         answer's sentence (a follow-up's) is read first. The question is read with its misspelt words
-        as the retrieved sentences spell them (`as_spelt`).
+        as the retrieved sentences spell them (`as_spelt`). `documents`: the ids to retrieve from (default: all).
         """
-        hits = self.retrieve(question, context, previous)
+        hits = self.retrieve(question, context, previous, documents)
         if not hits:
             return Candidates(hits, [], [], question)
         question = self.as_spelt(question, hits)
@@ -175,14 +202,15 @@ class Assistant:
             return Candidates(hits, *self.read_until(question, hits, self.confidence.early_exit), question)
         return Candidates(hits, self.scored(question, hits, self.read(question, hits)), [], question)
 
-    def retrieve(self, question: str, context: str | None = None, previous: Answer | None = None) -> list[RetrievedSentence]:
-        """The sentences nearest to the question (and to `context`, when given), best first; the
-        `previous` answer's sentence first, when it is still indexed."""
+    def retrieve(self, question: str, context: str | None = None, previous: Answer | None = None,
+                 documents: frozenset[str] | None = None) -> list[RetrievedSentence]:
+        """The sentences nearest to the question (and to `context`, when given), best first, of the
+        `documents` ids when given; the `previous` answer's sentence first, when it is still indexed."""
         first = []
         if previous is not None and previous.source is not None:
             source = previous.source
             first = [n for n, _ in self.index.rows_overlapping(source.doc_id, source.sentence_start, source.sentence_end)][:1]
-        return self.retriever.sentences(f"{question} {context}" if context else question, first=first)
+        return self.retriever.sentences(f"{question} {context}" if context else question, first=first, documents=documents)
 
     def as_spelt(self, question: str, hits: list[RetrievedSentence]) -> str:
         """The question with its misspelt words as the retrieved sentences spell them (`qa.spelling`)."""

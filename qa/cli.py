@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -19,6 +21,10 @@ from qa.errors import QAError
 from qa.text import clean_text, validate_question
 
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # as a program that SIGPIPE ended: what reads our output (`| head -1`) has gone
+CHAT_COMMANDS = {"/new": "start a new conversation (so does an empty line)", "/quit": "end (so do /exit and Ctrl-D)",
+                 "/help": "list these commands"}
+_COMMAND = re.compile(r"/\w+")
 ANSWER_FIELDS = {"answer": None, "score": 0.0, "source": None, "evidence": [], "alternatives": [], "resolved_date": None}
 
 
@@ -33,12 +39,17 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     warnings.showwarning = lambda message, *_rest, **_kw: print(f"warning: {message}", file=sys.stderr)
     try:
-        return args.run(args) or 0
+        code = args.run(args) or 0
+        sys.stdout.flush()  # here, not at exit, where a closed pipe could no longer be told apart
+        return code
     except QAError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader left: stop quietly, and let nothing more be written to the closed pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def _port(text: str) -> int:
@@ -101,11 +112,13 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--index", type=Path, metavar="DIR", help=f"an index built with `qa index` {seeds}")
     ask.add_argument("--model", help=f"the embedding model that index was built with {bundled}")
     ask.add_argument("--json", action="store_true", help="print JSON (answer, score, source, evidence, alternatives, resolved_date)")
+    _within_arguments(ask)
 
     chat = _command(commands, "chat", "a conversation in the terminal: follow-ups (\"who said that?\") read with the turn before",
                     "  qa chat\n  qa chat --index ~/notes-index", _chat)
     chat.add_argument("--index", type=Path, metavar="DIR", help=f"an index built with `qa index` {seeds}")
     chat.add_argument("--model", help=f"the embedding model that index was built with {bundled}")
+    _within_arguments(chat)
 
     serve = _command(commands, "serve", "start the browser chat",
                      "  qa serve\n  qa serve --index ~/notes-index --port 8080", _serve)
@@ -125,6 +138,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _within_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--doc", action="append", default=[], metavar="NAME",
+                         help="ask within this document only, by its name in the index (repeat it for several; "
+                              "default: every document)")
+    command.add_argument("--within", action="append", default=[], metavar="FOLDER/",
+                         help="ask within the documents of this folder only (their names start with FOLDER/)")
+
+
+def _documents(args: argparse.Namespace) -> list[str] | None:
+    """The documents --doc and --within name (a folder ends in "/"), or None for every document."""
+    named = args.doc + [folder.rstrip("/") + "/" for folder in args.within]
+    return named or None
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -136,17 +163,19 @@ def _version() -> str:
 
 @contextmanager
 def progress_bar(description: str) -> Iterator:
-    """A progress callback (phase, done, total) drawing a bar on stderr, a new one for each phase."""
+    """A progress callback (phase, done, total) drawing on stderr a bar for each phase, with its time
+    left, one under the other (a build reads files and embeds their sentences in turn); a phase with
+    nothing to do (0 of 0) draws none."""
     from tqdm import tqdm
 
     bars: dict[str, tqdm] = {}
 
     def progress(phase: str, done: int, total: int) -> None:
         if phase not in bars:
-            for bar in bars.values():
-                bar.close()
+            if not done and not total:
+                return
             bars[phase] = tqdm(total=total, desc=f"{description}: {phase}" if description else phase, file=sys.stderr,
-                               disable=None)
+                               disable=None, position=len(bars), dynamic_ncols=True)
         bar = bars[phase]
         bar.total = total
         bar.update(done - bar.n)
@@ -202,17 +231,19 @@ def _ask(args: argparse.Namespace) -> int:
         raise QAError("give either a QUESTION or --batch FILE.jsonl")
     if args.model and not args.index:
         raise QAError("--model names the model an index was built with; give that index with --index")
+    documents = _documents(args)
     if args.batch is None:
         question = validate_question(args.question)  # before any model loads
-        answer = _assistant(args).ask(question)
+        answer = _assistant(args).ask(question, documents=documents)
         print(answer.model_dump_json() if args.json else _readable(answer))
         return 0
     lines = batch_lines(args.batch)
     assistant = _assistant(args)
+    within = assistant.chosen(documents)  # an unknown name stops the batch before its first line
     for line in lines:
         if "error" not in line:
             try:
-                line.update(assistant.ask(line["question"]).model_dump(mode="json"))
+                line.update(assistant.ask(line["question"], documents=within).model_dump(mode="json"))
             except QAError as error:
                 line["error"] = f"line {line.pop('line')}: {error}"
             except Exception as error:  # one line's failure must not stop the batch
@@ -220,29 +251,37 @@ def _ask(args: argparse.Namespace) -> int:
         line.pop("line", None)
         if "error" in line:
             line.update(ANSWER_FIELDS)
-        text = json.dumps(line, ensure_ascii=False) if args.json else f"[{line.get('id')}] {line['answer'] or line.get('error')}"
+        text = json.dumps(line, ensure_ascii=False, allow_nan=False) if args.json else \
+            f"[{line.get('id')}] {line['answer'] or line.get('error')}"
         print(clean_text(text), flush=True)
     return 0
 
 
 def _chat(args: argparse.Namespace) -> int:
     """Questions read from the terminal (or standard input) one a line, answered in turn; an empty
-    line or `/new` starts a new conversation, end of input or `/quit` ends it."""
+    line or `/new` starts a new conversation, end of input or `/quit` ends it, `/help` lists the
+    commands. In a terminal, lines can be edited and earlier ones recalled (up arrow)."""
     from qa.conversation import Conversation
 
-    conversation = Conversation(_assistant(args))
+    assistant = _assistant(args)
+    conversation = Conversation(assistant, documents=assistant.chosen(_documents(args)))
     interactive = sys.stdin.isatty()
     if interactive:
-        print("Ask a question (/new starts afresh, /quit or Ctrl-D ends).", file=sys.stderr)
+        _line_editing()
+        print("Ask a question (/help lists the commands; /quit or Ctrl-D ends).", file=sys.stderr)
     while True:
         try:
             line = input("you: " if interactive else "")
         except EOFError:
             return 0
-        if line.strip() in ("/quit", "/exit"):
+        command = line.strip().lower()
+        if command in ("/quit", "/exit"):
             return 0
-        if line.strip() in ("", "/new"):
+        if command in ("", "/new"):
             conversation.clear()
+            continue
+        if _COMMAND.fullmatch(command):  # a command, never a question
+            print(_chat_help() if command == "/help" else f"unknown command {line.strip()}; {_chat_help()}", flush=True)
             continue
         try:
             print(_readable(conversation.ask(line)), flush=True)
@@ -250,11 +289,24 @@ def _chat(args: argparse.Namespace) -> int:
             print(f"error: {error}", flush=True)
 
 
+def _line_editing() -> None:
+    """Line editing and history (arrow keys) for `input`, where Python has readline (not on Windows)."""
+    try:
+        import readline  # noqa: F401  (importing it is what gives input() editing and history)
+    except ImportError:
+        pass
+
+
+def _chat_help() -> str:
+    return "commands: " + "; ".join(f"{name}: {meaning}" for name, meaning in CHAT_COMMANDS.items())
+
+
 def batch_lines(path: Path) -> list[dict]:
     """One dict per line of the file, in order: {"id", "question", "line"} or {"id", "error"}.
 
-    A UTF-8 byte-order mark is accepted; a line that is blank, not UTF-8, not a JSON object, or
-    without a string "question" becomes an error for that line only, keeping its id if it had one.
+    A UTF-8 byte-order mark is accepted; a line that is blank, not UTF-8, not JSON (or nested too
+    deeply to read), not a JSON object, without a string "question", or whose id is no valid JSON
+    (NaN, Infinity) becomes an error for that line only, keeping its id if it had a usable one.
     """
     try:
         raw = path.read_bytes()
@@ -273,15 +325,31 @@ def _batch_line(number: int, piece: bytes) -> dict:
         text = piece.decode("utf-8")
     except UnicodeDecodeError:
         return {"id": None, "error": f"line {number}: not UTF-8 text"}
+    if not text.strip():
+        return {"id": None, "error": f"line {number}: blank line; {expected}"}
     try:
-        item = json.loads(text) if text.strip() else None
+        item = json.loads(text)
     except ValueError:
         return {"id": None, "error": f"line {number}: not JSON; {expected}"}
+    except RecursionError:
+        return {"id": None, "error": f"line {number}: JSON nested too deeply to read; {expected}"}
     if not isinstance(item, dict):
-        return {"id": None, "error": f"line {number}: {'blank line' if item is None else 'not an object'}; {expected}"}
+        what = {type(None): "null", list: "an array", str: "a string", bool: "true or false"}.get(type(item), "a number")
+        return {"id": None, "error": f"line {number}: {what} is not an object with a question; {expected}"}
+    if not _valid_json(item.get("id")):
+        return {"id": None, "error": f"line {number}: its id is not valid JSON (NaN or Infinity); give a string or a number"}
     if not isinstance(item.get("question"), str):
         return {"id": item.get("id"), "error": f"line {number}: no string \"question\"; {expected}"}
     return {"id": item.get("id"), "question": item["question"], "line": number}
+
+
+def _valid_json(value: object) -> bool:
+    """Can the value be written back as standard JSON (no NaN or Infinity, not nested too deeply)?"""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _readable(answer) -> str:

@@ -16,6 +16,7 @@ previous answer's sentence. Only the reading changes: the answer is a span of th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from pydantic import BaseModel
 
@@ -26,7 +27,7 @@ QUESTION_PHRASE = r"(?:what|which|who|whom|whose|when|where|why|how)(?:\s+(?:man
 _PREPOSITION = r"(?:by|in|at|for|from|to|with|since|until|on|after|before)"
 _BARE = re.compile(rf"^\s*(?:(?:and|but|so)\s+)?(?P<phrase>(?:{_PREPOSITION}\s+)?(?:(?:what|which)\s+\w+|{QUESTION_PHRASE}))"
                    r"(?:\s+(?:exactly|again))?\s*[?.!]*\s*$", re.I)
-_ANOTHER = re.compile(r"^\s*(?:and|but|what about|how about|and what about|what of|and for)\s+(?P<subject>[^?]+?)\s*[?.!]*\s*$", re.I)
+_ANOTHER = re.compile(r"\s*(?:and|but|what about|how about|and what about|what of|and for)\s+", re.I)
 _POINTS_BACK = re.compile(r"\b(that|this|it|its|he|she|his|her|him|they|them|their|there|then|those|these)\b", re.I)
 _PERSONAL = re.compile(r"\b(?P<pronoun>he|she|him|her|his|hers|it|its|they|them|their)\b", re.I)
 _THEN = re.compile(r"\b(?P<pronoun>then|there)\b", re.I)
@@ -67,7 +68,20 @@ def reading(question: str, history: list[Turn]) -> Reading:
 
 
 def _is_follow_up(question: str) -> bool:
-    return bool(_BARE.match(question) or _ANOTHER.match(question) or _POINTS_BACK.search(question))
+    return bool(_BARE.match(question) or _another(question) or _POINTS_BACK.search(question))
+
+
+def _another(question: str) -> str | None:
+    """X of "and X?" / "what about X?": what follows the opening, up to its closing marks; None when
+    the question does not open so, or X is empty or holds a question mark. Found without a pattern
+    around X, whose ways to split spaces between X and the marks backtrack for minutes on a long run
+    of spaces."""
+    opening = _ANOTHER.match(question)
+    if not opening:
+        return None
+    rest = question[opening.end():].rstrip()
+    subject = rest.rstrip("?.!").rstrip() if rest.endswith(tuple("?.!")) else rest
+    return subject if subject and "?" not in subject else None
 
 
 def _filled_in(question: str, last: Turn) -> str:
@@ -75,11 +89,11 @@ def _filled_in(question: str, last: Turn) -> str:
     if bare := _BARE.match(question):
         rest = _LEADING_PHRASE.sub("", last.read_as, count=1)
         return f"{bare.group('phrase')} {rest}" if rest != last.read_as else question
-    if (another := _ANOTHER.match(question)) and not _POINTS_BACK.search(another.group("subject")):
+    if (another := _another(question)) and not _POINTS_BACK.search(another):
         name = _first_name(last.read_as)
         if name:
-            return last.read_as[: name.start()] + another.group("subject") + last.read_as[name.end():]
-        return f"{last.read_as.rstrip(' ?')} {another.group('subject')}?"
+            return last.read_as[: name.start()] + another + last.read_as[name.end():]
+        return f"{last.read_as.rstrip(' ?')} {another}?"
     answer = last.answer.answer
     if answer and (asked := _ASKS_WHEN_OR_WHERE.match(last.read_as)) and len(answer.split()) <= MAX_STANDIN_WORDS:
         place = answer if _STARTS_WITH_PREPOSITION.match(answer) else f"in {answer}"
@@ -113,14 +127,16 @@ def turn_after(history: list[Turn], answer: Answer) -> Turn:
 
 
 class Conversation:
-    """Questions asked in turn, each follow-up read with the turn before it: `Conversation(assistant).ask(q)`."""
+    """Questions asked in turn, each follow-up read with the turn before it: `Conversation(assistant).ask(q)`;
+    with `documents` (ids, or folders ending in "/"), asked within those documents only."""
 
-    def __init__(self, assistant) -> None:
+    def __init__(self, assistant, documents: Iterable[str] | None = None) -> None:
         self.assistant = assistant
+        self.documents = documents
         self.turns: list[Turn] = []
 
     def ask(self, question: str) -> Answer:
-        answer = self.assistant.ask(question, history=self.turns)
+        answer = self.assistant.ask(question, history=self.turns, documents=self.documents)
         self.turns.append(turn_after(self.turns, answer))
         return answer
 

@@ -52,7 +52,8 @@ def resolve_answer(answer: str, sentence: str, document_date: str | None,
     """The first relative date in an answer, resolved against its document's date (YYYY-MM-DD,
     found as `date_source` says); None when the document is undated or the answer holds no such date."""
     found = find_relative(answer) if document_date else None
-    resolved = resolve(found.group(), dt.date.fromisoformat(document_date), sentence) if found else None
+    anchor = _date(document_date) if found else None
+    resolved = resolve(found.group(), anchor, sentence) if anchor else None
     if resolved is not None and date_source:
         resolved.anchor_source = f"the document's date, from {date_source}"
     return resolved
@@ -60,6 +61,14 @@ def resolve_answer(answer: str, sentence: str, document_date: str | None,
 
 _EXPLICIT = re.compile(rf"\b(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTH}|May)(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?\s+\d{{4}}"
                        rf"|\d{{1,2}}\s+(?:{_MONTH}|May)\s+\d{{4}}|(?:in|since|until|by)\s+(?:1[89]|20)\d{{2}})\b")
+
+
+def _date(value: str) -> dt.date | None:
+    """The date a YYYY-MM-DD string names; None when it names none (an index made before dates were checked)."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def has_explicit_date(text: str) -> bool:
@@ -74,19 +83,23 @@ def find_relative(text: str) -> re.Match | None:
 
 
 def resolve(expression: str, anchor: dt.date, sentence: str = "") -> ResolvedDate | None:
-    """The date or range `expression` stands for in a document of date `anchor`; None if it is not one."""
+    """The date or range `expression` stands for in a document of date `anchor`; None if it is not one,
+    or if it falls outside the calendar (the week after 9999-12-31)."""
     bare = _LEADING.sub("", expression.strip())
-    if bare == calendar.month_name[anchor.month]:  # the document's own month, whichever way the sentence points
-        day, period = anchor, "month"
-    else:
-        prefer = "future" if _FUTURE.search(sentence) else "past"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # dateparser's notes on time zones and deprecated settings
-            found = _parser(anchor, prefer).get_date_data(bare)
-        if found is None or found.date_obj is None:
-            return None
-        day, period = found.date_obj.date(), found.period or "day"
-    start, end, label = _range(day, period)
+    try:
+        if bare == calendar.month_name[anchor.month]:  # the document's own month, whichever way the sentence points
+            day, period = anchor, "month"
+        else:
+            prefer = "future" if _FUTURE.search(sentence) else "past"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # dateparser's notes on time zones and deprecated settings
+                found = _parser(anchor, prefer).get_date_data(bare)
+            if found is None or found.date_obj is None:
+                return None
+            day, period = found.date_obj.date(), found.period or "day"
+        start, end, label = _range(day, period)
+    except (OverflowError, ValueError):  # a date past year 9999 or before year 1
+        return None
     return ResolvedDate(text=expression, start=start, end=end, label=label, anchor=anchor)
 
 

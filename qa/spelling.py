@@ -45,15 +45,18 @@ def _another_word(word: str, other: str) -> bool:
 def respelt(question: str, sentences: Iterable[str]) -> str:
     """The question with each misspelt word written as `sentences` write it (in lower case if it was)."""
     spellings = {word.lower(): word for text in sentences for word in _WORD.findall(text)}
+    nearest: dict[str, str | None] = {}  # each distinct word is compared with the sentences' words once
 
     def as_spelt(match: re.Match) -> str:
         word = match.group()
         lower = word.lower()
         if len(word) < MIN_LETTERS or lower in spellings or lower in known_words():
             return word
-        closest = difflib.get_close_matches(lower, spellings, n=1, cutoff=SIMILARITY)
-        if not closest or _another_word(lower, closest[0]):
+        if lower not in nearest:
+            closest = difflib.get_close_matches(lower, spellings, n=1, cutoff=SIMILARITY)
+            nearest[lower] = closest[0] if closest and not _another_word(lower, closest[0]) else None
+        if nearest[lower] is None:
             return word
-        return closest[0] if word.islower() else spellings[closest[0]]
+        return nearest[lower] if word.islower() else spellings[nearest[lower]]
 
     return _WORD.sub(as_spelt, question)

@@ -180,6 +180,8 @@ def test_an_old_json_index_says_rebuild_in_one_line_and_exit_2(tmp_path):
     directory = tmp_path / "ix"
     directory.mkdir()
     (directory / "manifest.json").write_text(json.dumps({"format_version": 1, "model": "m", "documents": 0, "sentences": 0}))
+    for name in ("documents.json", "sentences.json", "vectors.faiss"):  # the four files that prove an old index
+        (directory / name).write_text("{}")
     result = qa("ask", "why?", "--index", str(directory), home=tmp_path)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "earlier version" in result.stderr and f"rebuild it with: qa index PATH --index {directory}" in result.stderr
@@ -240,3 +242,212 @@ def test_a_date_given_at_indexing_resolves_next_month(tmp_path):
     assert any("next month" in other["answer"] for other in seeds["alternatives"])  # the relative one stays offered
     bad = qa("index", str(corpus), "--index", str(tmp_path / "ix"), "--date", "2022-13-01", home=tmp_path)
     assert bad.returncode == 2 and "not a date" in bad.stderr
+
+
+# ---- with a small in-memory assistant (hash embedder, a reader that reads names): no models -----------
+TEXTS = {"harbour/tides.txt": "The harbour master is Ada Lovelace.\nThe tide is high at noon.",
+         "harbour/boats.txt": "The boat captain is Grace Hopper.",
+         "town/mayor.txt": "The mayor is Alan Turing."}
+
+
+class NameReader:
+    """Reads every "First Last" name of the passages given, the best-retrieved passage's first."""
+
+    def warm_up(self):
+        pass
+
+    def read(self, question, passages):
+        import re
+
+        from qa.models import ReaderSpan
+
+        return [ReaderSpan(doc_id=passage.doc_id, start=passage.start + found.start(), end=passage.start + found.end(),
+                           text=found.group(), log_prob=-0.1 - passage.rank, no_answer_log_prob=-5.0, passage=passage)
+                for passage in passages for found in re.finditer(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b", passage.text)]
+
+
+@pytest.fixture
+def small_assistant(hash_embedder):
+    from qa.assistant import Assistant
+    from qa.confidence import FEATURES, Confidence
+    from qa.index.documents import make_document
+    from qa.index.store import SentenceIndex
+
+    index, _ = SentenceIndex.build([make_document(d, t) for d, t in TEXTS.items()], hash_embedder)
+    confidence = Confidence(features=list(FEATURES), weights=[1.0, 0.0, 0.0, 0.0], bias=2.0, threshold=0.1)
+    return Assistant(index, hash_embedder, reader=NameReader(), confidence=confidence, k=1)
+
+
+def test_asking_within_named_documents_or_a_folder(small_assistant, monkeypatch):
+    from qa.errors import UnknownDocumentError
+    from qa.index import retriever
+
+    monkeypatch.setattr(retriever, "CANDIDATES", 1)  # one candidate a ranking: a filter must look deeper
+    assert small_assistant.ask("Who is the mayor?").source.doc_id == "town/mayor.txt"
+    within = small_assistant.ask("Who is the mayor?", documents=["harbour/"])
+    assert within.answer and within.source.doc_id.startswith("harbour/")
+    assert all(hit.doc_id.startswith("harbour/") for hit in small_assistant.retrieve("Who is the mayor?",
+                                                                                     documents=frozenset({"harbour/boats.txt"})))
+    named = small_assistant.ask("Who is the mayor?", documents=["harbour/boats.txt"])
+    assert (named.answer, named.source.doc_id) == ("Grace Hopper", "harbour/boats.txt")
+    with pytest.raises(UnknownDocumentError, match="did you mean 'harbour/boats.txt'"):
+        small_assistant.ask("Who is the mayor?", documents=["harbour/boat.txt"])
+    with pytest.raises(UnknownDocumentError, match="no folder 'habour/'.*'harbour/'"):
+        small_assistant.ask("Who is the mayor?", documents=["habour/"])
+
+
+def test_qa_ask_doc_and_within(small_assistant, monkeypatch, capsys):
+    import qa.cli
+
+    monkeypatch.setattr(qa.cli, "_assistant", lambda args: small_assistant)
+    assert qa.cli.main(["ask", "Who is the mayor?", "--within", "harbour", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["source"]["doc_id"].startswith("harbour/")
+    assert qa.cli.main(["ask", "Who is the mayor?", "--doc", "harbour/boats.txt", "--doc", "town/mayor.txt", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["answer"] == "Alan Turing"
+    assert qa.cli.main(["ask", "Who is the mayor?", "--doc", "mayor.txt"]) == 2
+    assert "error: no document 'mayor.txt'" in capsys.readouterr().err
+
+
+def test_a_batch_line_that_cannot_be_read_gets_an_error_and_the_others_their_answers(small_assistant, monkeypatch,
+                                                                                     capsys, tmp_path):
+    import qa.cli
+
+    monkeypatch.setattr(qa.cli, "_assistant", lambda args: small_assistant)
+    batch = tmp_path / "questions.jsonl"
+    lines = ['{"id": 1, "question": "Who is the mayor?"}', "[" * 100_000, '{"id": NaN, "question": "Who is the mayor?"}',
+             '{"id": Infinity, "question": "Who is the mayor?"}', '{"id": 1e999, "question": "Who is the mayor?"}',
+             "null", "", '"Who is the mayor?"', '{"id": 9, "question": "Who is the boat captain?"}']
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert qa.cli.main(["ask", "--batch", str(batch), "--json"]) == 0
+
+    def no_constants(name):
+        raise ValueError(f"{name} is not JSON")
+
+    out = [json.loads(line, parse_constant=no_constants) for line in capsys.readouterr().out.splitlines()]
+    assert len(out) == len(lines) and out[0]["answer"] == "Alan Turing" and out[-1]["answer"] == "Grace Hopper"
+    assert "line 2: JSON nested too deeply" in out[1]["error"]
+    assert all(o["id"] is None and "id is not valid JSON" in o["error"] for o in out[2:5])
+    assert "line 6: null is not an object with a question" in out[5]["error"]
+    assert "line 7: blank line" in out[6]["error"] and "a string is not an object" in out[7]["error"]
+
+
+BATCH_TO_A_CLOSED_PIPE = """
+import sys
+import qa.cli
+from qa.models import Answer
+
+class Answering:
+    def chosen(self, documents):
+        return None
+
+    def ask(self, question, documents=None):
+        return Answer(question=question, answer="yes", score=0.9, source=None, evidence=[])
+
+qa.cli._assistant = lambda args: Answering()
+sys.exit(qa.cli.main(["ask", "--batch", sys.argv[1], "--json"]))
+"""
+
+
+def test_output_to_a_reader_that_leaves_ends_quietly(tmp_path):
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text("".join(json.dumps({"id": n, "question": f"question {n}?"}) + "\n" for n in range(20_000)))
+    process = subprocess.Popen([sys.executable, "-c", BATCH_TO_A_CLOSED_PIPE, str(batch)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert json.loads(process.stdout.readline())["id"] == 0  # `| head -1`
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141 and stderr == ""
+
+
+def test_chat_commands_are_never_asked(small_assistant, monkeypatch, capsys):
+    import io
+
+    import qa.cli
+
+    asked = []
+    ask = small_assistant.ask
+    monkeypatch.setattr(small_assistant, "ask", lambda question, **options: asked.append(question) or ask(question, **options))
+    monkeypatch.setattr(qa.cli, "_assistant", lambda args: small_assistant)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("/help\n/frobnicate\nWho is the mayor?\n/QUIT\nWho is it?\n"))
+    assert qa.cli.main(["chat"]) == 0
+    out = capsys.readouterr().out
+    assert asked == ["Who is the mayor?"] and "Alan Turing" in out
+    assert "unknown command /frobnicate" in out and all(command in out for command in ("/new", "/quit", "/help"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Who is the mayor?\n"))
+    assert qa.cli.main(["chat", "--doc", "harbour/boats.txt"]) == 0
+    assert "Grace Hopper" in capsys.readouterr().out
+
+
+def test_chat_in_a_terminal_has_line_editing(small_assistant, monkeypatch):
+    import io
+
+    import qa.cli
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delitem(sys.modules, "readline", raising=False)
+    monkeypatch.setattr(qa.cli, "_assistant", lambda args: small_assistant)
+    monkeypatch.setattr(sys, "stdin", Terminal("/quit\n"))
+    assert qa.cli.main(["chat"]) == 0
+    assert "readline" in sys.modules or sys.platform == "win32"
+
+
+class TerminalErr:
+    """Standard error as a terminal sees it (tqdm draws only on a terminal)."""
+
+    def __init__(self):
+        self.written = []
+
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        self.written.append(text)
+
+    def flush(self):
+        pass
+
+
+def test_progress_shows_only_work_done_with_the_time_left(monkeypatch):
+    from qa.cli import progress_bar
+
+    stderr = TerminalErr()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    with progress_bar("indexing the seeds (first use only)") as progress:
+        progress("embedding", 0, 0)  # an index that is up to date: nothing to do, nothing shown
+    assert "".join(stderr.written) == ""
+    with progress_bar("") as progress:
+        for done in range(1, 4):
+            progress("reading documents", done, 3)
+    shown = "".join(stderr.written)
+    assert "reading documents" in shown and "3/3" in shown and "<" in shown  # tqdm's [elapsed<left]
+
+
+def test_an_up_to_date_index_opens_without_a_progress_bar(tmp_path, hash_embedder, monkeypatch):
+    from qa.assistant import build_or_update
+    from qa.cli import progress_bar
+    from qa.index.documents import make_document
+
+    documents = [make_document(d, t) for d, t in TEXTS.items()]
+    build_or_update(documents, hash_embedder, tmp_path / "ix")
+    stderr = TerminalErr()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    with progress_bar("indexing the seeds (first use only)") as progress:
+        build_or_update(documents, hash_embedder, tmp_path / "ix", progress)
+    assert "".join(stderr.written) == ""
+
+
+def test_a_first_build_reports_each_file_and_each_chunk_of_sentences(hash_embedder, monkeypatch):
+    from qa.index import build, store
+    from qa.index.documents import make_document
+
+    monkeypatch.setattr(store, "EMBED_CHUNK", 1)
+    seen = []
+    documents = [make_document(d, t) for d, t in TEXTS.items()]
+    list(build.embedded_documents(iter(documents), hash_embedder, len(documents), lambda *event: seen.append(event)))
+    reading = [event for event in seen if event[0] == build.READING]
+    embedding = [event for event in seen if event[0] == build.EMBEDDING]
+    assert reading == [(build.READING, n, 3) for n in (1, 2, 3)]  # each file as it is read, before its batch is embedded
+    assert [done for _, done, _ in embedding] == [1, 2, 3, 4] and all(total == 4 for _, _, total in embedding)

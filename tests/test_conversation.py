@@ -1,14 +1,17 @@
 """Follow-ups: how a question leaning on the turn before is read, and that it is then answered from
 the documents (the previous answer's sentence read first), in Python, the terminal and the evaluation."""
 
+import itertools
 import subprocess
 import sys
+import time
 
 import pytest
 
 from conftest import REPO
 from qa.conversation import Conversation, Turn, reading
 from qa.models import Answer, Source
+from qa.text import MAX_QUESTION_CHARS, spelled_out, validate_question
 
 
 def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Turn:
@@ -61,6 +64,38 @@ def test_contractions_are_written_out_before_reading(asked, read_as):
 
 def test_a_follow_up_is_filled_in_after_its_contractions_are_written_out():
     assert reading("who's he?", [turn("Who is the US Secretary of State?", "Anthony Blinken")]).question == "who is Anthony Blinken?"
+
+OPENERS = ["and", "what about", "and what about", "but", "how", "by what", "who", "when", "what is", ""]
+FILLERS = [" ", "\t", "the ", "The ", "of Ab ", "a'", "n't ", "? ", ". ", "A-1", "next ", "he "]
+ENDINGS = ["?a", "a", "?", "!x", " ?"]
+
+
+def hostile(opener: str, filler: str, ending: str) -> str:
+    """A question of MAX_QUESTION_CHARS characters: an opener, one piece repeated, an ending."""
+    return (opener + filler * MAX_QUESTION_CHARS)[: MAX_QUESTION_CHARS - len(ending)] + ending
+
+
+def test_any_question_up_to_the_limit_is_read_at_once():
+    """"and" + 800 spaces + "?a" once took 241 s of CPU (a pattern backtracking over the spaces)."""
+    history = [turn("How many troops has Russia sent?", "Anthony Blinken")]
+    questions = ["and" + " " * 800 + "?a"] + [hostile(*parts) for parts in itertools.product(OPENERS, FILLERS, ENDINGS)]
+    for question in questions:
+        started = time.process_time()
+        asked = validate_question(question)
+        reading(asked, history), reading(asked, []), spelled_out(asked)
+        assert time.process_time() - started < 1.0, repr(question[:40])
+
+
+@pytest.mark.parametrize("question, read_as", [
+    ("and the UK?", "How many troops has the UK sent?"),
+    ("what about   the UK ?! ", "How many troops has the UK sent?"),
+    ("and the UK? and Spain?", "and the UK? and Spain?"),  # two questions: not one follow-up
+    ("and ?", "and ?"),
+    ("and" + " " * 800 + "?a", "and" + " " * 800 + "?a"),
+])
+def test_and_x_takes_what_follows_up_to_its_closing_marks(question, read_as):
+    assert reading(question, [turn("How many troops has Russia sent?", "100,000")]).question == read_as
+
 
 @pytest.mark.slow
 def test_who_said_that_is_answered_about_the_previous_answer(seeds_assistant):

@@ -132,3 +132,80 @@ def test_a_when_question_prefers_a_date_a_reader_can_use_when_scores_are_close(h
     assert close.answer == "February" and [a.answer for a in close.alternatives] == ["next month"]
     assert ask("When could Russia invade?", -0.5, -3.0).answer == "next month"  # not close: the reader's choice stands
     assert ask("Could Russia invade?", -0.5, -0.9).answer == "next month"  # not a "when" question
+
+
+@pytest.mark.parametrize("text", [
+    "© 2009 The Harbour Museum\nThe museum holds paintings.",             # a copyright year
+    "The hall was built in 1995.\nIt holds paintings.",                     # a year in prose
+    "© January 5, 2009 The Harbour Museum\nThe museum holds paintings.",   # a copyright notice's full date
+    "2022-02-30\nThe museum holds paintings.",                               # no such day: never 2022-02-01
+    "February 30, 2022\nThe museum holds paintings.",
+    "0001-01-01\nThe museum holds paintings.",                               # year 1: never 2001
+    "1 January 0001\nThe museum holds paintings.",
+])
+def test_a_document_date_comes_only_from_a_real_full_date(text):
+    from qa.index.documents import make_document
+
+    assert make_document("page.txt", text).date is None
+
+
+def test_a_dated_first_line_or_a_readers_date_that_is_no_real_date_gives_no_date():
+    from qa.index.documents import make_document
+
+    with pytest.warns(UserWarning, match="2022-02-30 is not a real date"):
+        document = make_document("notes.txt", "date 2022-02-30\nThe museum holds paintings.")
+    assert (document.date, document.date_source, document.body_start) == (None, None, len("date 2022-02-30\n"))
+    assert make_document("m.eml", "Hello.", date="0001-05-04", date_source="the e-mail's Date header").date is None
+    assert make_document("m.eml", "Hello.", date="2022-02-30", date_source="the e-mail's Date header").date_source is None
+    assert make_document("m.eml", "Hello.", date="2022-02-28", date_source="the e-mail's Date header").date == "2022-02-28"
+    assert make_document("late.txt", "9999-12-31\nThe end of the calendar.").date == "9999-12-31"
+
+
+def test_a_given_date_must_be_a_real_one():
+    from qa.errors import CorpusError
+    from qa.index.documents import check_dates
+
+    for wrong in ("2022-02-30", "0001-01-01", "2022-2-3"):
+        with pytest.raises(CorpusError, match="is not a date"):
+            check_dates({"": wrong}, ["a.txt"])
+    check_dates({"a.txt": "2022-02-28"}, ["a.txt"])
+
+
+@pytest.mark.parametrize("expression", ["next month", "next week", "this week", "on Friday", "tomorrow", "in two weeks",
+                                        "next year", "December"])
+def test_a_relative_date_past_the_calendars_end_is_left_unresolved(expression):
+    resolved = resolve(expression, dt.date(9999, 12, 31), "It will happen then.")
+    assert resolved is None or resolved.end <= dt.date(9999, 12, 31)
+    assert resolve_answer("next month", "It will happen next month.", "9999-12-31") is None
+    assert resolve_answer("last week", "It happened last week.", "0001-01-01") is None
+
+
+def test_an_anchor_that_is_no_real_date_resolves_nothing():
+    assert resolve_answer("next month", "It will happen next month.", "2022-02-30") is None  # an index made before dates were checked
+
+
+PARAGRAPH = "<p>" + "The museum holds a large collection of paintings and sculptures from many countries. " * 5 + "</p>"
+
+
+@pytest.mark.parametrize("head, body, date", [
+    ("", f"<article><h1>Museum</h1>{PARAGRAPH}</article><footer>© 2009 Museum Ltd</footer>", None),   # a copyright year
+    ("", f"<article><h1>Museum</h1>{PARAGRAPH}<p>The hall was built in 1995.</p></article>", None),    # a year in prose
+    ("<meta name='date' content='2022-02-30'>", f"<article>{PARAGRAPH}</article>", None),  # no such day: never the 1st
+    ("<meta property='article:published_time' content='2021-06-03T10:00:00Z'>", f"<article>{PARAGRAPH}</article>",
+     "2021-06-03"),
+    ("", f"<article><p>Published 27 January 2022</p>{PARAGRAPH}</article>", "2022-01-27"),  # a dateline in the text
+])
+def test_a_web_pages_date_is_one_it_states(tmp_path, head, body, date):
+    from qa.index.documents import read_document
+
+    page = tmp_path / "page.html"
+    page.write_text(f"<html><head><title>Museum</title>{head}</head><body>{body}</body></html>", encoding="utf-8")
+    assert read_document(page, "page.html").date == date
+
+
+def test_an_e_mail_of_year_0001_is_undated(tmp_path):
+    from qa.index.documents import read_document
+
+    for header, date in [("Mon, 1 Jan 0001 10:00:00 +0000", None), ("Thu, 27 Jan 2022 10:00:00 +0000", "2022-01-27")]:
+        (tmp_path / "m.eml").write_text(f"From: a@example.org\nSubject: Tide tables\nDate: {header}\n\nThe tide is high.\n")
+        assert read_document(tmp_path / "m.eml", "m.eml").date == date

@@ -82,7 +82,7 @@ def test_every_phase_reports_progress(tmp_path, hash_embedder, monkeypatch):
     seen = []
     streamed(tmp_path / "ix", corpus(40), hash_embedder, lambda phase, done, total: seen.append((phase, done, total)))
     phases = list(dict.fromkeys(phase for phase, _, _ in seen))
-    assert phases == [build.READING, "training the approximate index", "filling the approximate index", "saving"]
+    assert phases == [build.READING, build.EMBEDDING, "training the approximate index", "filling the approximate index", "saving"]
     reading = [(done, total) for phase, done, total in seen if phase == build.READING]
     assert reading[-1] == (40, 40) and len(reading) > 3 and all(a[0] < b[0] for a, b in zip(reading, reading[1:]))
 
