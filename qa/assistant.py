@@ -35,6 +35,8 @@ CLOSEST_SHOWN = 3
 ALTERNATIVES_SHOWN = 3
 ALTERNATIVE_MIN_SCORE = 0.05  # below this a span is noise, not a reading worth showing
 DATE_PREFERENCE_MARGIN = 0.2  # "close" scores, for preferring a usable date (see _usable_date_first)
+PREFERRED_DATE = ("scored higher, but it is a relative date that no document date resolves; "
+                  "the answer is a date you can use")
 WHEN_QUESTION = re.compile(r"\s*(?:when|what (?:date|day|month|year|time)|which (?:date|day|month|year))\b", re.IGNORECASE)
 
 
@@ -311,7 +313,9 @@ class Assistant:
                 break
             if words and not any(_overlapping(words, other) for other in chosen):
                 chosen.append(words)
-                found.append(Alternative(answer=span.text, score=score, source=self._source(span.doc_id, span.start, span.end)))
+                note = PREFERRED_DATE if score > scored[0][0] else None  # only a usable date is put before a higher score
+                found.append(Alternative(answer=span.text, score=score, source=self._source(span.doc_id, span.start, span.end),
+                                         note=note))
         return found
 
     def _closest(self, hits: list[RetrievedSentence]) -> list[Source]:

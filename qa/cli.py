@@ -371,8 +371,8 @@ def _readable(answer) -> str:
         lines.append(f"  {visible_controls(source.doc_id, newlines=True)}{page} [{source.start}:{source.end}]: {shown}")
     if answer.alternatives:
         lines.append("  other possible answers: " + "; ".join(
-            f"{visible_controls(other.answer)} ({other.score:.2f}, {visible_controls(other.source.doc_id, newlines=True)})"
-            for other in answer.alternatives))
+            f"{visible_controls(other.answer)} ({other.score:.2f}, {visible_controls(other.source.doc_id, newlines=True)}"
+            f"{'; ' + other.note if other.note else ''})" for other in answer.alternatives))
     return "\n".join(lines)
 
 

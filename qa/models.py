@@ -30,6 +30,7 @@ class Alternative(BaseModel):
     answer: str
     score: float = Field(ge=0.0, le=1.0)
     source: Source
+    note: str | None = None  # why the answer was chosen over this one when this one scored higher
 
 
 class Answer(BaseModel):

@@ -130,6 +130,9 @@ def test_a_when_question_prefers_a_date_a_reader_can_use_when_scores_are_close(h
 
     close = ask("When could Russia invade?", -0.5, -0.9)
     assert close.answer == "February" and [a.answer for a in close.alternatives] == ["next month"]
+    higher = close.alternatives[0]  # shown with the higher score it has, and why it is not the answer
+    assert higher.score > close.score and "relative date" in higher.note
+    assert ask("When could Russia invade?", -0.5, -3.0).alternatives[0].note is None  # ordered by score: nothing to explain
     assert ask("When could Russia invade?", -0.5, -3.0).answer == "next month"  # not close: the reader's choice stands
     assert ask("Could Russia invade?", -0.5, -0.9).answer == "next month"  # not a "when" question
 
