@@ -40,7 +40,7 @@ def embedded_documents(documents: Iterable[Document], embedder: Embedder, total:
 
     def embedded() -> Iterator[EmbeddedDocument]:
         nonlocal embedded_sentences
-        texts = [d.text[s:e] for d, spans in waiting for s, e in spans]
+        texts = [d.indexed_text(s, e) for d, spans in waiting for s, e in spans]
         before = embedded_sentences
         chunks = (lambda _phase, done, _total: progress(EMBEDDING, before + done, sentences)) if progress else None
         vectors = embed_in_batches(texts, embedder, chunks)

@@ -51,9 +51,9 @@ class _Embedding:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         texts, counts = [], []
         for document, spans in zip(batch["document"], batch["spans"]):
-            text = Document.model_validate_json(document).text if document else ""
+            read = Document.model_validate_json(document) if document else Document(doc_id="", text="")
             spans = json.loads(spans)
-            texts += [text[start:end] for start, end in spans]
+            texts += [read.indexed_text(start, end) for start, end in spans]
             counts.append(len(spans))
         vectors = embed_in_batches(texts, self.embedder, None)
         bounds = np.cumsum([0, *counts])

@@ -15,12 +15,14 @@ import hashlib
 import re
 import warnings
 from collections.abc import Iterator
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from qa.errors import CorpusError
+from qa.index.blocks import Heading, HeadingPaths
 from qa.index.extracted import reading_seconds
 from qa.index.formats import SUFFIXES, extract_text
 from qa.text import clean_text, is_invisible_control
@@ -47,12 +49,27 @@ class Document(BaseModel, frozen=True):
     date_source: str | None = None  # how the date was found ("its first line", "the e-mail's Date header", ...)
     body_start: int = 0
     page_starts: list[int] = []  # paged formats (PDF): where each page begins in `text`
+    headings: list[Heading] = []  # what the reader knew to be headings, in order (index/blocks.py)
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding `offset`, or None for a document without pages."""
         if not self.page_starts:
             return None
         return max(1, bisect.bisect_right(self.page_starts, offset))
+
+    def context_at(self, offset: int) -> str:
+        """The path of headings enclosing `offset` ("Report › Findings"); empty for a document without headings."""
+        return self._heading_paths.at(offset) if self.headings else ""
+
+    def indexed_text(self, start: int, end: int) -> str:
+        """What retrieval reads for the span [start, end): its text, after the headings it stands under when it
+        has any ("Metrics › Indicators: The text"). The store embeds and word-indexes each sentence as this."""
+        context = self.context_at(start)
+        return f"{context}: {self.text[start:end]}" if context else self.text[start:end]
+
+    @cached_property
+    def _heading_paths(self) -> HeadingPaths:
+        return HeadingPaths(self.text, self.headings)
 
     @property
     def sha256(self) -> str:
@@ -79,7 +96,7 @@ class SkippedFile(BaseModel, frozen=True):
 
 
 def make_document(doc_id: str, text: str, page_starts: list[int] | None = None, date: str | None = None,
-                  date_source: str | None = None) -> Document:
+                  date_source: str | None = None, headings: list[Heading] | None = None) -> Document:
     """A Document, with lone surrogates cleaned and its date: a leading `date YYYY-MM-DD` line
     (metadata, never indexed), else `date` (what the file's own metadata gives, found as
     `date_source` says), else a dated line near its start (a dateline, a tweet's "January 27, 2022")."""
@@ -95,11 +112,12 @@ def make_document(doc_id: str, text: str, page_starts: list[int] | None = None, 
             warnings.warn(f"{doc_id}: its first line's date {metadata.group(1)} is not a real date; the document has none",
                           stacklevel=2)
         return Document(doc_id=doc_id, text=text, date=given, date_source="its first line" if given else None,
-                        body_start=metadata.end(), page_starts=pages)
+                        body_start=metadata.end(), page_starts=pages, headings=headings or [])
     date = _valid(date) if date else None  # a reader's date is a real one or none
     if date is None and (date := dateline(text)) is not None:
         date_source = "a dated line near its start"
-    return Document(doc_id=doc_id, text=text, date=date, date_source=date_source if date else None, page_starts=pages)
+    return Document(doc_id=doc_id, text=text, date=date, date_source=date_source if date else None, page_starts=pages,
+                    headings=headings or [])
 
 
 def dateline(text: str) -> str | None:
@@ -141,7 +159,7 @@ def check_dates(dates: dict[str, str] | None, doc_ids: list[str]) -> None:
     known = set(doc_ids)
     for name, value in (dates or {}).items():
         if name and name not in known:
-            raise CorpusError(f"--date names {name!r}, which is not among the documents; known: {', '.join(sorted(known)[:10])}")
+            raise CorpusError(f"a date is given for {name!r}, which is not among the documents; known: {', '.join(sorted(known)[:10])}")
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)) or _valid(value) is None:
             raise CorpusError(f"{value!r} is not a date; write it as YYYY-MM-DD")
 
@@ -174,7 +192,8 @@ def read_document(path: Path, doc_id: str, max_bytes: int = MAX_DOCUMENT_BYTES, 
     except OSError as error:
         raise CorpusError(f"{doc_id}: cannot be read ({error.strerror or error})") from None
     extracted = extract_text(raw, path.suffix, doc_id, reading_seconds(len(raw)) if seconds is None else seconds)
-    return make_document(doc_id, extracted.text, extracted.page_starts, extracted.date, extracted.date_source)
+    return make_document(doc_id, extracted.text, extracted.page_starts, extracted.date, extracted.date_source,
+                         extracted.headings)
 
 
 def unique_id(wanted: str, taken: set[str] | dict, prefix: str = "") -> str:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel
 
 from qa.errors import CorpusError
+from qa.index.blocks import Heading
 
 
 class ExtractedText(BaseModel):
@@ -20,6 +21,7 @@ class ExtractedText(BaseModel):
     page_starts: list[int] = []
     date: str | None = None  # YYYY-MM-DD, when the file's metadata gives one (a web page's publication date)
     date_source: str | None = None  # where: "the page's publication date", "the e-mail's Date header", ...
+    headings: list[Heading] = []  # the lines the reader knows are headings (index/blocks.py)
 
 
 READ_SECONDS = 20  # reading one file may take this long, plus READ_SECONDS_PER_MB for each MB of it

@@ -26,6 +26,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 
 from qa.errors import CorpusError
+from qa.index.blocks import TextBuilder, markdown_headings
 from qa.index.extracted import Budget, ExtractedText, header_cells, table_lines
 from qa.index.office import docx_text, odt_text, pptx_text, xlsx_text
 from qa.index.pdf import pdf_text
@@ -62,7 +63,8 @@ def extract_text(raw: bytes, suffix: str, name: str, seconds: float | None = Non
 
 def _read(raw: bytes, suffix: str, name: str, budget: Budget) -> ExtractedText:
     if suffix in TEXT_SUFFIXES:
-        return ExtractedText(text=_decode_text(raw, name))
+        text = _decode_text(raw, name)
+        return ExtractedText(text=text, headings=markdown_headings(text) if suffix == ".md" else [])
     if suffix == ".pdf":
         return pdf_text(raw, name, budget)
     if suffix == ".docx":
@@ -302,7 +304,8 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
     lines = _rows_with_headers([line.strip() for line in (found.text or "").splitlines()]) if found else []
     if not any(lines):
         return None
-    return ExtractedText(text=_titled(" ".join((found.title or "").split()), [line for line in lines if line]),
+    built = _with_headings(" ".join((found.title or "").split()), [line for line in lines if line], _heading_levels(found.body))
+    return ExtractedText(text=built.text, headings=built.headings,
                          date=found.date if found.date and _ISO_DATE.fullmatch(found.date) and _stated(found.date, markup) else None,
                          date_source="the page's publication date")
 
@@ -332,6 +335,27 @@ def _extractor_config():
     config.set("DEFAULT", "MIN_OUTPUT_SIZE", "10")
     config.set("DEFAULT", "EXTENSIVE_DATE_SEARCH", "off")  # the page's own dates only, never a year of its text ("© 2009")
     return config
+
+
+def _heading_levels(body) -> dict[str, int]:
+    """The text of each heading trafilatura kept (its <head> elements, "h2" -> 2), as its lines read."""
+    levels: dict[str, int] = {}
+    for head in body.iter("head") if body is not None else ():
+        level = re.fullmatch(r"h([1-6])", head.get("rend") or "")
+        levels.setdefault(" ".join("".join(head.itertext()).split()), int(level.group(1)) if level else 2)
+    return levels
+
+
+def _with_headings(title: str, lines: list[str], levels: dict[str, int]) -> TextBuilder:
+    """The page's title (a heading above all) unless the first line already holds it, then its lines, those
+    that are headings marked as such."""
+    built = TextBuilder()
+    if title and title not in lines[0]:
+        built.heading(title, 1)
+    for line in lines:
+        level = levels.get(" ".join(line.split()))
+        built.heading(line, level + 1) if level else built.line(line)
+    return built
 
 
 def _titled(title: str, lines: list[str]) -> str:

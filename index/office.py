@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Iterator
 
 from qa.errors import CorpusError
+from qa.index.blocks import TextBuilder
 from qa.index.extracted import Budget, ExtractedText, plausible_date, table_lines
 
 MAX_UNPACKED_BYTES = 200_000_000  # an archive's parts, uncompressed, all together
@@ -109,21 +110,35 @@ def docx_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     check_archive(raw, name, "Word")
     try:
         document = WordDocument(io.BytesIO(raw))
-        lines = []
+        built = TextBuilder()
         for block in document.element.body.iterchildren():
             budget.check()
             if block.tag.endswith("}p"):
-                lines.append(Paragraph(block, document).text.strip())
+                paragraph = Paragraph(block, document)
+                level = _heading_level(paragraph)
+                built.heading(paragraph.text.strip(), level) if level else built.line(paragraph.text.strip())
             elif block.tag.endswith("}tbl") and block.tr_lst:
                 marked = bool(block.tr_lst[0].xpath("./w:trPr/w:tblHeader"))
-                lines += table_lines(_word_rows(block, document), marked, budget)
+                built.lines(table_lines(_word_rows(block, document), marked, budget))
         created = plausible_date(document.core_properties.created)
     except CorpusError:
         raise
     except Exception as error:  # a damaged zip or XML raises many kinds
         raise CorpusError(f"{name}: a damaged Word file ({type(error).__name__})") from None
-    return ExtractedText(text="\n".join(line for line in lines if line), date=created,
+    return ExtractedText(text=built.text, headings=built.headings, date=created,
                          date_source="the Word file's creation date" if created else None)
+
+
+def _heading_level(paragraph) -> int:
+    """A Word paragraph's heading level: 1 for the title, N for style "Heading N" (or its outline level), else 0."""
+    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    if style.lower() == "title":
+        return 1
+    found = re.fullmatch(r"heading (\d)", style.lower())
+    if found:
+        return int(found.group(1)) + 1
+    outline = paragraph._p.xpath("./w:pPr/w:outlineLvl/@w:val")
+    return int(outline[0]) + 2 if outline and outline[0].isdigit() and int(outline[0]) < 9 else 0
 
 
 def _word_rows(table, document) -> Iterator[list[str]]:

@@ -36,6 +36,7 @@ class Passage(BaseModel, frozen=True):
     text: str
     retrieval_score: float  # best similarity among the retrieved sentences it contains
     rank: int  # 0 for the passage holding the best retrieved sentence
+    context: str = ""  # the headings the passage stands under ("Report › Findings"), read before it; never answered from
 
 
 Mode = Literal["dense", "lexical", "hybrid"]
@@ -129,7 +130,8 @@ class Retriever:
             else:
                 merged.append([start, end, hit.score, rank])
         passages = [
-            Passage(doc_id=doc_id, start=s, end=e, text=self.index.document(doc_id).text[s:e], retrieval_score=score, rank=rank)
+            Passage(doc_id=doc_id, start=s, end=e, text=self.index.document(doc_id).text[s:e], retrieval_score=score, rank=rank,
+                    context=self.index.document(doc_id).context_at(s))
             for doc_id, group in windows.items()
             for s, e, score, rank in group
         ]

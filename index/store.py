@@ -34,6 +34,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from qa.errors import IndexRebuildableError, IndexStoreError, UnknownDocumentError
+from qa.index.blocks import Heading
 from qa.index.documents import Document
 from qa.index.embedder import Embedder
 from qa.index.compaction import CompactionJournal, remove_abandoned
@@ -50,7 +51,7 @@ COMPACT_MIN, COMPACT_SHARE = 10_000, 0.1  # compact when delta + tombstones > ma
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents(doc_id TEXT PRIMARY KEY, text TEXT NOT NULL, date TEXT, body_start INTEGER NOT NULL,
-                       page_starts TEXT NOT NULL, sha256 TEXT NOT NULL, date_source TEXT);
+                       page_starts TEXT NOT NULL, sha256 TEXT NOT NULL, date_source TEXT, headings TEXT);
 CREATE TABLE sentences(id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
 CREATE INDEX sentences_in_order ON sentences(doc_id, start);
 CREATE TABLE delta(id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
@@ -96,6 +97,7 @@ class SentenceIndex:
         self.read_only = False
         columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
         self._date_source = "date_source" if "date_source" in columns else "NULL"  # indexes made before it: no source
+        self._headings = "headings" if "headings" in columns else "NULL"  # indexes made before headings: none
 
     # ---- creating and opening ---------------------------------------------------------
     @classmethod
@@ -161,7 +163,7 @@ class SentenceIndex:
             raise IndexRebuildableError(f"index at {directory} is damaged (vectors and sentence table disagree); {rebuild}")
         if not read_only:
             _remove_retired_segments(db, directory)
-            _add_date_source_column(db)
+            _add_columns(db)
             _add_identity(db)
             _remove_abandoned_compaction(directory)
         index = cls(db, vectors, directory)
@@ -180,9 +182,11 @@ class SentenceIndex:
         with self._writing():
             held = self._stored_hashes()
             wanted = {doc.doc_id: doc for doc in documents}
-            changed = [doc for doc in wanted.values() if held.get(doc.doc_id, ("",))[0] != doc.sha256]
-            redated = [doc for doc in wanted.values() if doc.doc_id in held and held[doc.doc_id][0] == doc.sha256
-                       and held[doc.doc_id][1:] != (doc.date, doc.date_source)]
+            changed = [doc for doc in wanted.values()  # new headings are new indexed texts: read again
+                       if held.get(doc.doc_id, ("",))[0] != doc.sha256 or held[doc.doc_id][3] != _headings_json(doc)]
+            changed_ids = {doc.doc_id for doc in changed}
+            redated = [doc for doc in wanted.values() if doc.doc_id not in changed_ids and doc.doc_id in held
+                       and held[doc.doc_id][1:3] != (doc.date, doc.date_source)]
             report = self._apply(changed, sorted(set(held) - set(wanted)), embedder, progress, previous, redated)
         report.reused_documents = sorted(set(report.reused_documents) | (set(wanted) - {doc.doc_id for doc in changed}))
         return report
@@ -199,12 +203,10 @@ class SentenceIndex:
         db.execute("BEGIN IMMEDIATE")
         try:
             for document, spans, vectors in embedded:
-                db.execute("INSERT INTO documents(doc_id, text, date, body_start, page_starts, sha256, date_source) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?)", (document.doc_id, document.text, document.date, document.body_start,
-                                                            json.dumps(document.page_starts), document.sha256, document.date_source))
+                db.execute(f"INSERT INTO documents({_DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _document_row(document))
                 new_ids = [db.execute("INSERT INTO sentences(doc_id, start, end) VALUES (?, ?, ?)",
                                       (document.doc_id, start, end)).lastrowid for start, end in spans]
-                self._lexical.add([(n, document.text[start:end]) for n, (start, end) in zip(new_ids, spans)])
+                self._lexical.add([(n, document.indexed_text(start, end)) for n, (start, end) in zip(new_ids, spans)])
                 segment.append(vectors)
                 ids.extend(new_ids)
                 names.append(document.doc_id)
@@ -265,7 +267,7 @@ class SentenceIndex:
                 new_rows.append((doc.doc_id, span.start, span.end))
                 vectors.append(copied[number] if copied is not None else None)
                 if copied is None:
-                    to_embed.append(doc.text[span.start : span.end])
+                    to_embed.append(doc.indexed_text(span.start, span.end))
         fresh = iter(embed_in_batches(to_embed, embedder, progress))
         matrix = np.array([v if v is not None else next(fresh) for v in vectors], dtype=np.float32).reshape(-1, embedder.dimension)
         with self._lock:
@@ -286,14 +288,13 @@ class SentenceIndex:
             gone_ids = [n for n, _ in gone]
             db.executemany("DELETE FROM sentences WHERE id = ?", [(n,) for n in gone_ids])
             db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in gone_docs])
-            db.executemany("INSERT INTO documents(doc_id, text, date, body_start, page_starts, sha256, date_source) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?)", [(d.doc_id, d.text, d.date, d.body_start, json.dumps(d.page_starts),
-                                                             d.sha256, d.date_source) for d in changed])
+            db.executemany(f"INSERT INTO documents({_DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           [_document_row(d) for d in changed])
             db.executemany("UPDATE documents SET date = ?, date_source = ? WHERE doc_id = ?",
                            [(d.date, d.date_source, d.doc_id) for d in redated])
             new_ids = [db.execute("INSERT INTO sentences(doc_id, start, end) VALUES (?, ?, ?)", row).lastrowid for row in new_rows]
-            texts = {d.doc_id: d.text for d in changed}
-            self._lexical.add([(n, texts[d][s:e]) for n, (d, s, e) in zip(new_ids, new_rows)])
+            written = {d.doc_id: d for d in changed}
+            self._lexical.add([(n, written[d].indexed_text(s, e)) for n, (d, s, e) in zip(new_ids, new_rows)])
             if not self._lexical.is_current():  # made by an earlier version: its word index is remade
                 self._lexical.remake(self._every_sentence())
             vectors = self.vectors.changed(gone_ids, new_ids, matrix)
@@ -377,14 +378,15 @@ class SentenceIndex:
             if doc_id in self._documents:
                 self._documents.move_to_end(doc_id)
                 return self._documents[doc_id]
-            found = self._db.execute(f"SELECT text, date, body_start, page_starts, {self._date_source} FROM documents "
+            found = self._db.execute(f"SELECT text, date, body_start, page_starts, {self._date_source}, {self._headings} FROM documents "
                                      "WHERE doc_id = ?", (doc_id,)).fetchone()
             if found is None:
                 known = self.document_ids()
                 raise UnknownDocumentError(f"unknown document {doc_id!r}; known: {', '.join(known[:20]) or 'none'}"
                                            + (f" and {len(known) - 20} more" if len(known) > 20 else ""))
-            text, date, body_start, page_starts, date_source = found
+            text, date, body_start, page_starts, date_source, headings = found
             self._documents[doc_id] = Document(doc_id=doc_id, text=text, date=date, date_source=date_source,
+                                               headings=_headings_of(headings),
                                                body_start=body_start, page_starts=json.loads(page_starts))
             if len(self._documents) > DOCUMENTS_CACHED:
                 self._documents.popitem(last=False)
@@ -441,19 +443,21 @@ class SentenceIndex:
         with self._reading():
             return json.loads(self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
 
-    def _stored_hashes(self) -> dict[str, tuple[str, str | None, str | None]]:
-        """(sha256, date, date source) of every stored document."""
+    def _stored_hashes(self) -> dict[str, tuple[str, str | None, str | None, str | None]]:
+        """(sha256, date, date source, headings as stored) of every stored document."""
         with self._reading():
-            return {d: (sha, date, source) for d, sha, date, source in
-                    self._db.execute(f"SELECT doc_id, sha256, date, {self._date_source} FROM documents")}
+            return {d: (sha, date, source, headings) for d, sha, date, source, headings in
+                    self._db.execute(f"SELECT doc_id, sha256, date, {self._date_source}, {self._headings} FROM documents")}
 
     def _sentences_of(self, doc_ids: list[str]) -> list[tuple[int, str]]:
-        """(id, text) of every sentence of these documents."""
+        """(id, text as word-indexed: `Document.indexed_text`) of every sentence of these documents."""
         found = []
         for doc_id in doc_ids:
-            stored = self._db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-            text = stored[0] if stored else ""
-            found += [(n, text[s:e]) for n, s, e in self._db.execute("SELECT id, start, end FROM sentences WHERE doc_id = ?", (doc_id,))]
+            stored = self._db.execute(f"SELECT text, {self._headings} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            text, headings = stored if stored else ("", None)
+            document = Document(doc_id=doc_id, text=text, headings=_headings_of(headings))
+            found += [(n, document.indexed_text(s, e))
+                      for n, s, e in self._db.execute("SELECT id, start, end FROM sentences WHERE doc_id = ?", (doc_id,))]
         return found
 
     def _every_sentence(self) -> Iterator[tuple[int, str]]:
@@ -464,8 +468,8 @@ class SentenceIndex:
     def _vectors_of(self, document: Document) -> np.ndarray | None:
         """This index's vectors of the document's sentences, in order, if it holds the same text."""
         with self._reading():
-            held = self._db.execute("SELECT sha256 FROM documents WHERE doc_id = ?", (document.doc_id,)).fetchone()
-            if held is None or held[0] != document.sha256:
+            held = self._db.execute(f"SELECT sha256, {self._headings} FROM documents WHERE doc_id = ?", (document.doc_id,)).fetchone()
+            if held is None or held != (document.sha256, _headings_json(document)):
                 return None
             ids = [n for (n,) in self._db.execute("SELECT id FROM sentences WHERE doc_id = ? ORDER BY start", (document.doc_id,))]
         return np.array([self.vectors.vector(n) for n in ids], dtype=np.float32).reshape(len(ids), self.vectors.dimension)
@@ -535,13 +539,33 @@ def _needs_compaction(vectors: VectorSet) -> bool:
     return pending > max(COMPACT_MIN, COMPACT_SHARE * len(vectors.base.ids))
 
 
-def _add_date_source_column(db: sqlite3.Connection) -> None:
-    """Indexes made before dates had sources gain the column (empty) the first time they are opened writable."""
-    if "date_source" not in {row[1] for row in db.execute("PRAGMA table_info(documents)")}:
-        try:
-            db.execute("ALTER TABLE documents ADD COLUMN date_source TEXT")
-        except sqlite3.OperationalError:
-            pass  # another process added it first, or the database is busy: read it as it is
+_DOCUMENT_COLUMNS = "doc_id, text, date, body_start, page_starts, sha256, date_source, headings"
+
+
+def _document_row(document: Document) -> tuple:
+    return (document.doc_id, document.text, document.date, document.body_start, json.dumps(document.page_starts),
+            document.sha256, document.date_source, _headings_json(document))
+
+
+def _headings_json(document: Document) -> str | None:
+    """The document's headings as stored: [[start, end, level], ...]; None (as indexes before headings hold) for none."""
+    return json.dumps([[h.start, h.end, h.level] for h in document.headings]) if document.headings else None
+
+
+def _headings_of(stored: str | None) -> list[Heading]:
+    return [Heading(start=s, end=e, level=n) for s, e, n in json.loads(stored or "[]")]
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Indexes made before dates had sources, or before headings, gain those columns (empty) the first time
+    they are opened writable."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+    for column in ("date_source", "headings"):
+        if column not in columns:
+            try:
+                db.execute(f"ALTER TABLE documents ADD COLUMN {column} TEXT")
+            except sqlite3.OperationalError:
+                pass  # another process added it first, or the database is busy: read it as it is
 
 
 def _remove_retired_segments(db: sqlite3.Connection, directory: Path) -> None:

@@ -32,11 +32,11 @@ def span_features(question: str, hits: list[RetrievedSentence], spans: list[Read
     """One feature vector, in FEATURES order, per candidate span read from a question's retrieved hits.
 
     Similarities are cosine similarities (a hit found by its words keeps its cosine); coverage is
-    the share of the question's content words that the span's passage holds, the lexical evidence.
+    the share of the question's content words that the span's passage (with its headings) holds, the lexical evidence.
     """
     words = content_words(question)
     best_similarity = max(hit.score for hit in hits)
-    coverage = {passage.text: len(words & content_words(passage.text)) / len(words) if words else 0.0
+    coverage = {passage.text: len(words & content_words(f"{passage.context} {passage.text}")) / len(words) if words else 0.0
                 for passage in {span.passage for span in spans}}
     return [
         [max(span.log_prob, -30.0), max(span.no_answer_log_prob, -30.0), span.passage.retrieval_score,

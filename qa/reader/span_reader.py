@@ -62,8 +62,9 @@ class SpanReader:
         self.warm_up()
         if not passages:
             return []
+        readings = [f"{p.context}\n{p.text}" if p.context else p.text for p in passages]  # the context read first
         with self._lock:
-            windows = tokenize_windows(self.tokenizer, [question] * len(passages), [p.text for p in passages])
+            windows = tokenize_windows(self.tokenizer, [question] * len(passages), readings)
         start_logits, end_logits = self._logits(windows)
         normalisers = (shared_normalisers(start_logits, end_logits, [w.context_offsets for w in windows])
                        if self.normalisation == "shared" else None)
@@ -72,8 +73,11 @@ class SpanReader:
             passage = passages[window.context_index]
             null = no_answer_log_prob(starts, ends, len(window.input_ids))
             spans = decode_window(starts, ends, window.context_offsets, self.max_answer_tokens, top_n, normalisers)
+            shift = len(readings[window.context_index]) - len(passage.text)  # the context's length: no answer there
             for char_start, char_end, log_prob in spans:
-                start, end = align_to_words(passage.text, char_start, char_end)
+                if char_start < shift:
+                    continue
+                start, end = align_to_words(passage.text, char_start - shift, char_end - shift)
                 if start == end:
                     continue
                 key = (passage.doc_id, passage.start + start, passage.start + end)

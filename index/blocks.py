@@ -1,0 +1,87 @@
+"""The structure a reader finds in a document: its headings, at exact offsets into the stored text.
+
+A reader that knows a line is a heading (a Word heading style, a slide's title, an HTML <h2>, a
+Markdown `## line`) says so with `TextBuilder.heading`; plain text has none. Every place in the
+document then has a context, the path of headings above it ("Cost Management › Indicators"), which
+retrieval and the reader see beside a passage. The context is never part of an answer: answers are
+spans of the text itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from pydantic import BaseModel
+
+CONTEXT_SEPARATOR = " › "
+MAX_HEADING_CHARS = 200  # a longer "heading" is a paragraph in a heading's style: no context
+_MARKDOWN_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
+
+
+class Heading(BaseModel, frozen=True):
+    """A heading's text at [start, end) of the document's text, and its level (1: the highest)."""
+
+    start: int
+    end: int
+    level: int
+
+
+class TextBuilder:
+    """A document's text made line by line (lines joined by newlines, empty ones left out), with its headings."""
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+        self._length = 0
+        self.headings: list[Heading] = []
+
+    def line(self, text: str) -> None:
+        if text:
+            self._length += (1 if self._lines else 0)
+            self._lines.append(text)
+            self._length += len(text)
+
+    def heading(self, text: str, level: int) -> None:
+        """A heading line; one too long to be a heading is kept as a plain line."""
+        if text and len(text) <= MAX_HEADING_CHARS:
+            start = self._length + (1 if self._lines else 0)
+            self.headings.append(Heading(start=start, end=start + len(text), level=max(1, level)))
+        self.line(text)
+
+    def lines(self, texts: list[str]) -> None:
+        for text in texts:
+            self.line(text)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self._lines)
+
+
+def markdown_headings(text: str) -> list[Heading]:
+    """The `#`-marked lines of Markdown text, each heading's words without the marks."""
+    return [Heading(start=found.start(2), end=found.end(2), level=len(found.group(1)))
+            for found in _MARKDOWN_HEADING.finditer(text) if found.end(2) - found.start(2) <= MAX_HEADING_CHARS]
+
+
+class HeadingPaths:
+    """The context of every place in a text: the headings above it that enclose it, highest first
+    ("Report › Findings › Table 3"), empty where there are none. A heading encloses what follows it until
+    the next heading of its level or higher. Found in O(log n) a place, after O(n) once."""
+
+    def __init__(self, text: str, headings: list[Heading]) -> None:
+        self._starts = [heading.start for heading in headings]
+        self._ends = [heading.end for heading in headings]
+        self._before, self._after = [], []
+        path: list[tuple[int, str]] = []  # (level, words) from the highest
+        for heading in headings:
+            while path and path[-1][0] >= heading.level:
+                path.pop()
+            self._before.append(CONTEXT_SEPARATOR.join(words for _, words in path))
+            path.append((heading.level, " ".join(text[heading.start : heading.end].split())))
+            self._after.append(CONTEXT_SEPARATOR.join(words for _, words in path))
+
+    def at(self, offset: int) -> str:
+        found = bisect.bisect_right(self._starts, offset) - 1
+        if found < 0:
+            return ""
+        return self._before[found] if self._ends[found] > offset else self._after[found]  # inside a heading: above it

@@ -1,0 +1,118 @@
+"""Headings: readers mark them at exact offsets, every place knows the path of headings above it, and
+retrieval and the reader see that context beside a passage without it ever becoming part of an answer."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from qa.assistant import Assistant, build_or_update
+from qa.index.blocks import Heading, HeadingPaths, TextBuilder, markdown_headings
+from qa.index.documents import make_document, read_document
+from qa.index.retriever import Passage
+from qa.index.store import SentenceIndex
+
+REPORT = "# Harbour report\nThe harbour opened in 1901.\n## Costs\nDredging cost 40,000 pounds.\n### Repairs\n" \
+         "The crane needs new cables.\n## Staff\nAda leads the team."
+
+
+def test_a_builder_marks_headings_at_their_exact_offsets():
+    built = TextBuilder()
+    built.heading("Report", 1)
+    built.line("")  # empty lines are left out
+    built.line("First line.")
+    built.heading("Costs", 2)
+    built.heading("x" * 500, 2)  # too long for a heading: a plain line
+    built.lines(["Dredging.", "Cables."])
+    assert built.text == "Report\nFirst line.\nCosts\n" + "x" * 500 + "\nDredging.\nCables."
+    assert [built.text[h.start : h.end] for h in built.headings] == ["Report", "Costs"]
+    assert [h.level for h in built.headings] == [1, 2]
+
+
+def test_every_place_has_the_path_of_headings_that_enclose_it():
+    headings = markdown_headings(REPORT)
+    assert [REPORT[h.start : h.end] for h in headings] == ["Harbour report", "Costs", "Repairs", "Staff"]
+    paths = HeadingPaths(REPORT, headings)
+    assert paths.at(0) == "" and paths.at(REPORT.index("Harbour report") + 3) == ""  # inside the first heading
+    assert paths.at(REPORT.index("The harbour")) == "Harbour report"
+    assert paths.at(REPORT.index("The crane")) == "Harbour report › Costs › Repairs"
+    assert paths.at(REPORT.index("Ada")) == "Harbour report › Staff"  # "Staff" closes Costs and Repairs
+    assert paths.at(REPORT.index("Staff")) == "Harbour report"  # a heading's own context is above it
+    assert HeadingPaths("no headings", []).at(5) == ""
+
+
+def test_markdown_headings_need_the_mark_and_a_space():
+    text = "#hashtag is not one\n####### neither (seven)\n## Real one ##\nText."
+    assert [text[h.start : h.end] for h in markdown_headings(text)] == ["Real one"]
+
+
+def test_word_headings_are_read_with_their_levels(tmp_path):
+    from docx import Document as WordDocument
+
+    word = WordDocument()
+    word.add_heading("Harbour report", level=0)  # the Title style
+    word.add_paragraph("The harbour opened in 1901.")
+    word.add_heading("Costs", level=1)
+    word.add_paragraph("Dredging cost 40,000 pounds.")
+    word.save(tmp_path / "report.docx")
+    document = read_document(tmp_path / "report.docx", "report.docx")
+    assert [(document.text[h.start : h.end], h.level) for h in document.headings] == [("Harbour report", 1), ("Costs", 2)]
+    assert document.context_at(document.text.index("Dredging")) == "Harbour report › Costs"
+
+
+def test_a_web_pages_title_and_headings_are_its_context(tmp_path):
+    paragraphs = "".join(f"<p>Filler sentence number {n} about the harbour and its long history.</p>" for n in range(6))
+    (tmp_path / "page.html").write_text(
+        f"<html><head><title>Harbour news</title></head><body><article><h1>Harbour news</h1>{paragraphs}"
+        f"<h2>Repairs</h2><p>The crane needs new cables before the winter storms arrive.</p>{paragraphs}</article></body></html>")
+    document = read_document(tmp_path / "page.html", "page.html")
+    assert "Repairs" in [document.text[h.start : h.end] for h in document.headings]
+    assert document.context_at(document.text.index("The crane")).endswith("Repairs")
+
+
+def test_retrieval_reads_each_sentence_under_its_headings_and_answers_stay_in_the_text(hash_embedder):
+    document = make_document("report.md", REPORT, headings=markdown_headings(REPORT))
+    index, _ = SentenceIndex.build([document], hash_embedder)
+    found = index.lexical_search("repairs", 3)  # the word stands only in a heading
+    assert {index.sentence_text(n) for n, _ in found} >= {"The crane needs new cables."}
+    assistant = Assistant(index, hash_embedder, reader=None)
+    passages = assistant.retriever.passages(assistant.retriever.sentences("crane cables repairs", 1), 0)
+    assert passages[0].text == "The crane needs new cables." and passages[0].context == "Harbour report › Costs › Repairs"
+
+
+def test_the_reader_reads_the_context_first_but_never_answers_from_it(tiny_reader):
+    text = "Ada leads the harbour team."
+    passage = Passage(doc_id="d", start=100, end=100 + len(text), text=text, retrieval_score=1.0, rank=0,
+                      context="Harbour report › Staff and other people who work at the harbour")
+    spans = tiny_reader.read("Who leads the team?", [passage], top_n=50)
+    assert spans and all(100 <= span.start < span.end <= 100 + len(text) for span in spans)
+    assert all(span.text == text[span.start - 100 : span.end - 100] for span in spans)
+
+
+def test_new_headings_for_the_same_text_are_indexed_anew_and_the_word_index_stays_whole(tmp_path, hash_embedder):
+    plain = make_document("report.md", REPORT)
+    build_or_update([plain], hash_embedder, tmp_path / "ix")
+    headed = make_document("report.md", REPORT, headings=markdown_headings(REPORT))
+    index, report = build_or_update([headed], hash_embedder, tmp_path / "ix")
+    assert report.embedded_documents == ["report.md"]  # its indexed texts changed
+    assert {index.sentence_text(n) for n, _ in index.lexical_search("repairs", 3)} >= {"The crane needs new cables."}
+    index, report = build_or_update([plain], hash_embedder, tmp_path / "ix")  # and back: removal finds the texts it added
+    assert report.embedded_documents == ["report.md"] and index.lexical_search("repairs", 3) == []
+    with sqlite3.connect(tmp_path / "ix" / "index.sqlite") as db:
+        db.execute("INSERT INTO lexical(lexical, rank) VALUES ('integrity-check', 1)")
+    reopened = SentenceIndex.open(tmp_path / "ix")
+    assert reopened.document("report.md").headings == []
+
+
+def test_headings_are_stored_with_their_document(tmp_path, hash_embedder):
+    document = make_document("report.md", REPORT, headings=markdown_headings(REPORT))
+    build_or_update([document], hash_embedder, tmp_path / "ix")
+    stored = SentenceIndex.open(tmp_path / "ix").document("report.md")
+    assert stored.headings == document.headings and all(isinstance(h, Heading) for h in stored.headings)
+
+
+@pytest.mark.parametrize("suffix, headed", [(".md", True), (".txt", False)])
+def test_only_markdown_files_have_headings_from_their_marks(tmp_path, suffix, headed):
+    (tmp_path / f"report{suffix}").write_text(REPORT)
+    assert bool(read_document(tmp_path / f"report{suffix}", f"report{suffix}").headings) == headed
