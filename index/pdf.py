@@ -7,6 +7,9 @@ reads columns in order, then rebuilt as a reader would read it.
   Windows-1252 quotes and dashes, become those characters; glyphs without a Unicode mapping are dropped.
 - Lines in the top or bottom band of the page that repeat on most pages (running headers and
   footers, digits ignored) and bare page numbers there are dropped.
+- Tables (`pdf_tables.find_tables`, on the page's glyphs and ruling lines) are written where they
+  stood, one row a line with each cell under its column's header ("State / Territory: Kentucky |
+  Permit: 264,140 | ..."); their words are not read again as paragraphs.
 - A text layer that is mostly not words (glyph soup from a custom font encoding) is refused, as a
   scan is. Encryption and damage are refused by pypdf first, with the reason.
 Pages are separated by a blank line; each page's start is kept, so an answer knows its page.
@@ -31,8 +34,9 @@ from contextvars import ContextVar
 from functools import lru_cache
 
 from qa.errors import CorpusError
-from qa.index.extracted import Budget, ExtractedText, plausible_date
+from qa.index.extracted import Budget, ExtractedText, plausible_date, table_lines
 from qa.index.office import paged
+from qa.index.pdf_tables import RULING_THICKNESS, Glyph, Ruling, Table, find_tables, header_names
 
 MAX_INFLATED_BYTES = 100_000_000  # all of a PDF's streams, decoded (pdfminer keeps them in memory)
 MAX_PAGE_CHARS = 100_000  # characters laid out on one page (a dense page has ~5,000; each takes ~1 KB)
@@ -47,6 +51,9 @@ _UNMAPPED = re.compile(r"\(cid:\d+\)|[\x00-\x08\x0b-\x1f]")
 _PAGE_NUMBER = re.compile(r"(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—]", re.IGNORECASE)
 _TOKEN = re.compile(r"\S+")
 _WORDLIKE = re.compile(r"[\"'“‘(\[]*[^\W\d_]*[aeiouyàâäéèêëîïôöûüæœø][^\W\d_]*(?:['’-][^\W\d_]+)*[.,;:!?\"'”’)\]]*", re.IGNORECASE)
+MAX_PAGE_PATHS = 10_000  # drawn lines and rectangles kept from one page, where rulings are looked for
+_Block = tuple[float, float, list[str], bool]  # a text box's y0, y1 (pdfminer's, upwards), lines, whether a table
+_Page = tuple[float, list[_Block]]  # a page's height and blocks
 for _library in ("pdfminer", "pypdf"):  # damage is reported once, as a CorpusError, not as log noise
     logging.getLogger(_library).setLevel(logging.ERROR)
 
@@ -68,31 +75,8 @@ _READING: ContextVar[_Reading | None] = ContextVar("pdf_reading", default=None)
 
 
 def pdf_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
-    from pdfminer.layout import LAParams, LTTextBox
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
-    from pdfminer.pdfpage import PDFPage
-
     created = _check_readable(raw, name)
-    _bound_pdfminer()
-    pages: list[tuple[float, list[tuple[float, float, list[str]]]]] = []
-    reading = _READING.set(_Reading(name, budget))
-    try:
-        resources = PDFResourceManager(caching=True)
-        device = _aggregator_class()(resources, laparams=LAParams())
-        interpreter = PDFPageInterpreter(resources, device)
-        for page in PDFPage.get_pages(io.BytesIO(raw), caching=True):
-            budget.check()
-            interpreter.process_page(page)
-            layout = device.get_result()
-            blocks = [(box.y0, box.y1, [_clean(line.get_text()) for line in box])
-                      for box in layout if isinstance(box, LTTextBox)]
-            pages.append((layout.height, blocks))
-    except CorpusError:
-        raise
-    except Exception as error:  # pdfminer raises many kinds on damaged files
-        raise CorpusError(f"{name}: a damaged PDF ({type(error).__name__})") from None
-    finally:
-        _READING.reset(reading)
+    pages = _read_pages(raw, name, budget)
     running = _running_lines(pages)
     texts = [_page_paragraphs(height, blocks, running) for height, blocks in pages]
     if not any(text.strip() for text in texts):
@@ -101,6 +85,104 @@ def pdf_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
         raise CorpusError(f"{name}: the PDF's text layer is not readable text (a font without a Unicode mapping?); "
                           "run OCR on it first")
     return paged(texts).model_copy(update={"date": created, "date_source": "the PDF's creation date" if created else None})
+
+
+def pdf_tables(raw: bytes, name: str, budget: Budget) -> list[tuple[int, Table]]:
+    """The tables found in a PDF, with the number of the page (from 1) each stands on."""
+    _check_readable(raw, name)
+    found = []
+    _read_pages(raw, name, budget, found)
+    return found
+
+
+def _read_pages(raw: bytes, name: str, budget: Budget, found: list[tuple[int, Table]] | None = None) -> list[_Page]:
+    """Each page's height and blocks of text in reading order, a table as one block of rows
+    (its tables, numbered by page, added to `found`)."""
+    from pdfminer.layout import LAParams
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+
+    _bound_pdfminer()
+    pages: list[_Page] = []
+    reading = _READING.set(_Reading(name, budget))
+    try:
+        resources = PDFResourceManager(caching=True)
+        device = _aggregator_class()(resources, laparams=LAParams())
+        interpreter = PDFPageInterpreter(resources, device)
+        for number, page in enumerate(PDFPage.get_pages(io.BytesIO(raw), caching=True), start=1):
+            budget.check()
+            interpreter.process_page(page)
+            layout = device.get_result()
+            glyphs, rulings = _marks(layout)
+            tables = find_tables(glyphs, rulings, layout.width, _tick)
+            if found is not None:
+                found += [(number, table) for table in tables]
+            pages.append((layout.height, _blocks(layout, tables)))
+    except CorpusError:
+        raise
+    except Exception as error:  # pdfminer raises many kinds on damaged files
+        raise CorpusError(f"{name}: a damaged PDF ({type(error).__name__})") from None
+    finally:
+        _READING.reset(reading)
+    return pages
+
+
+def _marks(layout) -> tuple[list[Glyph], list[Ruling]]:
+    """A laid-out page's glyphs (those pdfminer put in text lines) and rulings, top-down."""
+    from pdfminer.layout import LTChar, LTLine, LTRect, LTTextBox
+
+    height, glyphs, rulings = layout.height, [], []
+    for item in layout:
+        if isinstance(item, LTTextBox):
+            for line in item:
+                for char in line:
+                    if isinstance(char, LTChar):
+                        glyphs.append(Glyph(char.x0, char.x1, height - char.y1, height - char.y0, char.get_text(),
+                                            char.size))
+        elif isinstance(item, (LTLine, LTRect)):
+            box = Ruling(item.x0, item.x1, height - item.y1, height - item.y0)
+            if min(box.x1 - box.x0, box.bottom - box.top) <= RULING_THICKNESS:
+                rulings.append(box)
+            elif isinstance(item, LTRect):
+                rulings += [box._replace(bottom=box.top), box._replace(top=box.bottom),
+                            box._replace(x1=box.x0), box._replace(x0=box.x1)]
+    return glyphs, rulings
+
+
+def _blocks(layout, tables: list[Table]) -> list[_Block]:
+    """The page's text boxes as blocks of lines, in pdfminer's reading order; the lines standing in
+    a table are left out, and the table's rows stand, as one block, where its first line stood."""
+    from pdfminer.layout import LTTextBox
+
+    height, blocks, placed = layout.height, [], set()
+    for box in (item for item in layout if isinstance(item, LTTextBox)):
+        lines = []
+        for line in box:
+            top, bottom = height - line.y1, height - line.y0
+            middle, centre = (top + bottom) / 2, (line.x0 + line.x1) / 2
+            table = next((index for index, t in enumerate(tables)
+                          if t.top - 1 <= middle <= t.bottom + 1 and t.x0 - 1 <= centre <= t.x1 + 1), None)
+            if table is None:
+                lines.append(_clean(line.get_text()))
+                continue
+            if table not in placed:
+                placed.add(table)
+                if lines:
+                    blocks.append((box.y0, box.y1, lines, False))
+                    lines = []
+                blocks.append((box.y0, box.y1, _table_rows(tables[table]), True))
+        if lines:
+            blocks.append((box.y0, box.y1, lines, False))
+    return blocks
+
+
+def _table_rows(table: Table) -> list[str]:
+    """A table's rows, each cell given with its column's header (header rows joined per column)."""
+    rows = [[_clean(cell) for cell in row] for row in table.rows]
+    body = rows[table.header_rows:]
+    if table.header_rows and body:
+        return table_lines([[_clean(name) for name in header_names(table)]] + body, marked=True)
+    return table_lines(rows)
 
 
 def _tick() -> None:
@@ -119,7 +201,8 @@ def _produced(size: int) -> None:
 @lru_cache(maxsize=1)
 def _aggregator_class():
     """pdfminer's page aggregator, checking the budget at every object drawn, refusing a page of
-    more than MAX_PAGE_CHARS characters, keeping no shapes or images (only text is read), and laying
+    more than MAX_PAGE_CHARS characters, keeping no images and the first MAX_PAGE_PATHS shapes (where
+    tables' rulings are looked for), and laying
     out its pages with `_page_class`."""
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.utils import apply_matrix_rect
@@ -129,7 +212,7 @@ def _aggregator_class():
     class CheckedAggregator(PDFPageAggregator):
         def begin_page(self, page, ctm) -> None:
             x0, y0, x1, y1 = apply_matrix_rect(ctm, page.mediabox)
-            self.cur_item, self.chars = page_class(self.pageno, (0, 0, abs(x0 - x1), abs(y0 - y1))), 0
+            self.cur_item, self.chars, self.paths = page_class(self.pageno, (0, 0, abs(x0 - x1), abs(y0 - y1))), 0, 0
 
         def render_char(self, *args, **kwargs) -> float:
             _tick()
@@ -142,6 +225,9 @@ def _aggregator_class():
 
         def paint_path(self, *args, **kwargs) -> None:
             _tick()
+            self.paths += 1
+            if self.paths <= MAX_PAGE_PATHS:
+                super().paint_path(*args, **kwargs)
 
         def render_image(self, *args, **kwargs) -> None:
             _tick()
@@ -273,23 +359,25 @@ def _shape(line: str) -> str:
     return re.sub(r"\d+", "#", line.lower())
 
 
-def _running_lines(pages: list[tuple[float, list[tuple[float, float, list[str]]]]]) -> set[str]:
+def _running_lines(pages: list[_Page]) -> set[str]:
     """Shapes of the band lines found on at least REPEATED_SHARE of the pages (and on 3 or more)."""
     seen = Counter()
     for height, blocks in pages:
-        seen.update({_shape(line) for y0, y1, lines in blocks if _in_band(height, y0, y1) for line in lines if line})
+        seen.update({_shape(line) for y0, y1, lines, table in blocks if not table and _in_band(height, y0, y1)
+                     for line in lines if line})
     least = max(3, REPEATED_SHARE * len(pages))
     return {shape for shape, count in seen.items() if count >= least}
 
 
-def _page_paragraphs(height: float, blocks: list[tuple[float, float, list[str]]], running: set[str]) -> str:
+def _page_paragraphs(height: float, blocks: list[_Block], running: set[str]) -> str:
+    """The page's blocks, each a paragraph; a table one line per row."""
     paragraphs = []
-    for y0, y1, lines in blocks:
-        if _in_band(height, y0, y1):
+    for y0, y1, lines, table in blocks:
+        if not table and _in_band(height, y0, y1):
             lines = [line for line in lines if _shape(line) not in running and not _PAGE_NUMBER.fullmatch(line)]
         lines = [line for line in lines if line]
         if lines:
-            paragraphs.append(_joined(lines))
+            paragraphs.append("\n".join(lines) if table else _joined(lines))
     return "\n".join(paragraphs)
 
 

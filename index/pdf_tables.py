@@ -1,0 +1,428 @@
+"""Tables found on a PDF page's text layer: glyphs with their positions (and ruling lines, when the
+page draws them) rebuilt into rows and columns of cells.
+
+- Text rows: glyphs sharing a baseline band; a row splits into segments at gaps wider than
+  SEGMENT_GAP font sizes, so "98 452" (a space between thousands) stays one segment.
+- Table regions: runs of consecutive rows holding two or more segments (lines of prose from a
+  neighbouring text column are not counted, and bound the region), with few single-segment rows
+  between them, after any caption line ("Table 3."); a region of long cells (prose) or a sparse
+  grid (a chart's labels) is not a table. Leader dots ("Total . . . .") are left out of cells.
+- Columns: x ranges covered by segments in many rows, split at vertical rulings; a segment lying
+  in no such range opens a column of its own; a segment over several columns is put in the first,
+  as is a cell alone between the vertical rulings around it (a grouped header in its box).
+- Rows: a line whose first column is empty continues the row above (a wrapped cell), unless a
+  ruling lies between them or its cells would overwrite numbers; a stub that wraps (the next line
+  goes on in lower case) is joined too. Header lines: the leading lines before the first line of
+  numbers; a grouped header ("Pre-Pawn" over "Handgun | Long Gun") is given to every column under
+  it (`header_names`).
+Work is bounded: a table has at most MAX_COLUMNS columns and MAX_TABLE_CELLS cells, each segment
+costs at most a pass over its row's columns and rulings, and `tick` (the reading budget) is called
+per line.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import statistics
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from pydantic import BaseModel
+
+SEGMENT_GAP = 1.0  # a gap wider than this many font sizes separates two cells of a row
+NUMBER_GAP = 0.5  # ... or this many between two numbers ("98 452", a thousands space, is narrower)
+WORD_GAP = 0.15  # a gap wider than this many font sizes (or a space glyph) separates two words
+ROW_GAP = 2.2  # a table's lines are at most this many font sizes apart
+MAX_LOOSE_ROWS = 2  # single-segment lines (wrapped cells, group labels) allowed between table lines
+MIN_TABLE_ROWS = 3  # lines with two or more cells that a table needs
+PROSE_WORDS = 5  # a segment of this many words or more, as wide as PROSE_WIDTH of the page...
+PROSE_WIDTH = 0.22  # ... stacked on another such segment, is a line of a prose column, not a cell
+MAX_HEADER_ROWS = 5  # lines of a table's header, grouped headers included
+MIN_FILLED = 0.35  # a table fills at least this share of its grid (a chart's scattered labels do not)
+PROSE_BESIDE = 0.5  # prose on this share of a table's lines, to one side, is a text column beside it
+COLUMN_SHARE = 0.35  # an x range covered by more than this share of a table's lines is a column
+MAX_COLUMNS = 300  # more columns than this is not a table a person reads
+MAX_TABLE_CELLS = 200_000  # rows x columns of one table; a larger grid is left as text
+RULING_MARGIN = 4.0  # rulings this many font sizes around a table's text are its own (its frame)
+RULING_THICKNESS = 2.0  # a drawn line or rectangle at most this thick is a ruling
+_NUMBER = re.compile(r"[-–+(]?[$€£]?\d[\d,.\s]*%?\)?")
+_LEADERS = re.compile(r"(?:\s*[.·…_-]){3,}\s*$|^\s*[.·…_-](?:\s*[.·…_-]){2,}")  # dots leading to the next cell
+_CAPTION = re.compile(r"(?:table|exhibit|figure|fig\.|chart)\s+[\w.-]+[.:]?\s*$", re.IGNORECASE)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+class Glyph(NamedTuple):
+    """One drawn character, top-down coordinates (points from the page's top-left corner)."""
+
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    text: str
+    size: float
+
+
+class Ruling(NamedTuple):
+    """A drawn horizontal or vertical line (or a thin rectangle, or a rectangle's edge)."""
+
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+
+class Segment(NamedTuple):
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    text: str
+    words: int
+    size: float
+
+
+class Table(BaseModel):
+    """A table found on a page: its box (top-down points), rows of cells (a cell over several
+    columns is put in the first), how many leading rows are headers, and the last column each
+    header cell covers (`spans[row][column]`, for header rows)."""
+
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    rows: list[list[str]]
+    header_rows: int = 0
+    spans: list[list[int]] = []
+
+
+def find_tables(glyphs: list[Glyph], rulings: list[Ruling], width: float,
+                tick: Callable[[], None] = lambda: None) -> list[Table]:
+    """The tables among a page's glyphs, top to bottom."""
+    lines = _text_rows(glyphs, tick)
+    prose = _prose_segments(lines, width)
+    tables = []
+    for region in _regions(lines, prose, tick):
+        table = _table(region, rulings, tick)
+        if table is not None:
+            tables.append(table)
+    return tables
+
+
+def _text_rows(glyphs: list[Glyph], tick: Callable[[], None]) -> list[list[Segment]]:
+    """Glyphs grouped into lines (sharing most of their height), each line split into segments."""
+    rows: list[list[Glyph]] = []
+    band = (0.0, 0.0)
+    for glyph in sorted(glyphs, key=lambda g: ((g.top + g.bottom) / 2, g.x0)):
+        centre = (glyph.top + glyph.bottom) / 2
+        if rows and band[0] <= centre <= band[1]:
+            rows[-1].append(glyph)
+        else:
+            rows.append([glyph])
+            half = max(glyph.bottom - glyph.top, 1.0) * 0.4
+            band = (centre - half, centre + half)
+    lines = []
+    for row in rows:
+        tick()
+        segments = _segments(sorted(row, key=lambda g: g.x0))
+        if segments:
+            lines.append(segments)
+    return lines
+
+
+def _segments(row: list[Glyph]) -> list[Segment]:
+    segments, current, words, end, space = [], [], 1, None, False
+    for glyph in row:
+        if not glyph.text.strip():
+            space = True
+            continue
+        gap = None if end is None else glyph.x0 - end
+        numbers = current and current[-1].text[-1:].isdigit() and glyph.text[:1].isdigit()
+        if gap is not None and gap > (NUMBER_GAP if numbers else SEGMENT_GAP) * glyph.size:
+            segments.append(_segment(current, words))
+            current, words, space = [], 1, False
+        elif current and (space or gap > WORD_GAP * glyph.size) and current[-1].text != " ":
+            current.append(Glyph(end, end, glyph.top, glyph.bottom, " ", glyph.size))
+            words += 1
+        if glyph.x1 > (end or glyph.x0) or not current:
+            end = max(glyph.x1, end or glyph.x1)
+        current.append(glyph)
+        space = False
+    if current:
+        segments.append(_segment(current, words))
+    return [segment for segment in segments if segment.text]
+
+
+def _segment(glyphs: list[Glyph], words: int) -> Segment:
+    drawn = [g for g in glyphs if g.text != " "]
+    return Segment(min(g.x0 for g in drawn), max(g.x1 for g in drawn), min(g.top for g in drawn),
+                   max(g.bottom for g in drawn), _LEADERS.sub("", "".join(g.text for g in glyphs)), words,
+                   statistics.median(g.size for g in drawn))
+
+
+def _is_wide(segment: Segment, width: float) -> bool:
+    return segment.words >= PROSE_WORDS and segment.x1 - segment.x0 >= PROSE_WIDTH * width
+
+
+def _prose_segments(lines: list[list[Segment]], width: float) -> set[Segment]:
+    """Segments that are lines of a prose column: wide and many-worded, with a line above or below
+    starting at the same place that is too."""
+    prose = set()
+    for index, line in enumerate(lines):
+        for segment in line:
+            if not _is_wide(segment, width):
+                continue
+            for other in (lines[index - 1] if index else []) + (lines[index + 1] if index + 1 < len(lines) else []):
+                if _is_wide(other, width) and abs(other.x0 - segment.x0) <= segment.size:
+                    prose.add(segment)
+                    break
+    return prose
+
+
+def _regions(lines: list[list[Segment]], prose: set[Segment], tick: Callable[[], None]) -> Iterable[list[list[Segment]]]:
+    """Runs of lines that hold a table: lines of two or more cells, close together, with at most
+    MAX_LOOSE_ROWS other lines between them; the cells kept are those within the x range of the
+    run's multi-cell lines and not beyond a prose column beside them (prose within stands in the
+    table)."""
+    cells = [[s for s in line if s not in prose] for line in lines]
+    run: list[int] = []
+
+    def close(run: list[int]) -> list[list[Segment]] | None:
+        multi = [i for i in run if len(cells[i]) >= 2]
+        if len(multi) < MIN_TABLE_ROWS:
+            return None
+        kept = run[: run.index(multi[-1]) + 1]
+        captions = [at for at, i in enumerate(kept) if _CAPTION.match(lines[i][0].text)]
+        kept = kept[captions[-1] + 1 :] if captions else kept
+        left = min(s.x0 for i in multi for s in cells[i])
+        right = max(s.x1 for i in multi for s in cells[i])
+        centre = statistics.median((s.x0 + s.x1) / 2 for i in multi for s in cells[i])
+        beside = [[s for s in lines[i] if s in prose and not s.x0 <= centre <= s.x1] for i in kept]
+        rights = [min(s.x0 for s in row if s.x0 > centre) for row in beside if any(s.x0 > centre for s in row)]
+        lefts = [max(s.x1 for s in row if s.x1 < centre) for row in beside if any(s.x1 < centre for s in row)]
+        if len(rights) >= PROSE_BESIDE * len(kept):  # a prose column beside the table, on most of its lines
+            right = min(right, min(rights) - 1)
+        if len(lefts) >= PROSE_BESIDE * len(kept):
+            left = max(left, max(lefts) + 1)
+        region = [[s for s in lines[i] if s.x1 > left and s.x0 < right] for i in kept]
+        if sum(1 for line in region if len(line) >= 2) < MIN_TABLE_ROWS:
+            return None
+        return [line for line in region if line]
+
+    loose = 0
+    for index, line in enumerate(lines):
+        tick()
+        multi = len(cells[index]) >= 2
+        if run:
+            previous = lines[run[-1]]
+            size = max(s.size for s in line + previous)
+            near = min(s.top for s in line) - max(s.bottom for s in previous) <= ROW_GAP * size
+            if not near or (not multi and loose >= MAX_LOOSE_ROWS):
+                region = close(run)
+                if region:
+                    yield region
+                run, loose = [], 0
+        if multi:
+            run.append(index)
+            loose = 0
+        elif run and cells[index]:
+            run.append(index)
+            loose += 1
+    if run:
+        region = close(run)
+        if region:
+            yield region
+
+
+def _table(region: list[list[Segment]], rulings: list[Ruling], tick: Callable[[], None]) -> Table | None:
+    x0 = min(s.x0 for line in region for s in line)
+    x1 = max(s.x1 for line in region for s in line)
+    top = min(s.top for s in region[0])
+    bottom = max(s.bottom for s in region[-1])
+    margin = RULING_MARGIN * statistics.median(s.size for line in region for s in line)
+    inside = [r for r in rulings if r.x1 >= x0 - margin and r.x0 <= x1 + margin and r.bottom >= top - margin and r.top <= bottom + 2]
+    verticals = sorted((r for r in inside if r.bottom - r.top > r.x1 - r.x0), key=lambda r: r.x0)
+    horizontals = [r for r in inside if r.x1 - r.x0 > r.bottom - r.top]
+    columns = _columns(region, verticals)
+    if not 2 <= len(columns) <= MAX_COLUMNS or len(columns) * len(region) > MAX_TABLE_CELLS:
+        return None
+    grid: list[list[str]] = []
+    last: list[list[int]] = []
+    boxes: list[tuple[float, float]] = []
+    for line in region:
+        tick()
+        row, spans = [""] * len(columns), [-1] * len(columns)
+        band = (min(s.top for s in line) + 1, max(s.bottom for s in line) - 1)
+        crossing = sorted(v.x0 for v in verticals if v.top <= band[0] and v.bottom >= band[1])
+        for index, segment in enumerate(line):
+            first, end = _enclosed(index, line, columns, crossing) or _placed(segment, columns)
+            row[first] = f"{row[first]} {segment.text}".strip()
+            spans[first] = max(spans[first], end)
+        grid.append(row)
+        last.append(spans)
+        boxes.append((min(s.top for s in line), max(s.bottom for s in line)))
+    grid, last, boxes = _merged(grid, last, boxes, horizontals)
+    filled = [cell for row in grid for cell in row if cell]
+    if (sum(1 for row in grid if sum(1 for cell in row if cell) >= 2) < 2 or len(filled) < MIN_FILLED * len(grid) * len(columns)
+            or statistics.median(len(cell.split()) for cell in filled) >= PROSE_WORDS - 1):
+        return None
+    heads = _header_count(grid)
+    grid, last = _without_header_only_columns(grid, last, heads)
+    return Table(x0=x0, x1=x1, top=top, bottom=bottom, rows=grid, header_rows=heads, spans=last[:heads])
+
+
+def _columns(region: list[list[Segment]], verticals: list[Ruling]) -> list[tuple[float, float]]:
+    """Column x ranges: where more than COLUMN_SHARE of the lines have a segment (split at vertical
+    rulings), then one for each segment lying in none of them."""
+    events = []
+    for line in region:
+        for segment in line:
+            events += [(segment.x0, 1), (segment.x1, -1)]
+    events.sort()
+    least = max(1, int(COLUMN_SHARE * len(region)))
+    cores, depth, start = [], 0, None
+    for x, step in events:
+        depth += step
+        if depth > least and start is None:
+            start = x
+        elif depth <= least and start is not None:
+            cores.append((start, x))
+            start = None
+    split = []
+    for left, right in cores:
+        cuts = sorted({round(v.x0, 1) for v in verticals if left + 1 < v.x0 < right - 1})
+        edges = [left] + cuts + [right]
+        split += [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+    cores = split
+    for line in region:
+        if len(cores) > MAX_COLUMNS:
+            break
+        for segment in line:
+            if len(cores) > MAX_COLUMNS:
+                break
+            if not _overlapping(segment, cores):
+                cores = sorted(cores + [(segment.x0, segment.x1)])
+                merged = [cores[0]]
+                for left, right in cores[1:]:
+                    if left < merged[-1][1]:
+                        merged[-1] = (merged[-1][0], max(right, merged[-1][1]))
+                    else:
+                        merged.append((left, right))
+                cores = merged
+    return cores
+
+
+def _overlapping(segment: Segment, columns: list[tuple[float, float]]) -> range:
+    """Indices of the columns whose range the segment overlaps (found by bisection)."""
+    lefts = [left for left, _ in columns]
+    first = max(bisect.bisect_right(lefts, segment.x0) - 1, 0)
+    while first < len(columns) and columns[first][1] <= segment.x0:
+        first += 1
+    end = bisect.bisect_left(lefts, segment.x1)
+    return range(first, max(first, end))
+
+
+def _placed(segment: Segment, columns: list[tuple[float, float]]) -> tuple[int, int]:
+    """The column a segment goes in, and the last column it covers: the one it overlaps most,
+    unless it covers half of two or more, when it spans them and goes in the first."""
+    touched = _overlapping(segment, columns)
+    if not touched:
+        centre = (segment.x0 + segment.x1) / 2
+        nearest = min(range(len(columns)), key=lambda i: abs((columns[i][0] + columns[i][1]) / 2 - centre))
+        return nearest, nearest
+
+    def share(index: int) -> float:
+        left, right = columns[index]
+        return (min(right, segment.x1) - max(left, segment.x0)) / max(right - left, 1e-6)
+
+    covered = [i for i in (touched[0], touched[-1]) if share(i) >= 0.5]
+    if len(touched) > 2 or (len(touched) == 2 and len(covered) == 2):
+        first = touched[0] if share(touched[0]) >= 0.5 or len(touched) == 2 else touched[1]
+        lastcol = touched[-1] if share(touched[-1]) >= 0.5 else touched[-2]
+        return first, max(first, lastcol)
+    best = max(touched, key=share)
+    return best, best
+
+
+def _enclosed(index: int, line: list[Segment], columns: list[tuple[float, float]],
+              crossing: list[float]) -> tuple[int, int] | None:
+    """For a cell alone between the vertical rulings around it (a grouped header in its box): the
+    first and last columns between those rulings. `crossing`: the rulings crossing its line, sorted."""
+    segment = line[index]
+    at = bisect.bisect_right(crossing, segment.x0 + 1)
+    if at == 0 or at == len(crossing) or crossing[at] < segment.x1 - 1:
+        return None
+    left, right = crossing[at - 1], crossing[at]
+    if (index and line[index - 1].x1 > left) or (index + 1 < len(line) and line[index + 1].x0 < right):
+        return None
+    inside = [i for i in _overlapping(Segment(left, right, 0, 0, "", 0, 0), columns)
+              if left <= (columns[i][0] + columns[i][1]) / 2 <= right]
+    return (inside[0], inside[-1]) if inside else None
+
+
+def _is_number(cell: str) -> bool:
+    return bool(cell) and bool(_NUMBER.fullmatch(cell)) and not _YEAR.fullmatch(cell)
+
+
+def _merged(grid: list[list[str]], last: list[list[int]], boxes: list[tuple[float, float]],
+            horizontals: list[Ruling]) -> tuple[list[list[str]], list[list[int]], list[tuple[float, float]]]:
+    """Lines joined into rows: a line with an empty first column continues the row above (a
+    wrapped cell) unless a ruling separates them or it would add a number to a filled cell; a
+    first-column-only line is continued by a line whose first cell goes on in lower case."""
+    rows, spans, extents = [grid[0]], [last[0]], [boxes[0]]
+    for line, span, box in zip(grid[1:], last[1:], boxes[1:]):
+        above = rows[-1]
+        ruled = any(extents[-1][1] - 1 <= (r.top + r.bottom) / 2 <= box[0] + 1 for r in horizontals)
+        continues = (not line[0] and not any(cell and above[i] and _is_number(cell) for i, cell in enumerate(line))
+                     and not _spanning(span) and not _spanning(spans[-1]))
+        wraps = above[0] and not any(above[1:]) and line[0][:1].islower()
+        if not ruled and (continues or wraps):
+            rows[-1] = [f"{a} {b}".strip() for a, b in zip(above, line)]
+            spans[-1] = [max(a, b) for a, b in zip(spans[-1], span)]
+            extents[-1] = (extents[-1][0], box[1])
+        else:
+            rows.append(line)
+            spans.append(span)
+            extents.append(box)
+    return rows, spans, extents
+
+
+def _without_header_only_columns(grid: list[list[str]], last: list[list[int]], heads: int) -> tuple[list[list[str]], list[list[int]]]:
+    """The columns that only a header cell opened (a group header centred between columns) left out,
+    their header cell moved to the column on its left, spanning what it spanned."""
+    for column in range(len(grid[0]) - 1, 0, -1):
+        if any(row[column] for row in grid[heads:]) or any(row[column - 1] for row in grid[:heads] if row[column]):
+            continue
+        for row, spans in zip(grid, last):
+            row[column - 1] = row[column - 1] or row[column]
+            spans[column - 1] = max(spans[column - 1], spans[column])
+            del row[column], spans[column]
+        for spans in last:
+            spans[:] = [end - 1 if end >= column else end for end in spans]
+    return grid, last
+
+
+def _spanning(spans: list[int]) -> bool:
+    return any(end > index for index, end in enumerate(spans))
+
+
+def _header_count(grid: list[list[str]]) -> int:
+    """Leading rows before the first row with a number beyond its first cell (at most
+    MAX_HEADER_ROWS); a table without numbers has its first row as header."""
+    for index, row in enumerate(grid[: MAX_HEADER_ROWS + 1]):
+        if any(_is_number(cell) for cell in row[1:]):
+            return index
+    return 1 if len(grid) > 1 and all(grid[0][1:]) else 0
+
+
+def header_names(table: Table) -> list[str]:
+    """Each column's header, its header rows' cells joined top to bottom, a grouped header cell
+    given to every column it covers: "Pre-Pawn Handgun"."""
+    width = len(table.rows[0]) if table.rows else 0
+    names = [""] * width
+    for row, spans in zip(table.rows[: table.header_rows], table.spans):
+        for index, cell in enumerate(row):
+            if cell:
+                for column in range(index, max(index, spans[index]) + 1):
+                    names[column] = f"{names[column]} {cell}".strip()
+    return names
