@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from pathlib import Path
 
-from qa.index.folders import DATABASE, JOURNAL_PREFIX
+from qa.index.folders import JOURNAL_PREFIX, stored_meta
 
 
 def journal_path(directory: Path, generation: int) -> Path:
@@ -59,8 +58,9 @@ def abandoned_files(directory: Path) -> list[Path]:
     journals = sorted(directory.glob(f"{JOURNAL_PREFIX}*.json"))
     if not journals:
         return []
-    index_id, generation = _identity(directory / DATABASE)
-    if index_id is None:
+    meta = stored_meta(directory, ("index_id", "generation"))
+    index_id, generation = meta.get("index_id"), meta.get("generation")
+    if not isinstance(index_id, str):
         return []
     found = []
     for journal in journals:
@@ -107,16 +107,3 @@ def _files_made(directory: Path, entries: list[dict]) -> list[Path]:
         if confirmed.get(name) == (found.st_dev, found.st_ino) or (name not in confirmed and found.st_size == 0):
             made.append(path)
     return made
-
-
-def _identity(database: Path) -> tuple[str | None, int | None]:
-    """The index's id and generation in use, read from its database (None, None if it cannot be)."""
-    try:
-        db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('index_id', 'generation')").fetchall())
-        finally:
-            db.close()
-        return json.loads(meta["index_id"]), int(json.loads(meta["generation"]))
-    except (sqlite3.Error, KeyError, ValueError, TypeError):
-        return None, None

@@ -125,20 +125,30 @@ def is_old_json_index(directory: Path) -> bool:
             and all(isinstance(manifest[key], int) and manifest[key] >= 0 for key in ("documents", "sentences")))
 
 
-def _recorded_segments(directory: Path) -> tuple[int, set[str]] | None:
-    """The generation in use and the retired segment files, as the index's database records them;
-    None when there is no database that can be read."""
+def stored_meta(directory: Path, keys: tuple[str, ...]) -> dict:
+    """These keys' values (JSON-decoded) from the meta table of the index database in `directory`, read
+    only; empty when there is no database that can be read (a missing key is simply absent)."""
     database = directory / DATABASE
     if not database.is_file():
-        return None
+        return {}
     try:
         db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'retired')").fetchall())
+            rows = db.execute(f"SELECT key, value FROM meta WHERE key IN ({','.join('?' * len(keys))})", keys).fetchall()
         finally:
             db.close()
-        return int(json.loads(meta["generation"])), {str(name) for name in json.loads(meta.get("retired", "[]"))}
-    except (sqlite3.Error, KeyError, ValueError, TypeError):
+        return {key: json.loads(value) for key, value in rows}
+    except (sqlite3.Error, ValueError):
+        return {}
+
+
+def _recorded_segments(directory: Path) -> tuple[int, set[str]] | None:
+    """The generation in use and the retired segment files, as the index's database records them;
+    None when there is no database that can be read."""
+    meta = stored_meta(directory, ("generation", "retired"))
+    try:
+        return int(meta["generation"]), {str(name) for name in meta.get("retired", [])}
+    except (KeyError, ValueError, TypeError):
         return None
 
 
