@@ -166,9 +166,11 @@ class Assistant:
             return None
         names = [documents] if isinstance(documents, str) else list(documents)
         known = self.index.document_ids()
+        known_set = set(known)  # a name is looked up at once; the list stays for the suggestions
         chosen: set[str] = set()
         for name in names:
-            found = [doc_id for doc_id in known if doc_id.startswith(name)] if name.endswith("/") else [name] if name in known else []
+            found = [doc_id for doc_id in known if doc_id.startswith(name)] if name.endswith("/") else \
+                [name] if name in known_set else []
             if not found:
                 folders = {doc_id[: end + 1] for doc_id in known for end, char in enumerate(doc_id) if char == "/"}
                 close = difflib.get_close_matches(name, sorted(folders) if name.endswith("/") else known, n=5, cutoff=0.5)
