@@ -9,6 +9,7 @@ import threading
 import time
 from types import SimpleNamespace
 
+import gradio as gr
 import pytest
 
 from conftest import HashEmbedder
@@ -16,9 +17,12 @@ from qa.index.documents import SUFFIXES, make_document
 from qa.index.store import SentenceIndex
 from qa.models import Alternative, Answer, Source
 from qa.ui import chat
-from qa.ui.render import answer_html, answer_text, confidence_words, literal
+from qa.ui.render import answer_html, answer_text, confidence_words, literal, within_line
 from qa.ui.sessions import SessionRegistry
 
+MINUTES = {"minutes/2023.txt": "The board is chaired by Anna Berg. The board meets in Oslo every spring.",
+           "minutes/2024.txt": "The board is chaired by Karl Holm since March. The board meets in Bergen.",
+           "notes.txt": "The harbour of Tromso has four piers and an old lighthouse."}
 PAYLOAD = ("Mallory wrote <script>window.pwned=1</script> and <img src=x onerror=alert(1)> "
            "plus [a link](javascript:alert(2)) and **bold**. The launch code is 4242.")
 
@@ -314,6 +318,102 @@ def test_replies_never_leave_the_tab_waiting(fresh_chat, monkeypatch):
     monkeypatch.setattr(chat, "home_assistant", lambda: broken)
     history, _ = chat.respond("Will this fail?", tab())
     assert "could not be answered" in history[-1]["content"]
+
+
+@pytest.fixture
+def minutes(fresh_chat, monkeypatch):
+    """A home corpus with a folder of two documents beside one document."""
+    home = chat.Assistant.from_texts(MINUTES)
+    monkeypatch.setattr(chat, "home_assistant", lambda: home)
+    return home
+
+
+def test_ask_within_offers_folders_and_documents_and_each_tab_keeps_its_own_choice(minutes):
+    box, said = chat.within_box(tab())
+    assert box.choices == [("minutes/ (2 documents)", "minutes/"), ("minutes/2023.txt", "minutes/2023.txt"),
+                           ("minutes/2024.txt", "minutes/2024.txt"), ("notes.txt", "notes.txt")]
+    assert box.value == [] and plain(said) == "Asking all 3 documents."
+    box, said = chat.choose_within(["minutes/", "notes.txt", "minutes/"], tab())
+    assert chat.sessions.get("tab-1").within == ["minutes/", "notes.txt"] and plain(said) == "Asking within 3 of 3 documents."
+    assert box == gr.skip()  # the list shows the choice already
+    box, said = chat.choose_within(["notes.txt"], tab())
+    assert chat.sessions.get("tab-1").within == ["notes.txt"] and plain(said) == "Asking within 1 of 3 documents."
+    box, said = chat.choose_within(["notes.txt", "minuets/"], tab())  # a typed name the corpus lacks
+    assert plain(said) == "The choice is as it was: no folder 'minuets/' in the index; did you mean 'minutes/'?"
+    assert box.value == ["notes.txt"] and chat.sessions.get("tab-1").within == ["notes.txt"]  # the list is put back
+    assert chat.choose_within(box.value, tab()) == (gr.skip(), gr.skip())  # ... and that change leaves the reason in view
+    box, said = chat.choose_within([f"doc-{n}.txt" for n in range(chat.MAX_WITHIN + 1)], tab())
+    assert "At most 100 names at once" in plain(said) and box.value == ["notes.txt"]
+    assert chat.within_box(tab())[0].value == ["notes.txt"]  # the page reloaded: the tab's choice, from its session
+    assert chat.within_box(tab("tab-2"))[0].value == [] and chat.sessions.get("tab-2").within == []  # never shared
+    assert not chat.sessions.get("tab-1").is_empty  # a session holding only a choice is not evicted first
+
+
+def test_a_question_asked_within_documents_is_answered_from_them_and_says_so(minutes):
+    chat.choose_within(["notes.txt"], tab())
+    history, _ = chat.respond("Who chairs the board?", tab())
+    reply = plain(history[-1]["content"])
+    assert reply.startswith("Asked within notes.txt (1 document)") and "minutes/" not in reply
+    everywhere = plain(chat.respond("Who chairs the board?", tab("tab-2"))[0][-1]["content"])
+    assert "Asked within" not in everywhere and "minutes/20" in everywhere  # the other tab asks every document
+    chat.choose_within(["minutes/"], tab())
+    reply = plain(chat.respond("Where does the board meet?", tab())[0][-1]["content"])
+    assert reply.startswith("Asked within minutes/ (2 documents)") and "notes.txt" not in reply
+
+
+def test_the_choice_follows_uploads_a_removed_document_leaves_it(fresh_chat, tmp_path):
+    chat.choose_within(["home.txt"], tab())
+    first = upload_file(tmp_path, "a.txt", "Apples grow on trees in the orchard.")
+    second = upload_file(tmp_path, "b.txt", "Bananas grow in warm countries far away.")
+    chat.upload([first, second], tab())
+    assert chat.sessions.get("tab-1").within == []  # the server's document is no longer searched
+    chat.choose_within(["a.txt", "b.txt"], tab())
+    chat.remove_file(SimpleNamespace(file=SimpleNamespace(path=first)), tab())
+    box, said = chat.within_box(tab())
+    assert chat.sessions.get("tab-1").within == ["b.txt"] and box.value == ["b.txt"] and box.choices == [("b.txt", "b.txt")]
+    assert plain(chat.respond("Where do bananas grow?", tab())[0][-1]["content"]).startswith("Asked within b.txt (1 document)")
+    chat.remove_all_files(tab())
+    assert chat.sessions.get("tab-1").within == [] and chat.within_box(tab())[0].value == []
+    chat.upload([upload_file(tmp_path, "c.txt", "Cherries ripen in early summer.")], tab())
+    chat.choose_within(["c.txt"], tab())
+    chat.back_to_seeds(tab())
+    assert chat.sessions.get("tab-1").within == []
+
+
+def test_a_big_index_lists_folders_first_up_to_a_cap_and_any_other_name_can_be_typed(fresh_chat, monkeypatch):
+    monkeypatch.setattr(chat, "WITHIN_LISTED", 4)
+    texts = {f"region-{r}/site-{s}.txt": f"Site {s} of region {r} has {r + s} wells." for r in range(3) for s in range(2)}
+    home = chat.Assistant.from_texts(texts)
+    monkeypatch.setattr(chat, "home_assistant", lambda: home)
+    box, said = chat.within_box(tab())
+    assert [name for _, name in box.choices] == ["region-0/", "region-1/", "region-2/", "region-0/site-0.txt"]
+    assert "The first 4 names are listed: type any other id, or a folder ending in /" in plain(said)
+    _, said = chat.choose_within(["region-2/site-1.txt"], tab())  # not listed, typed
+    assert chat.sessions.get("tab-1").within == ["region-2/site-1.txt"] and plain(said).startswith("Asking within 1 of 6 documents.")
+    monkeypatch.setattr(chat, "WITHIN_LISTED", 1_000)
+    ids = [f"team-{n % 40}/report-{n}.txt" for n in range(50_000)]
+    big = SimpleNamespace(index=SimpleNamespace(document_ids=lambda: ids))
+    monkeypatch.setattr(chat, "home_assistant", lambda: big)
+    box, said = chat.within_box(tab("tab-big"))
+    assert len(box.choices) == 1_000 and box.choices[0] == ("team-0/ (1,250 documents)", "team-0/")
+    assert box.choices[40] == ("team-0/report-0.txt", "team-0/report-0.txt") and "Asking all 50,000 documents." in plain(said)
+
+
+def test_the_page_offers_ask_within_as_a_filterable_multiselect():
+    app = chat.build_app()
+    (within,) = [block for block in app.blocks.values() if getattr(block, "elem_id", None) == "qa-within"]
+    assert within.multiselect and within.filterable and within.allow_custom_value and within.label == "Ask within"
+
+
+def test_a_reply_asked_within_documents_names_them_first_in_html_and_text():
+    assert within_line(["a.txt"], 1) == "Asked within a.txt (1 document)"
+    assert within_line([f"{n}.txt" for n in range(7)], 40) == "Asked within 0.txt, 1.txt, 2.txt, 3.txt, 4.txt and 2 more (40 documents)"
+    index, _ = SentenceIndex.build([make_document("<b>x</b>.txt", "Nothing to see here.")], HashEmbedder())
+    answer = Answer(question="q", answer=None, score=0.1, source=None, evidence=[])
+    line = within_line(["<b>x</b>.txt"], 1)
+    assert answer_text(answer, index, line).split("\n")[0] == line
+    reply = answer_html(answer, index, line)
+    assert reply.startswith(f"<div class='qa-reply'><div class='qa-hint qa-within'>{literal(line)}</div>") and "<b>" not in reply
 
 
 def test_a_call_without_a_session_gets_its_own_unkept_session_and_empty_sessions_make_room_first():

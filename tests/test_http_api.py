@@ -21,6 +21,9 @@ from qa.ui.sessions import SessionRegistry
 
 HOME = {"home.txt": "Maria Lopez is the harbour master of Porto. The port of Porto has three piers."}
 QUESTION = "Who is the harbour master of Porto?"
+PORTS = {"ports/porto.txt": "Maria Lopez is the harbour master of Porto.",
+         "ports/lisbon.txt": "Rui Costa is the harbour master of Lisbon.",
+         "notes.txt": "Ines Sousa is the harbour master of Faro."}
 KEPT_SESSIONS = 5
 
 
@@ -85,10 +88,42 @@ def test_a_follow_up_is_read_with_the_history_sent_and_nothing_is_kept_between_r
      "history.0.source: offsets are character positions"),
     ({"question": QUESTION, "index": "/etc"}, "index: Extra inputs are not permitted"),  # never a path from HTTP
     (["a", "list"], "Input should be an object"),
+    ({"question": QUESTION, "documents": "home.txt"}, "documents: Input should be a valid array"),
+    ({"question": QUESTION, "documents": [5]}, "documents.0: Input should be a valid string"),
+    ({"question": QUESTION, "documents": [""]}, "documents.0: String should have at least 1 character"),
+    ({"question": QUESTION, "documents": ["x" * 501]}, "documents.0: String should have at most 500 characters"),
+    ({"question": QUESTION, "documents": ["home.txt"] * 101}, "documents: List should have at most 100 items"),
+    ({"question": QUESTION, "documents": []}, "documents: name at least one document id or folder ending in /, or leave"),
 ])
 def test_bad_input_gets_a_422_saying_what_to_change(api, body, says):
     reply = api.post("/api/ask", json=body)
     assert reply.status_code == 422 and says in reply.json()["error"], reply.text
+
+
+def test_documents_asks_within_ids_or_folders_of_the_index(api, served):
+    served.assistant = chat.Assistant.from_texts(PORTS)
+    question = "Who is the harbour master?"
+    for within, allowed in ((["notes.txt"], {"notes.txt"}), (["ports/"], {"ports/porto.txt", "ports/lisbon.txt"}),
+                            (["ports/lisbon.txt", "notes.txt"], {"ports/lisbon.txt", "notes.txt"})):
+        reply = api.post("/api/ask", json={"question": question, "documents": within})
+        assert reply.status_code == 200, reply.text
+        assert reply.json() == json.loads(served.assistant.ask(question, documents=within).model_dump_json())
+        sources = [reply.json()["source"]] + reply.json()["evidence"] + [other["source"] for other in reply.json()["alternatives"]]
+        assert {source["doc_id"] for source in sources if source} <= allowed and reply.json()["source"], within
+    everywhere = api.post("/api/ask", json={"question": question, "documents": None}).json()
+    assert everywhere == json.loads(served.assistant.ask(question).model_dump_json())
+
+
+@pytest.mark.parametrize("within, says", [
+    (["port/"], "no folder 'port/' in the index; did you mean 'ports/'?"),
+    (["ports/porto.text"], "no document 'ports/porto.text' in the index; did you mean 'ports/porto.txt'"),
+    (["/etc/passwd"], "no document '/etc/passwd' in the index"),  # an id of the index, never a path on disk
+    (["../../etc/"], "no folder '../../etc/' in the index"),
+])
+def test_a_name_the_index_does_not_hold_is_a_404_naming_the_closest(api, served, within, says):
+    served.assistant = chat.Assistant.from_texts(PORTS)
+    reply = api.post("/api/ask", json={"question": QUESTION, "documents": within})
+    assert reply.status_code == 404 and reply.json()["error"].startswith(says), reply.text
 
 
 def test_a_body_that_is_not_json_or_too_large_is_refused(api):
@@ -106,12 +141,12 @@ def test_only_requests_naming_this_machine_reach_the_api(api):
 
 
 def test_a_failure_is_an_error_in_json_and_questions_are_answered_a_few_at_a_time(api, served):
-    served.assistant = SimpleNamespace(ask=lambda question, history=None: 1 / 0)
+    served.assistant = SimpleNamespace(ask=lambda question, history=None, documents=None: 1 / 0)
     failed = api.post("/api/ask", json={"question": QUESTION})
     assert failed.status_code == 500 and "could not be answered (ZeroDivisionError)" in failed.json()["error"]
     running, most, lock = [0], [0], threading.Lock()
 
-    def slow_ask(question, history=None):
+    def slow_ask(question, history=None, documents=None):
         with lock:
             running[0] += 1
             most[0] = max(most[0], running[0])
@@ -167,3 +202,17 @@ def test_a_tabs_session_survives_anonymous_calls_and_sessions_that_hold_nothing(
     later = json.dumps(chat_event(api, "respond", ["how many piers are there?"], "tab-kept"))
     assert later.count("harbour master of Porto&#63;") == 1  # the first question is still in the conversation
     assert len(chat.sessions) <= KEPT_SESSIONS
+
+
+def test_a_tabs_choice_of_documents_to_ask_within_is_its_own(api, served):
+    served.assistant = chat.Assistant.from_texts(PORTS)
+    listed, said = chat_event(api, "within_box", [], "tab-within")
+    assert [choice[1] for choice in listed["choices"]] == ["ports/", "ports/porto.txt", "ports/lisbon.txt", "notes.txt"]
+    assert "Asking all 3 documents" in said.replace("&#46;", ".")
+    _, said = chat_event(api, "choose_within", [["notes.txt"]], "tab-within")
+    assert "Asking within 1 of 3 documents" in said.replace("&#46;", ".")
+    assert chat_event(api, "within_box", [], "tab-within")[0]["value"] == ["notes.txt"]  # kept in the tab's session
+    within = json.dumps(chat_event(api, "respond", ["Who is the harbour master?"], "tab-within"))
+    everywhere = json.dumps(chat_event(api, "respond", ["Who is the harbour master?"], "tab-everywhere"))
+    assert "Asked within notes" in within and "ports" not in within
+    assert "Asked within" not in everywhere and chat_event(api, "within_box", [], "tab-everywhere")[0]["value"] == []

@@ -1,9 +1,10 @@
 """The browser chat's page and event handlers: ask, see the answer with its sources, add or
-remove your own documents.
+remove your own documents, choose documents or folders to ask within.
 
-Each tab's documents and conversation live in `ui.sessions` on the server, found by the
-tab's session hash. Uploads are read once, deleted from disk as soon as they are read, and
-held in memory only; what an upload may cost is bounded (files, bytes, sentences per session).
+Each tab's documents, conversation and choice of documents to ask within ("Ask within": ids,
+or folders ending in "/"; a document removed leaves it) live in `ui.sessions` on the server,
+found by the tab's session hash. Uploads are read once, deleted from disk as soon as they are
+read, and held in memory only; what an upload may cost is bounded (files, bytes, sentences per session).
 Uploads may be .txt, .md, .pdf, .docx or .html (see `index.formats`). Uploads are read and embedded
 by one worker thread of lower priority, one upload at a time for the whole server: several tabs
 uploading take turns there, and questions, answered on other threads, never wait behind them.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,11 +26,11 @@ import gradio as gr
 
 from qa.assistant import Assistant, default_assistant
 from qa.conversation import turn_after
-from qa.errors import CorpusError, QAError
+from qa.errors import CorpusError, QAError, UnknownDocumentError
 from qa.index.documents import SUFFIXES, Document, read_document, unique_id, with_dates
 from qa.index.sentences import answerable_sentences
 from qa.text import MAX_QUESTION_CHARS
-from qa.ui.render import answer_html, documents_html, literal
+from qa.ui.render import answer_html, documents_html, literal, within_line
 from qa.ui.sessions import ChatSession, SessionRegistry
 
 MAX_UPLOAD_FILES = 20
@@ -38,6 +40,8 @@ MAX_SESSION_CHARS = 1_500_000  # text a tab may hold: bounds the splitting work 
 UPLOAD_READ_SECONDS = 20  # reading one upload's text (PDF pages, HTML, Word) may take this long
 FILE_LIST_PIXELS = 260  # the list of uploaded files scrolls beyond this
 UPLOAD_NICENESS = 10  # how much lower than questions the upload worker runs (`nice`)
+WITHIN_LISTED = 1_000  # names offered by "Ask within" (folders first); any other can be typed
+MAX_WITHIN = 100  # names a tab may ask within at once
 EXAMPLES = [
     "When could Russia invade Ukraine?",
     "How many Russian troops are near the border?",
@@ -140,10 +144,10 @@ def respond(question: str, request: gr.Request) -> tuple[list[dict], str]:
     session = _session(request)
     if not str(question or "").strip():
         return list(session.history), ""
-    assistant = _current(session)
+    assistant, within = _current(session), list(session.within)
     try:
-        answer = assistant.ask(question, history=session.turns)
-        reply = answer_html(answer, assistant.index)
+        answer = assistant.ask(question, history=session.turns, documents=within or None)
+        reply = answer_html(answer, assistant.index, within_line(within, len(assistant.chosen(within))) if within else None)
         session.turns.append(turn_after(session.turns, answer))
     except QAError as error:
         reply = f"<div class='qa-error'>⚠️ {literal(str(error))}</div>"
@@ -160,6 +164,67 @@ def clear_conversation(request: gr.Request) -> list[dict]:
     session = _session(request)
     session.history, session.turns = [], []
     return []
+
+
+# ---- asking within ------------------------------------------------------------------------
+def choose_within(names: list[str] | None, request: gr.Request) -> tuple:
+    """The documents and folders chosen in "Ask within" (none: all), kept in the tab's session when its
+    corpus holds every one; otherwise the choice stays as it was and the line under it says why."""
+    session = _session(request)
+    names = list(dict.fromkeys(str(name) for name in names or []))
+    if names == session.within:  # the list was set to the session's choice (`within_box`, or put back below)
+        return gr.skip(), gr.skip()
+    if len(names) > MAX_WITHIN:
+        return _within_update(session.within), literal(f"At most {MAX_WITHIN} names at once: choose a folder instead.")
+    try:
+        said = _within_said(_current(session), names)
+    except UnknownDocumentError as error:
+        return _within_update(session.within), literal(f"The choice is as it was: {error}")
+    session.within = names
+    return gr.skip(), literal(said)  # the list shows the choice already
+
+
+def within_box(request: gr.Request) -> tuple[gr.Dropdown, str]:
+    """The "Ask within" list for this tab's corpus: its folders and documents to choose from, and the tab's choice."""
+    session = _session(request)
+    assistant = _current(session)
+    try:
+        said = _within_said(assistant, session.within)
+    except UnknownDocumentError:  # chosen while the documents changed: a choice of documents no longer searched
+        session.within = []
+        said = _within_said(assistant, [])
+    return _within_update(session.within, choices=_within_choices(assistant.index.document_ids())), literal(said)
+
+
+def _within_update(names: list[str], **changes) -> gr.Dropdown:
+    """The "Ask within" list showing these names chosen: any name may be typed there, not all are listed."""
+    return gr.Dropdown(value=list(names), allow_custom_value=True, **changes)
+
+
+def _folders(doc_ids: list[str]) -> Counter[str]:
+    """Every folder of the ids ("minutes/", "minutes/2024/") with how many documents it holds."""
+    folders: Counter[str] = Counter()
+    for doc_id in doc_ids:
+        parts = doc_id.split("/")[:-1]
+        folders.update("/".join(parts[: depth + 1]) + "/" for depth in range(len(parts)))
+    return folders
+
+
+def _within_choices(doc_ids: list[str]) -> list[tuple[str, str]]:
+    """(label, name) of the folders, then of the documents: the first WITHIN_LISTED of them."""
+    folders = [(f"{folder} ({count:,} document{'' if count == 1 else 's'})", folder)
+               for folder, count in sorted(_folders(doc_ids).items())[:WITHIN_LISTED]]
+    return folders + [(doc_id, doc_id) for doc_id in doc_ids[: WITHIN_LISTED - len(folders)]]
+
+
+def _within_said(assistant: Assistant, names: list[str]) -> str:
+    """How many documents the names hold (UnknownDocumentError for one the corpus lacks), and how to name one not listed."""
+    ids = assistant.index.document_ids()
+    said = f"Asking within {len(assistant.chosen(names)):,} of {len(ids):,} documents." if names else \
+        f"Asking all {len(ids):,} document{'' if len(ids) == 1 else 's'}."
+    if len(ids) + len(_folders(ids)) > WITHIN_LISTED:
+        said += f" The first {WITHIN_LISTED:,} names are listed: type any other id, or a folder ending in /, and press Enter."
+    return said
 
 
 # ---- documents ---------------------------------------------------------------------------
@@ -335,6 +400,9 @@ def build_app() -> gr.Blocks:
                                   render_markdown=True, feedback_options=None, buttons=["copy", "copy_all"])
                 question = gr.Textbox(placeholder="Ask a question and press Enter", show_label=False,
                                       elem_id="qa-question", max_lines=3)
+                within = gr.Dropdown(label="Ask within", multiselect=True, filterable=True, allow_custom_value=True,
+                                     elem_id="qa-within", info="Documents or folders; empty: all of them.")
+                within_said = gr.HTML(elem_id="qa-within-said", elem_classes="qa-hint")
                 with gr.Column(visible=serving_the_seeds(), elem_id="qa-examples") as examples:
                     gr.Examples(EXAMPLES, inputs=question, label="Try")
             with gr.Column(scale=1, elem_id="qa-side"):
@@ -360,7 +428,8 @@ def build_app() -> gr.Blocks:
                    reset.click(back_to_seeds, None, [status, chat, files, documents], concurrency_limit=4,
                                concurrency_id="documents", **tab)]
         for change in changes:
-            change.then(examples_box, None, [examples], **tab)
-        app.load(show_documents, None, [documents], **tab)
+            change.then(examples_box, None, [examples], **tab).then(within_box, None, [within, within_said], **tab)
+        within.change(choose_within, [within], [within, within_said], concurrency_limit=4, concurrency_id="within", **tab)
+        app.load(show_documents, None, [documents], **tab).then(within_box, None, [within, within_said], **tab)
         app.unload(end_session)
     return app

@@ -1,18 +1,22 @@
 """The HTTP API for programs, served beside the chat by `qa serve`: stateless and typed.
 
-    POST /api/ask     {"question": "...", "history": [earlier turns, oldest first]}  ->  the answer's JSON
+    POST /api/ask     {"question": "...", "history": [earlier turns, oldest first],
+                       "documents": [ids, or folders ending in "/"]}  ->  the answer's JSON
     GET  /api/health  {"status": "ok"}
 
 The answer's JSON is `qa ask --json`'s (`qa.models.Answer`). Each request stands alone: a
 follow-up ("who said that?") is read with the `history` the caller sends, each turn a question
 and the answer it got (a reply of /api/ask may be sent back as it is). The corpus is the one the
-server searches; no request can name a file or folder. Bad input gets a 4xx whose JSON `error`
-says what to change.
+server searches; `documents`, when given, asks within some of its documents: their ids in the
+index ("notes.txt"), or folders of ids ("minutes/"), never a path on the server's disk (a name
+the index does not hold is a 404 naming the closest ones). Bad input gets a 4xx whose JSON
+`error` says what to change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -22,13 +26,15 @@ from starlette.routing import Route
 
 from qa.assistant import Assistant
 from qa.conversation import Turn, turn_after
-from qa.errors import InvalidQuestionError, QAError
+from qa.errors import InvalidQuestionError, QAError, UnknownDocumentError
 from qa.models import Answer, Source
 from qa.text import MAX_QUESTION_CHARS, validate_question
 
 MAX_BODY_BYTES = 1_000_000
 MAX_HISTORY_TURNS = 50
 MAX_OFFSET = 2**31
+MAX_DOCUMENTS = 100  # names to ask within, per request: a folder names many documents at once
+MAX_NAME_CHARS = 500  # a document id or folder
 ASKED_AT_ONCE = 4  # questions answered at the same time; more wait their turn
 
 
@@ -57,6 +63,15 @@ class AskRequest(BaseModel):
 
     question: str
     history: list[PastTurn] = Field(default=[], max_length=MAX_HISTORY_TURNS)
+    documents: list[Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]] | None = Field(
+        default=None, max_length=MAX_DOCUMENTS)  # None: every document
+
+    @field_validator("documents")
+    @classmethod
+    def _named(cls, documents: list[str] | None) -> list[str] | None:
+        if documents == []:
+            raise ValueError("name at least one document id or folder ending in /, or leave documents out to ask them all")
+        return documents
 
     @field_validator("question")
     @classmethod
@@ -88,8 +103,10 @@ def routes(assistant: Callable[[], Assistant]) -> list[Route]:
         except ValidationError as error:
             return _error(422, _problems(error))
         try:
-            answer = await anyio.to_thread.run_sync(lambda: assistant().ask(asked.question, history=asked.turns()),
-                                                    limiter=limiter)
+            answer = await anyio.to_thread.run_sync(
+                lambda: assistant().ask(asked.question, history=asked.turns(), documents=asked.documents), limiter=limiter)
+        except UnknownDocumentError as error:
+            return _error(404, str(error))
         except InvalidQuestionError as error:
             return _error(422, str(error))
         except QAError as error:

@@ -14,6 +14,7 @@ from qa.text import is_invisible_control, visible_controls
 
 PARAGRAPH_SENTENCES = 2
 DOCUMENTS_LISTED = 50
+WITHIN_NAMED = 5  # documents or folders named above a reply asked within them; the rest are counted
 
 
 def literal(text: str) -> str:
@@ -39,16 +40,26 @@ def confidence_words(score: float) -> str:
     return f"low confidence ({score:.0%} likely right)"
 
 
-def answer_html(answer: Answer, index: SentenceIndex) -> str:
+def answer_html(answer: Answer, index: SentenceIndex, within: str | None = None) -> str:
     """The chat reply: short answer first, then each source with the answer marked in its sentence;
-    how the question was read above it, when that was more than as asked; and the reply as text."""
-    return f"<div class='qa-reply'>{_shown_html(answer, index)}<div class='qa-plain'>{literal(answer_text(answer, index))}</div></div>"
+    above it the documents it was asked within (`within_line`, when a choice was set) and how the
+    question was read, when that was more than as asked; and the reply as text."""
+    shown = f"<div class='qa-hint qa-within'>{literal(within)}</div>" if within else ""
+    return (f"<div class='qa-reply'>{shown}{_shown_html(answer, index)}"
+            f"<div class='qa-plain'>{literal(answer_text(answer, index, within))}</div></div>")
 
 
-def answer_text(answer: Answer, index: SentenceIndex) -> str:
-    """The reply as plain text, as a person would copy it: the answer, its confidence, its sources
-    (invisible controls named, as they are shown)."""
-    lines = [f"Read as: {answer.read_as}"] if answer.read_as else []
+def within_line(names: list[str], documents: int) -> str:
+    """Which documents a question was asked within: the names chosen (ids, folders) and how many documents they hold."""
+    listed = ", ".join(names[:WITHIN_NAMED]) + (f" and {len(names) - WITHIN_NAMED:,} more" if len(names) > WITHIN_NAMED else "")
+    return f"Asked within {listed} ({documents:,} document{'' if documents == 1 else 's'})"
+
+
+def answer_text(answer: Answer, index: SentenceIndex, within: str | None = None) -> str:
+    """The reply as plain text, as a person would copy it: the documents asked within (if chosen),
+    the answer, its confidence, its sources (invisible controls named, as they are shown)."""
+    lines = [within] if within else []
+    lines += [f"Read as: {answer.read_as}"] if answer.read_as else []
     if answer.answer is None:
         lines += ["The documents do not contain an answer to this.", "Closest passages considered:"]
     else:
@@ -58,8 +69,8 @@ def answer_text(answer: Answer, index: SentenceIndex) -> str:
     lines += [_source_text(source, index) for source in answer.evidence]
     if answer.alternatives:
         lines.append(f"Other possible answers ({len(answer.alternatives)}):")
-        lines += [f"- {other.answer} ({other.score:.0%} likely right). {_source_text(other.source, index)}"
-                  for other in answer.alternatives]
+        lines += [f"- {other.answer} ({other.score:.0%} likely right{'; ' + other.note if other.note else ''}). "
+                  f"{_source_text(other.source, index)}" for other in answer.alternatives]
     return visible_controls("\n".join(lines))
 
 
@@ -86,7 +97,8 @@ def _shown_html(answer: Answer, index: SentenceIndex) -> str:
     parts += [_source_html(source, index, mark=True) for source in answer.evidence]
     if answer.alternatives:
         others = "".join(f"<li><strong>{literal(other.answer)}</strong> <span class='qa-meta'>({other.score:.0%} likely "
-                         f"right)</span>{_source_html(other.source, index, mark=True)}</li>" for other in answer.alternatives)
+                         f"right{'; ' + literal(other.note) if other.note else ''})</span>"
+                         f"{_source_html(other.source, index, mark=True)}</li>" for other in answer.alternatives)
         parts.append(f"<details class='qa-alternatives'><summary>Other possible answers ({len(answer.alternatives)})</summary>"
                      f"<ul>{others}</ul></details>")
     return "".join(parts) + "</div>"

@@ -1,4 +1,5 @@
-"""Browser sessions of the chat: each tab's own documents and conversation, kept on the server.
+"""Browser sessions of the chat: each tab's own documents, conversation and choice of documents
+to ask within, kept on the server.
 
 A session is found by the tab's session hash on every event, changed in place and never
 handed back to the web framework, so two events of one tab (an upload finishing while a
@@ -27,12 +28,14 @@ MAX_SESSIONS = 200
 
 @dataclass
 class ChatSession:
-    """One tab: its uploaded documents (None: the server's corpus), its conversation as shown and its turns."""
+    """One tab: its uploaded documents (None: the server's corpus), its conversation as shown and its
+    turns, and the documents it asks within (ids, or folders ending in "/"; none: all)."""
 
     read_files: dict[str, str] = field(default_factory=dict)  # upload path already read -> doc_id
     assistant: Assistant | None = None  # over the tab's uploaded documents; None while there are none
     history: list[dict] = field(default_factory=list)
     turns: list[Turn] = field(default_factory=list)  # what follow-ups are read with (qa.conversation)
+    within: list[str] = field(default_factory=list)  # `Assistant.ask(documents=...)`; empty: every document
     last_used: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)  # one change of documents at a time
 
@@ -49,15 +52,22 @@ class ChatSession:
     @property
     def is_empty(self) -> bool:
         """Nothing that dropping the session would lose."""
-        return self.assistant is None and not self.history and not self.turns
+        return self.assistant is None and not self.history and not self.turns and not self.within
 
     def use_documents(self, documents: dict[str, Document]) -> None:
-        """Search exactly these uploaded documents (none: the server's corpus again), embedding only new ones."""
+        """Search exactly these uploaded documents (none: the server's corpus again), embedding only new ones;
+        the documents asked within that are gone leave the choice."""
         previous = self.assistant.index if self.assistant else None
         self.assistant = Assistant.from_documents(list(documents.values()), previous=previous) if documents else None
+        self.within = [name for name in self.within if _names_one_of(name, documents)]
 
     def forget_documents(self) -> None:
-        self.read_files, self.assistant = {}, None
+        self.read_files, self.assistant, self.within = {}, None, []
+
+
+def _names_one_of(name: str, documents: dict[str, Document]) -> bool:
+    """Is `name` one of the documents' ids, or a folder ("minutes/") holding one of them?"""
+    return any(doc_id.startswith(name) for doc_id in documents) if name.endswith("/") else name in documents
 
 
 class SessionRegistry:
