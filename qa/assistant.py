@@ -331,7 +331,7 @@ class Assistant:
         document = self.index.document(doc_id)
         return Source(doc_id=doc_id, start=start, end=end, sentence=document.text[sentence_start:sentence_end],
                       sentence_start=sentence_start, sentence_end=sentence_end, page=document.page_at(start),
-                      date=document.date, date_source=document.date_source)
+                      date=document.date, date_source=document.date_source, context=document.context_at(start) or None)
 
 
 def _same_answer_in(span: ReaderSpan, best: ReaderSpan) -> tuple[str, int, int] | None:

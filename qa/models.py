@@ -22,6 +22,7 @@ class Source(BaseModel):
     page: int | None = None
     date: str | None = None
     date_source: str | None = None  # how the document's date was found
+    context: str | None = None  # the headings the answer stands under ("Report › Costs"), or the slide's title
 
 
 class Alternative(BaseModel):

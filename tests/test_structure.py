@@ -116,3 +116,17 @@ def test_headings_are_stored_with_their_document(tmp_path, hash_embedder):
 def test_only_markdown_files_have_headings_from_their_marks(tmp_path, suffix, headed):
     (tmp_path / f"report{suffix}").write_text(REPORT)
     assert bool(read_document(tmp_path / f"report{suffix}", f"report{suffix}").headings) == headed
+
+
+def test_an_answers_source_names_the_headings_it_stands_under(hash_embedder):
+    from test_answer_rules import ScriptedReader
+    from qa.confidence import FEATURES, Confidence
+
+    document = make_document("report.md", REPORT, headings=markdown_headings(REPORT))
+    index, _ = SentenceIndex.build([document, make_document("plain.txt", "Ada leads the harbour crane team.")], hash_embedder)
+    confidence = Confidence(features=list(FEATURES), weights=[1.0, 0.0, 0.0, 0.0, 0.0], bias=2.0, threshold=0.1)
+    reader = ScriptedReader(index, [("report.md", "new cables", -0.1), ("plain.txt", "Ada", -0.5)])
+    answer = Assistant(index, hash_embedder, reader=reader, confidence=confidence).ask("What does the crane need?")
+    assert answer.answer == "new cables" and answer.source.context == "Harbour report › Costs › Repairs"
+    assert REPORT[answer.source.start : answer.source.end] == "new cables"
+    assert answer.alternatives[0].source.context is None  # plain text stands under no heading
