@@ -46,7 +46,7 @@ EXAMPLES = [
     "When could Russia invade Ukraine?",
     "How many Russian troops are near the border?",
     "Who is the National Security Council spokesperson?",
-    "What did Zelenskyy thank Biden for?",
+    "What did Zelenskyy and Biden discuss?",
 ]
 CSS = """
 .qa-short { font-size: 1.35em; font-weight: 700; }
