@@ -3,7 +3,8 @@
 - `.txt` / `.md`: the file's UTF-8 text (a leading byte-order mark dropped, nothing else changed).
 - `.pdf`: see `index.pdf` (paragraphs rebuilt from the laid-out text layer, page by page).
 - `.docx`, `.pptx`, `.xlsx`: see `index.office` (zip bombs and entity-declaring XML refused first).
-- `.csv` (the standard library): rows one per line, cells with their header when the first row is one.
+- `.csv` (the standard library): rows one per line, cells with their header (see `index.extracted`);
+  the delimiter (comma, semicolon, tab) and backslash-escaped quotes are read from the file.
 - `.rtf` (striprtf, BSD-3): the text, one paragraph per line. `.odt`: see `index.office`.
 - `.eml` (the standard library): the subject, then the plain body (else the HTML body, read as a
   page); the Date header becomes the document's date.
@@ -38,6 +39,8 @@ HTML_CHUNK = 65_536  # characters fed to the parser between two looks at the clo
 MAX_EXTRACTOR_ELEMENTS = 20_000  # trafilatura takes ~0.1 ms an element; real pages have ~800 (at most 1,709 of 181)
 MAX_EXTRACTOR_ATTRIBUTES = 60_000  # and copies the page's tree several times, attributes and all
 MAX_TAG_CHARS = 16_384  # lxml's HTML parser is quadratic in one tag's attributes (80,000 of them: 40 s)
+CSV_SNIFF_CHARS = 4_096  # of a CSV file, read to tell its delimiter and quote character
+CSV_ESCAPE_CHARS = 1_000_000  # and to tell whether a backslash escapes its quotes
 MAX_HEADER_CHARS = 4_096  # of an e-mail header: a subject is a line, not a book
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 csv.field_size_limit(MAX_TEXT_CHARS)  # a CSV field may be as long as a text file (Python's default: 131,072 characters)
@@ -111,18 +114,33 @@ def _rtf(markup: str) -> ExtractedText:
 
 
 def _csv(text: str, name: str, budget: Budget) -> ExtractedText:
-    """Rows one per line, each cell with its column's header when the first row is one; fields of
-    any length (up to the text limit), in time linear in the cells."""
+    """Rows one per line, each cell with its column's header when the table has one (see
+    `table_lines`); fields of any length (up to the text limit), in time linear in the cells."""
+    rows = ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), _csv_dialect(text)))
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    rows = ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect))
-    try:
-        lines = table_lines((row for row in rows if any(row)), budget=budget)
+        lines = table_lines((row for row in rows if any(row)), budget=budget, merged=False)
     except csv.Error as error:
         raise CorpusError(f"{name}: not a readable CSV file ({error})") from None
-    return ExtractedText(text="\n".join(line for line in lines if line))
+    return ExtractedText(text="\n".join(lines))
+
+
+def _csv_dialect(text: str) -> type[csv.Dialect]:
+    """The file's delimiter and quoting as csv.Sniffer reads them from its start (comma, semicolon,
+    tab or bar; Excel's when it cannot tell), with quotes escaped by a backslash (\\") rather than
+    doubled when its first CSV_ESCAPE_CHARS hold such an escape."""
+    try:
+        sniffed = csv.Sniffer().sniff(text[:CSV_SNIFF_CHARS], delimiters=",;\t|")
+    except csv.Error:
+        sniffed = csv.excel
+    quote = sniffed.quotechar or '"'
+    escaped = "\\" + quote in text[:CSV_ESCAPE_CHARS]
+
+    class Dialect(csv.Dialect):
+        delimiter, quotechar, lineterminator = sniffed.delimiter, quote, "\r\n"
+        quoting, skipinitialspace = csv.QUOTE_MINIMAL, sniffed.skipinitialspace
+        doublequote, escapechar = not escaped, "\\" if escaped else None
+
+    return Dialect
 
 
 class _BoundedHeaders(policy.EmailPolicy):

@@ -4,9 +4,10 @@ really gives (zip bombs, and XML too large to hold in memory, are refused) and t
 declarations anywhere in its XML (entities would hide the text after them, or reach outside).
 
 - `.docx` (python-docx, MIT): paragraphs and headings one per line, tables one row per line.
-- `.pptx` (python-pptx, MIT): each slide's text frames and tables in shape order; every slide
-  starts a page, so an answer's `page` is its slide number.
-- `.xlsx` (openpyxl, MIT): each sheet's rows with their header row, the sheet named first.
+- `.pptx` (python-pptx, MIT): each slide's title first, then its text frames and tables in shape
+  order; every slide starts a page, so an answer's `page` is its slide number.
+- `.xlsx` (openpyxl, MIT): each sheet named first, then its rows with their header row (found
+  below any title rows, see `index.extracted`).
 - `.odt` (lxml, BSD): headings, paragraphs and list items one per line, tables one row per line.
 Every reader checks the time budget as it goes (per paragraph, shape or table row), and its work
 is linear in the file: merged and repeated cells are counted, never unrolled without a bound.
@@ -15,6 +16,7 @@ is linear in the file: merged and repeated cells are counted, never unrolled wit
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import io
 import re
 import zipfile
@@ -167,22 +169,46 @@ def pptx_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
 
     check_archive(raw, name, "PowerPoint")
     try:
-        slides = []
-        for slide in Presentation(io.BytesIO(raw)).slides:
-            lines = []
-            for shape in slide.shapes:
-                budget.check()
-                if shape.has_text_frame:
-                    lines += [paragraph.text.strip() for paragraph in shape.text_frame.paragraphs]
-                elif shape.has_table:
-                    lines += table_lines(([cell.text.strip() for cell in row.cells] for row in shape.table.rows),
-                                         budget=budget)
-            slides.append("\n".join(line for line in lines if line))
+        slides = ["\n".join(_slide_lines(slide, budget)) for slide in Presentation(io.BytesIO(raw)).slides]
     except CorpusError:
         raise
     except Exception as error:  # a damaged zip or XML raises many kinds
         raise CorpusError(f"{name}: a damaged PowerPoint file ({type(error).__name__})") from None
     return paged(slides)
+
+
+def _slide_lines(slide, budget: Budget) -> list[str]:
+    """A slide's title on its first line, then each shape's text in shape order (inside groups too):
+    every paragraph, and every line broken inside one, a line of its own, so that two text columns
+    stay two blocks; tables one row per line with their header (empty rows left out, so a table
+    whose first row is empty keeps its header)."""
+    title = slide.shapes.title
+    lines = [" ".join(title.text_frame.text.split())] if title is not None and title.has_text_frame else []
+    for shape in _shapes(slide.shapes):
+        budget.check()
+        if title is not None and shape.shape_id == title.shape_id:
+            continue
+        if shape.has_text_frame:
+            lines += [line.strip() for paragraph in shape.text_frame.paragraphs for line in paragraph.text.split("\v")]
+        elif shape.has_table:
+            rows = ([cell.text.strip() for cell in row.cells] for row in shape.table.rows)
+            lines += table_lines((row for row in rows if any(row)), budget=budget, merged=False)
+    return [line for line in lines if line]
+
+
+def _shapes(shapes) -> Iterator:
+    """The shapes of a slide in order, those inside groups (nested to any depth) in their group's place."""
+    from pptx.shapes.group import GroupShape
+
+    pending = [iter(shapes)]
+    while pending:
+        shape = next(pending[-1], None)
+        if shape is None:
+            pending.pop()
+        elif isinstance(shape, GroupShape):
+            pending.append(iter(shape.shapes))
+        else:
+            yield shape
 
 
 def xlsx_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
@@ -195,8 +221,8 @@ def xlsx_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
         for sheet in workbook.worksheets:
             budget.check()
             sheet.reset_dimensions()  # rows as long as their last cell, not padded to a declared (or forged) width
-            rows = (["" if value is None else str(value).strip() for value in row] for row in sheet.iter_rows(values_only=True))
-            lines = table_lines((row for row in rows if any(row)), budget=budget)
+            rows = ([_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True))
+            lines = table_lines((row for row in rows if any(row)), budget=budget, merged=False)
             if lines:
                 sheets.append("\n".join([sheet.title, *lines]))
         workbook.close()
@@ -205,6 +231,17 @@ def xlsx_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     except Exception as error:
         raise CorpusError(f"{name}: a damaged Excel file ({type(error).__name__})") from None
     return ExtractedText(text=PAGE_BREAK.join(sheets))
+
+
+def _cell_text(value) -> str:
+    """A cell's value as the sheet shows it: a whole number without ".0", a date without a midnight time."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    return str(value).strip()
 
 
 _ODF_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"

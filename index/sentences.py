@@ -43,6 +43,7 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _TAG_LINE = re.compile(r"^(?:Topics|Tags|Related|Categories|Keywords)\s*:", re.IGNORECASE)
 MIN_WORDS = 3
 MAX_SENTENCE_CHARS = 600
+ROW_SEPARATOR = " | "  # between the cells of a table row, as the readers write it
 _NON_SPACE = re.compile(r"\S")
 _CITATION = re.compile(r"\([^()\n]{0,80}\)[.!?]")
 _LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?:[•⁃]\s*)?(?:(\d{1,2})\.?\)|(\d{1,2})\.|([a-z])\.)(?=\s)|(?:(?<=\s)|^)([•⁃])")
@@ -60,9 +61,19 @@ def split_sentences(text: str, begin: int = 0) -> list[SentenceSpan]:
     """Sentence spans of text[begin:], whitespace-trimmed, in document order."""
     spans = []
     for line in re.finditer(r"[^\r\n]+", text[begin:]):
-        for span in _split_block(text, begin + line.start(), begin + line.end()):
+        start, end = begin + line.start(), begin + line.end()
+        if is_table_row(line.group()):
+            spans += _bounded(text, _trimmed(text, start, end), ROW_SEPARATOR)
+            continue
+        for span in _split_block(text, start, end):
             spans += _bounded(text, span)
     return spans
+
+
+def is_table_row(line: str) -> bool:
+    """Whether a line is a table row as the readers write them ("Header: cell | Header: cell", or
+    "cell | cell"): one unit, never cut at a full stop ("Avg. Attendance: 31,000")."""
+    return ROW_SEPARATOR in line
 
 
 def answerable_sentences(text: str, begin: int = 0) -> list[SentenceSpan]:
@@ -71,7 +82,10 @@ def answerable_sentences(text: str, begin: int = 0) -> list[SentenceSpan]:
 
 
 def is_boilerplate(sentence: str) -> bool:
-    """Lines that never hold an answer: 'Advert', tag lists, fragments of fewer than three words."""
+    """Lines that never hold an answer: 'Advert', tag lists, fragments of fewer than three words. A table
+    row of named cells ("Year: 2003 | Votes: 459,640") is never one: its numbers are its answers."""
+    if ROW_SEPARATOR in sentence and sum(": " in cell for cell in sentence.split(ROW_SEPARATOR)) >= 2:
+        return False
     return len(_WORD.findall(sentence)) < MIN_WORDS or bool(_TAG_LINE.match(sentence))
 
 
@@ -97,16 +111,27 @@ def _split_block(text: str, start: int, end: int) -> list[SentenceSpan]:
     return spans
 
 
-def _bounded(text: str, span: SentenceSpan) -> list[SentenceSpan]:
-    """The span, or consecutive pieces of it of at most MAX_SENTENCE_CHARS, each trimmed of space."""
+def _trimmed(text: str, start: int, end: int) -> SentenceSpan:
+    """[start, end) without the whitespace at either end (the line holds some text)."""
+    line = text[start:end]
+    return SentenceSpan(start=start + len(line) - len(line.lstrip()), end=start + len(line.rstrip()))
+
+
+def _bounded(text: str, span: SentenceSpan, boundary: str = " ") -> list[SentenceSpan]:
+    """The span, or consecutive pieces of it of at most MAX_SENTENCE_CHARS, each trimmed of space:
+    cut at the last `boundary` (a table row's " | ") that keeps a piece within the limit, else at the
+    last space, else at the limit."""
     pieces, start = [], span.start
     while span.end - start > MAX_SENTENCE_CHARS:
-        limit = start + MAX_SENTENCE_CHARS
-        cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, limit + 1)
-        cut = limit if cut < 0 else cut
+        limit, least = start + MAX_SENTENCE_CHARS, start + MAX_SENTENCE_CHARS // 2
+        cut, after = text.rfind(boundary, least, limit + len(boundary)), len(boundary)
+        if cut < 0:
+            cut, after = text.rfind(" ", least, limit + 1), 1
+        if cut < 0:
+            cut, after = limit, 0
         end = len(text[start:cut].rstrip()) + start
         pieces.append(SentenceSpan(start=start, end=end))
-        following = _NON_SPACE.search(text, cut, span.end)
+        following = _NON_SPACE.search(text, cut + after, span.end)
         start = following.start() if following else span.end
     if span.end > start:
         pieces.append(SentenceSpan(start=start, end=span.end))

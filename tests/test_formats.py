@@ -252,3 +252,89 @@ def test_open_document_and_rtf_text(tmp_path):
     assert documents["note.rtf"] == "The pier opens in March.\nCafé crème is served."
     with pytest.raises(CorpusError, match="not an RTF file"):
         extract_text(b"MZ binary", ".rtf", "fake.rtf")
+
+
+def test_a_tables_header_is_found_below_title_rows_with_digits_and_its_repeats_left_out(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Crew"
+    for row in [("Harbour crew list", "Compiled by the harbour office for the season", None, None),
+                (None, "Source: harbour office", None, None),
+                ("Name", "Role", "P25th", "Shifts_2024"), ("Ada Lovelace", "harbour master", 12.5, 3.0),
+                ("Name", "Role", "P25th", "Shifts_2024"), ("Tomas Berg", "pilot", 7.25, 1)]:  # the header printed again
+        book.active.append(row)
+    book.save(tmp_path / "crew.xlsx")
+    (document,), _ = load_documents([tmp_path])
+    assert document.text.splitlines() == [
+        "Crew", "Harbour crew list | Compiled by the harbour office for the season", "Source: harbour office",
+        "Name: Ada Lovelace | Role: harbour master | P25th: 12.5", "Name: Ada Lovelace | Shifts_2024: 3",  # a key and two cells a line
+        "Name: Tomas Berg | Role: pilot | P25th: 7.25", "Name: Tomas Berg | Shifts_2024: 1"]
+
+
+@pytest.mark.parametrize("rows, lines", [
+    ([["Country", "1990", "2000"], ["France", "56,700,000", "60,900,000"], ["Peru", "22.1", "26.5"]],  # years over numbers
+     ["Country: France | 1990: 56,700,000 | 2000: 60,900,000", "Country: Peru | 1990: 22.1 | 2000: 26.5"]),
+    ([["index", "0", "1"], ["0", "Dulles", "Washington"], ["1", "Changi", "Singapore"]],  # labels over text
+     ["index: 0 | 0: Dulles | 1: Washington", "index: 1 | 0: Changi | 1: Singapore"]),
+    ([["", "Ship", "Berth"], ["1", "Aurora", "Seven"]], ["1 | Ship: Aurora | Berth: Seven"]),  # an unnamed index column
+    ([["France", "1990", "2002"], ["Peru", "1991", "1999"]], ["France | 1990 | 2002", "Peru | 1991 | 1999"]),  # years as data
+    ([["Austria", "6137.07", "8842.59"], ["Belgium", "8343.1", "9714.96"]], ["Austria | 6137.07 | 8842.59", "Belgium | 8343.1 | 9714.96"]),
+    ([["Team 1", "2–3", "Team 2"], ["Oslo", "1–1", "Bergen"]], ["Team 1 | 2–3 | Team 2", "Oslo | 1–1 | Bergen"]),
+    ([["Gold", "Silver"], ["1", "1"]], ["Gold: 1 | Silver: 1"]),  # equal cells side by side are two cells
+])
+def test_a_header_is_recognised_by_what_it_names_and_never_invented(rows, lines):
+    from qa.index.extracted import table_lines
+
+    assert table_lines(rows, merged=False) == lines
+
+
+def test_a_wide_row_is_split_into_lines_that_each_name_its_row():
+    from qa.index.extracted import WIDE_ROW_CHARS, table_lines
+
+    header = ["Rank", "Country"] + [f"gdpPercap_{year}" for year in range(1952, 2012, 5)] + ["Notes on the figures"]
+    row = ["7", "Austria"] + [f"{1000 + year}.{year % 97}" for year in range(1952, 2012, 5)] + ["estimated " * 50]
+    lines = table_lines([header, row], merged=False)
+    assert len(lines) > 2 and all(line.startswith("Rank: 7 | Country: Austria | ") for line in lines)
+    assert all(len(line) <= WIDE_ROW_CHARS for line in lines[:-1])  # the long note alone goes over
+    cells = [cell for line in lines for cell in line.split(" | ")[2:]]
+    assert cells == [f"{name}: {value.strip()}" for name, value in zip(header[2:], row[2:])]  # every cell, once, in order
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ('"Title";"Quote"\n"Speech";"He said \\"go\\" twice, then \\\\ left"\n',
+     'Title: Speech | Quote: He said "go" twice, then \\ left'),
+    ("Ship\tBerth\tNotes\nAurora\t7\tarrives; leaves, late\n", "Ship: Aurora | Berth: 7 | Notes: arrives; leaves, late"),
+    ('Ship,Remark\nAurora,"said ""hello"", left"\n', 'Ship: Aurora | Remark: said "hello", left'),
+])
+def test_csv_dialects_are_read_with_their_delimiter_and_escapes(raw, expected):
+    from qa.index.sentences import split_sentences
+
+    text = extract_text(raw.encode(), ".csv", "dialect.csv").text
+    assert text == expected
+    assert [text[s.start : s.end] for s in split_sentences(text)] == [expected]
+
+
+def test_a_slide_starts_with_its_title_keeps_its_columns_and_a_table_under_an_empty_row(tmp_path):
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[3])  # title and two content placeholders
+    slide.placeholders[1].text_frame.text = "Pier A opens in spring"
+    slide.placeholders[2].text_frame.text = "Pier B opens in autumn"
+    slide.placeholders[2].text_frame.paragraphs[0].add_line_break()
+    slide.placeholders[2].text_frame.paragraphs[0].add_run().text = "after the dredging"
+    table = slide.shapes.add_table(3, 2, Inches(1), Inches(5), Inches(6), Inches(1)).table
+    for row, cells in enumerate([("", ""), ("Pier", "Berths"), ("Pier A", "12")]):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    group = slide.shapes.add_group_shape()
+    group.shapes.add_textbox(Inches(1), Inches(7), Inches(3), Inches(1)).text_frame.text = "Grouped note on the piers"
+    title = slide.shapes.title
+    title.text = "Harbour works"
+    title._element.getparent().append(title._element)  # the title drawn last, above the rest
+    deck.save(tmp_path / "works.pptx")
+    text = extract_text((tmp_path / "works.pptx").read_bytes(), ".pptx", "works.pptx").text
+    assert text.splitlines() == ["Harbour works", "Pier A opens in spring", "Pier B opens in autumn", "after the dredging",
+                                 "Pier: Pier A | Berths: 12", "Grouped note on the piers"]

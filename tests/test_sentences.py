@@ -102,3 +102,31 @@ def test_inline_lists_start_a_sentence_at_each_marker_but_numbers_in_prose_do_no
     assert sentences_of("a. The first item b. The second item") == ["a. The first item", "b. The second item"]
     prose = "There are primes of the form n2 + 1. These are special cases 2. Legendre's view differs."
     assert sentences_of(prose)[0] == "There are primes of the form n2 + 1."
+
+
+def test_a_table_row_is_one_sentence_whatever_stops_its_cells_hold():
+    text = "The league table follows. It lists every club.\nClub: Lions | Avg. Attendance: 31,000 | Coach: J. Smith. Jr\n" \
+           "Oslo | St. Olav | No. 4"
+    assert sentences_of(text) == ["The league table follows.", "It lists every club.",
+                                  "Club: Lions | Avg. Attendance: 31,000 | Coach: J. Smith. Jr", "Oslo | St. Olav | No. 4"]
+
+
+def test_a_row_over_the_sentence_limit_is_cut_only_between_cells_with_exact_offsets():
+    from qa.index.sentences import MAX_SENTENCE_CHARS
+
+    cells = [f"Measure {number}. Avg: {number}.5 units" for number in range(60)]
+    text = "Intro sentence here.\n  " + " | ".join(cells) + "  \nLast line here."
+    spans = split_sentences(text)
+    pieces = [text[s.start : s.end] for s in spans]
+    assert pieces[0] == "Intro sentence here." and pieces[-1] == "Last line here." and len(pieces) > 4
+    assert all(0 < span.end - span.start <= MAX_SENTENCE_CHARS for span in spans)
+    row = pieces[1:-1]
+    assert [cell for piece in row for cell in piece.split(" | ")] == cells  # every cut falls between two cells
+
+
+def test_a_short_table_row_of_named_cells_is_indexed_however_few_its_words():
+    from qa.index.sentences import answerable_sentences, is_boilerplate
+
+    text = "Year: 2003 | Votes: 459,640\nAdvert\nok"
+    assert [text[s.start : s.end] for s in answerable_sentences(text)] == ["Year: 2003 | Votes: 459,640"]
+    assert is_boilerplate("2003 | 459,640")  # cells without their names stay fragments
