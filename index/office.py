@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Iterator
 
 from qa.errors import CorpusError
-from qa.index.blocks import TextBuilder
+from qa.index.blocks import Heading, TextBuilder
 from qa.index.extracted import Budget, ExtractedText, plausible_date, table_lines
 
 MAX_UNPACKED_BYTES = 200_000_000  # an archive's parts, uncompressed, all together
@@ -169,12 +169,22 @@ def pptx_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
 
     check_archive(raw, name, "PowerPoint")
     try:
-        slides = ["\n".join(_slide_lines(slide, budget)) for slide in Presentation(io.BytesIO(raw)).slides]
+        read = [(_slide_title(slide), _slide_lines(slide, budget)) for slide in Presentation(io.BytesIO(raw)).slides]
     except CorpusError:
         raise
     except Exception as error:  # a damaged zip or XML raises many kinds
         raise CorpusError(f"{name}: a damaged PowerPoint file ({type(error).__name__})") from None
-    return paged(slides)
+    extracted = paged(["\n".join(lines) for _, lines in read])
+    extracted.headings = [Heading(start=start, end=start + len(title), level=1 if number == 0 else 2)
+                          for number, (start, (title, _)) in enumerate(zip(extracted.page_starts, read)) if title]
+    # a slide's title heads its text, under the deck's title (the first slide's)
+    return extracted
+
+
+def _slide_title(slide) -> str:
+    """The slide's title as its first line reads (empty when it has none)."""
+    title = slide.shapes.title
+    return " ".join(title.text_frame.text.split()) if title is not None and title.has_text_frame else ""
 
 
 def _slide_lines(slide, budget: Budget) -> list[str]:
@@ -183,7 +193,7 @@ def _slide_lines(slide, budget: Budget) -> list[str]:
     stay two blocks; tables one row per line with their header (empty rows left out, so a table
     whose first row is empty keeps its header)."""
     title = slide.shapes.title
-    lines = [" ".join(title.text_frame.text.split())] if title is not None and title.has_text_frame else []
+    lines = [_slide_title(slide)]
     for shape in _shapes(slide.shapes):
         budget.check()
         if title is not None and shape.shape_id == title.shape_id:

@@ -130,3 +130,18 @@ def test_an_answers_source_names_the_headings_it_stands_under(hash_embedder):
     assert answer.answer == "new cables" and answer.source.context == "Harbour report › Costs › Repairs"
     assert REPORT[answer.source.start : answer.source.end] == "new cables"
     assert answer.alternatives[0].source.context is None  # plain text stands under no heading
+
+
+def test_a_slides_text_stands_under_its_title_and_the_decks(tmp_path):
+    from pptx import Presentation
+
+    deck = Presentation()
+    for title, body in [("Harbour plans", "Made for the council."), ("Airports", "Schiphol is in Amsterdam.")]:
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = title
+        slide.placeholders[1].text = body
+    deck.save(tmp_path / "plans.pptx")
+    document = read_document(tmp_path / "plans.pptx", "plans.pptx")
+    assert [document.text[h.start : h.end] for h in document.headings] == ["Harbour plans", "Airports"]
+    assert document.context_at(document.text.index("Schiphol")) == "Harbour plans › Airports"
+    assert document.page_at(document.text.index("Schiphol")) == 2
