@@ -1,0 +1,135 @@
+"""Reading examples of table rows, as the assistant indexes them, for training the reader (SQuAD format).
+
+    python -m qa.reader.table_examples --tables ../shared/datasets/table-qa --out ~/.cache/qa-train/data/table-rows.json
+
+Each table (CSV) is read as `qa index` reads it: one line a row (a wide row a few cells a line, each
+under the row's key), "Header: value | Header: value". A passage is a row's line with a line either
+side, as retrieval hands the reader a sentence with its neighbours. From each passage come:
+- the human questions of `train.jsonl` whose answer cell is in its middle line (the dev questions and
+  tables are never read);
+- questions made from the line: "what is the <header> of <key>?" and a few other wordings, answered
+  by the cell's value;
+- unanswerable ones: a question made from another row of the table, asked of this passage.
+Every answer is a span of the passage: `context[start:start + len(text)] == text`.
+Data: WikiTableQuestions' tables (CC BY-SA 4.0); a model trained on it should say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+from qa.errors import CorpusError
+from qa.index.documents import read_document
+from qa.index.sentences import ROW_SEPARATOR
+
+WORDINGS = ("what is the {header} of {key}?", "what was the {header} for {key}?", "{key}: which {header}?",
+            "what {header} does {key} have?", "which {header} is listed for {key}?")
+MAX_PASSAGES_PER_TABLE = 12  # made questions per table: many tables, few rows each, for variety
+
+
+def row_cells(line: str) -> list[tuple[str, str, int]] | None:
+    """(header, value, value's offset in the line) of a row line's named cells; None unless it has two or more."""
+    cells, offset = [], 0
+    for cell in line.split(ROW_SEPARATOR):
+        header, colon, value = cell.partition(": ")
+        if colon and header and value:
+            cells.append((header, value, offset + len(header) + 2))
+        offset += len(cell) + len(ROW_SEPARATOR)
+    return cells if len(cells) >= 2 else None
+
+
+def table_passages(text: str) -> list[tuple[str, int, list[tuple[str, str, int]]]]:
+    """(passage, where its middle line starts in it, that line's cells) for every row line with named cells."""
+    lines = text.split("\n")
+    passages = []
+    for number, line in enumerate(lines):
+        cells = row_cells(line)
+        if cells:
+            before = lines[number - 1] + "\n" if number else ""
+            after = "\n" + lines[number + 1] if number + 1 < len(lines) else ""
+            passages.append((before + line + after, len(before), cells))
+    return passages
+
+
+def made_questions(passage: tuple[str, int, list], other: tuple[str, int, list] | None, rng: random.Random) -> list[dict]:
+    """A question answered by a cell of the passage's middle line, and one from `other` it cannot answer."""
+    context, begin, cells = passage
+    (key_header, key, _), *rest = cells
+    header, value, offset = rng.choice(rest)
+    wording = rng.choice(WORDINGS)
+    found = [{"question": wording.format(header=header.lower(), key=key),
+              "answers": [{"text": value, "answer_start": begin + offset}]}]
+    if other is not None:
+        (_, other_key, _), *other_rest = other[2]
+        other_header, other_value, _ = rng.choice(other_rest)
+        if other_key not in context and other_value not in context:
+            found.append({"question": rng.choice(WORDINGS).format(header=other_header.lower(), key=other_key), "answers": []})
+    return found
+
+
+def human_questions(passage: tuple[str, int, list], asked: list[dict]) -> list[dict]:
+    """The human questions whose answer is a cell of the passage's middle line under its column, the line
+    being of the question's row (the question names another of its cells: a value repeats down a column)."""
+    context, begin, cells = passage
+    found = []
+    for question in asked:
+        named = any(value.lower() in question["question"].lower() for _, value, _ in cells if value != question["answers"][0])
+        for header, value, offset in cells:
+            if named and value == question["answers"][0] and " ".join(header.split()) == question["column"]:
+                found.append({"question": question["question"], "answers": [{"text": value, "answer_start": begin + offset}]})
+    return found
+
+
+def examples(tables: Path, seed: int = 13) -> dict:
+    """Every table of `tables` (the table-qa folder) but the dev ones, as SQuAD-format articles."""
+    rng = random.Random(seed)
+    train = [json.loads(line) for line in (tables / "train.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    dev = {json.loads(line)["table"] for line in (tables / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
+    asked: dict[str, list[dict]] = {}
+    for question in train:
+        asked.setdefault(question["table"], []).append(question)
+    files = sorted({*asked, *(f"tables-unlabelled/{p.name}" for p in (tables / "tables-unlabelled").glob("*.csv"))} - dev)
+    articles = []
+    for name in files:
+        try:
+            text = read_document(tables / name, name).text
+        except CorpusError:  # a table the assistant cannot read gives no examples
+            continue
+        passages = table_passages(text)
+        paragraphs = []
+        for index, passage in enumerate(passages):
+            qas = human_questions(passage, asked.get(name, []))
+            if index < MAX_PASSAGES_PER_TABLE or qas:
+                other = passages[rng.randrange(len(passages))] if len(passages) > 1 else None
+                qas += made_questions(passage, other if other is not passage else None, rng) if index < MAX_PASSAGES_PER_TABLE else []
+            if qas:
+                paragraphs.append({"context": passage[0], "qas": [{**qa, "id": f"{name}#{index}.{n}"} for n, qa in enumerate(qas)]})
+        rng.shuffle(paragraphs)
+        if paragraphs:
+            articles.append({"title": name, "paragraphs": paragraphs[: MAX_PASSAGES_PER_TABLE + len(asked.get(name, []))]})
+    return {"version": "table-rows-1", "source": "WikiTableQuestions 1.0.2 tables (CC BY-SA 4.0), read as qa index reads CSV",
+            "data": articles}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tables", type=Path, required=True, help="the table-qa folder (train.jsonl, dev.jsonl, tables/)")
+    parser.add_argument("--out", type=Path, required=True, help="the SQuAD-format JSON to write (a new file)")
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args()
+    if args.out.exists():
+        raise SystemExit(f"--out {args.out} exists; it is left as it is: give a new file")
+    made = examples(args.tables, args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "x", encoding="utf-8") as file:
+        json.dump(made, file, ensure_ascii=False)
+    questions = [qa for article in made["data"] for paragraph in article["paragraphs"] for qa in paragraph["qas"]]
+    print(f"{len(made['data'])} tables, {len(questions)} questions ({sum(not qa['answers'] for qa in questions)} "
+          f"unanswerable) written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
