@@ -355,10 +355,14 @@ def _valid_json(value: object) -> bool:
 def _readable(answer) -> str:
     from qa.text import visible_controls
 
+    def under(source) -> list[str]:  # the headings (or slide title) a source stands under, on a line above it
+        return [f"  under {visible_controls(source.context, newlines=True)}"] if source.context else []
+
     read_as = [f"(read as: {visible_controls(answer.read_as, newlines=True)})"] if answer.read_as else []
     if answer.answer is None:
         lines = read_as + [f"Not in the documents (best guess scored {answer.score:.2f}). Closest passages:"]
-        lines += [f"  {visible_controls(s.doc_id, newlines=True)}: {visible_controls(s.sentence)}" for s in answer.evidence]
+        for source in answer.evidence:
+            lines += under(source) + [f"  {visible_controls(source.doc_id, newlines=True)}: {visible_controls(source.sentence)}"]
         return "\n".join(lines)
     resolved = answer.resolved_date
     when = f"   -> {resolved.label} (from the document's date, {resolved.anchor})" if resolved else ""
@@ -368,7 +372,7 @@ def _readable(answer) -> str:
         after = source.sentence[source.end - source.sentence_start :]
         shown = visible_controls(f"{before}[{answer.answer}]{after}")
         page = f" page {source.page}" if source.page else ""
-        lines.append(f"  {visible_controls(source.doc_id, newlines=True)}{page} [{source.start}:{source.end}]: {shown}")
+        lines += under(source) + [f"  {visible_controls(source.doc_id, newlines=True)}{page} [{source.start}:{source.end}]: {shown}"]
     if answer.alternatives:
         lines.append("  other possible answers: " + "; ".join(
             f"{visible_controls(other.answer)} ({other.score:.2f}, {visible_controls(other.source.doc_id, newlines=True)}"

@@ -10,7 +10,7 @@ import pytest
 from conftest import SEEDS
 
 CONTRACT = {"question", "answer", "score", "source", "evidence", "alternatives", "resolved_date", "read_as"}
-SOURCE_KEYS = {"doc_id", "start", "end", "sentence", "sentence_start", "sentence_end", "page", "date", "date_source"}
+SOURCE_KEYS = {"doc_id", "start", "end", "sentence", "sentence_start", "sentence_end", "page", "date", "date_source", "context"}
 
 
 def qa(*args: str, home) -> subprocess.CompletedProcess:

@@ -56,7 +56,14 @@ CSS = """
 .qa-file { color: #555; font-weight: 400; }
 .qa-source blockquote { margin: 4px 0; border: none; padding: 0; }
 .qa-source mark { background: #ffe066; padding: 0 2px; border-radius: 3px; }
-.qa-short, .qa-source blockquote, .qa-source mark, .qa-source p, .qa-docs li { unicode-bidi: isolate; }
+.qa-short, .qa-source blockquote, .qa-source mark, .qa-source p, .qa-docs li, .qa-context, .qa-row th, .qa-row td {
+  unicode-bidi: isolate; }
+.qa-context { color: #555; font-size: 0.85em; }  /* the headings or slide title the source stands under */
+.qa-row { overflow-x: auto; max-width: 100%; }  /* a table row: a wide one scrolls sideways, the page never widens */
+.qa-row table { border-collapse: collapse; margin: 0; font-size: 0.9em; }
+.qa-row th, .qa-row td { border: 1px solid #ccd; padding: 2px 6px; text-align: left; vertical-align: top;
+  overflow-wrap: normal; word-break: normal; min-width: 4em; }  /* words kept whole */
+.qa-row th { background: #f3f5fb; font-weight: 600; }
 .qa-ctl { font-family: ui-monospace, monospace; font-size: 0.8em; color: #a00; }
 .qa-hint { color: #555; font-size: 0.9em; margin-top: 4px; }
 .qa-alternatives { margin-top: 8px; }

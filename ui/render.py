@@ -3,11 +3,18 @@ character references, so neither HTML nor Markdown in it can ever become markup,
 invisible controls (bidi overrides, zero-width characters) are shown by name, so they can
 neither reorder nor hide what is shown.
 
+Each source shows where in its document it stands (the headings or slide title above it), and a
+source that is a table row, as the index writes one ("Header: value | Header: value"), is shown as
+a small table: its headers above its values, the answer marked by its offsets.
+
 Each reply also carries itself as plain text (hidden, in `.qa-plain`), which the chat's copy
 button puts on the clipboard: one line per part, so no words run together."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from qa.index.blocks import CONTEXT_SEPARATOR
 from qa.index.store import SentenceIndex
 from qa.models import Answer, Source
 from qa.text import is_invisible_control, visible_controls
@@ -15,6 +22,7 @@ from qa.text import is_invisible_control, visible_controls
 PARAGRAPH_SENTENCES = 2
 DOCUMENTS_LISTED = 50
 WITHIN_NAMED = 5  # documents or folders named above a reply asked within them; the rest are counted
+CELL_SEPARATOR, HEADER_SEPARATOR = " | ", ": "  # how index/extracted.py writes a table row
 
 
 def literal(text: str) -> str:
@@ -77,7 +85,17 @@ def answer_text(answer: Answer, index: SentenceIndex, within: str | None = None)
 def _source_text(source: Source, index: SentenceIndex) -> str:
     document = index.document(source.doc_id)
     details = " · ".join(filter(None, (source.doc_id, document.date, f"page {source.page}" if source.page else None)))
-    return f"Source: {document.title} ({details}): “{' '.join(source.sentence.split())}”"
+    context = _context(source, document.title)
+    under = f", under {context}" if context else ""
+    return f"Source: {document.title} ({details}){under}: “{' '.join(source.sentence.split())}”"
+
+
+def _context(source: Source, title: str) -> str | None:
+    """The headings (or slide title) above the source, without the document's title, which is shown already."""
+    path = (source.context or "").split(CONTEXT_SEPARATOR)
+    if " ".join(path[0].split()) == " ".join(title.split()):
+        path = path[1:]
+    return CONTEXT_SEPARATOR.join(path) or None
 
 
 def _shown_html(answer: Answer, index: SentenceIndex) -> str:
@@ -122,17 +140,58 @@ def documents_html(index: SentenceIndex, uploaded: bool) -> str:
 
 def _source_html(source: Source, index: SentenceIndex, mark: bool) -> str:
     sentence = source.sentence
-    if mark:
-        offset = source.start - source.sentence_start
-        sentence_html = (literal(sentence[:offset]) + f"<mark>{literal(sentence[offset: offset + source.end - source.start])}</mark>"
-                         + literal(sentence[offset + source.end - source.start:]))
-    else:
-        sentence_html = literal(sentence)
+    span = (source.start - source.sentence_start, source.end - source.sentence_start) if mark else None
+    cells = row_cells(sentence)
+    shown = _row_html(sentence, cells, span) if cells else _marked(sentence, 0, len(sentence), span)
+    context = _context(source, index.document(source.doc_id).title)
+    under = f"<div class='qa-context'>{literal(context)}</div>" if context else ""
     paragraph = _paragraph(source, index)
     page = f" <span class='qa-page'>· page {source.page}</span>" if source.page else ""
     return (f"<div class='qa-source'><div class='qa-doc'>{document_label(index, source.doc_id)}{page}</div>"
-            f"<blockquote>{sentence_html}</blockquote>"
+            f"{under}<blockquote>{shown}</blockquote>"
             f"<details><summary>Show the surrounding paragraph</summary><p>{literal(paragraph)}</p></details></div>")
+
+
+def _marked(text: str, start: int, end: int, span: tuple[int, int] | None) -> str:
+    """text[start:end] shown literally, the part of it inside `span` (offsets into text) marked."""
+    low, high = (max(start, span[0]), min(end, span[1])) if span else (end, end)
+    if low >= high:
+        return literal(text[start:end])
+    return literal(text[start:low]) + f"<mark>{literal(text[low:high])}</mark>" + literal(text[high:end])
+
+
+class Cell(NamedTuple):
+    """One cell of a table row written as a line: its header at [header_start, header_end) of the
+    line (empty for a cell written without one), its value at [start, end)."""
+
+    header_start: int
+    header_end: int
+    start: int
+    end: int
+
+
+def row_cells(line: str) -> list[Cell] | None:
+    """The cells of a table row as the index writes it ("Header: value | Header: value", a cell
+    without a header bare), at offsets into the line; None when the line is no such row (it spans
+    lines, or fewer than two of its cells have a header)."""
+    if "\n" in line:
+        return None
+    cells, start = [], 0
+    for part in line.split(CELL_SEPARATOR):
+        colon = part.find(HEADER_SEPARATOR)
+        if colon > 0:
+            cells.append(Cell(start, start + colon, start + colon + len(HEADER_SEPARATOR), start + len(part)))
+        else:
+            cells.append(Cell(start, start, start, start + len(part)))
+        start += len(part) + len(CELL_SEPARATOR)
+    return cells if sum(cell.header_end > cell.header_start for cell in cells) >= 2 else None
+
+
+def _row_html(line: str, cells: list[Cell], span: tuple[int, int] | None) -> str:
+    """A table row as a small table, its headers above its values; it scrolls sideways when wide."""
+    headers = "".join(f"<th scope='col'>{_marked(line, cell.header_start, cell.header_end, span)}</th>" for cell in cells)
+    values = "".join(f"<td>{_marked(line, cell.start, cell.end, span)}</td>" for cell in cells)
+    return f"<div class='qa-row'><table><tr>{headers}</tr><tr>{values}</tr></table></div>"
 
 
 def _paragraph(source: Source, index: SentenceIndex) -> str:
