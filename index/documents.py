@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from qa.errors import CorpusError
 from qa.index.blocks import Heading, HeadingPaths
 from qa.index.extracted import reading_seconds
+from qa.index.sentences import is_table_row
 from qa.index.formats import SUFFIXES, extract_text
 from qa.text import clean_text, is_invisible_control
 
@@ -80,6 +81,8 @@ class Document(BaseModel, frozen=True):
         """A readable title: the body's first line, without Markdown marks, cut to a few words."""
         for line in _LINE.finditer(self.text, self.body_start):  # stops at the first line with words
             words = "".join(ch for ch in _HEADING_MARKS.sub("", line.group()) if not is_invisible_control(ch)).split()
+            if words and is_table_row(line.group()):  # a table's first row names no document: its file does
+                return self.doc_id
             if words:
                 title = " ".join(words)
                 if len(title) <= MAX_TITLE_CHARS:

@@ -1,26 +1,34 @@
-"""PDF text as paragraphs: the text layer laid out by pdfminer.six (MIT), which finds text blocks and
-reads columns in order, then rebuilt as a reader would read it.
+"""PDF text as it was written: the characters pdfminer.six (MIT) finds on each page, laid out here
+into words, lines and paragraphs in the order the page draws them.
 
-- Lines of one block are joined into one paragraph; a word hyphenated at a line end is joined
-  back ("sys-" + "tem" -> "system", when the next line goes on in lower case).
-- Ligatures (U+FB00-FB06) become their letters; C1 control codes, which some PDFs use for
-  Windows-1252 quotes and dashes, become those characters; glyphs without a Unicode mapping are dropped.
+- Words: a space where the page draws one or leaves a gap wider than WORD_GAP font sizes (justified
+  text, as browsers print it, often draws no space glyphs). Lines: characters on one baseline (a
+  superscript too), left to right.
+- Paragraphs, a blank line between them: a line goes on the paragraph above when set in the same
+  type just below it, not indented, the line before not a short one ending a sentence; a heading
+  (larger or bold) is one paragraph however many lines it takes. A paragraph whose last line fills
+  its column without ending the sentence goes on at the top of the next column or page.
+- A word hyphenated at a line end is joined back ("sys-" + "tem" -> "system"; "Schwarz-" + "Weiß"
+  keeps its hyphen). Ligatures (U+FB00-FB06) become their letters; C1 control codes, which some PDFs
+  use for Windows-1252 quotes and dashes, become those characters; TeX's math fonts without a
+  Unicode mapping read as their symbols (`tex_fonts`); glyphs without any mapping are dropped.
 - Lines in the top or bottom band of the page that repeat on most pages (running headers and
-  footers, digits ignored) and bare page numbers there are dropped.
+  footers, digits ignored) and bare page numbers there are dropped: never text, never the title.
 - Tables (`pdf_tables.find_tables`, on the page's glyphs and ruling lines) are written where they
   stood, one row a line with each cell under its column's header ("State / Territory: Kentucky |
   Permit: 264,140 | ..."); their words are not read again as paragraphs.
 - A text layer that is mostly not words (glyph soup from a custom font encoding) is refused, as a
   scan is. Encryption and damage are refused by pypdf first, with the reason.
-Pages are separated by a blank line; each page's start is kept, so an answer knows its page.
+Each page's start is kept, so an answer knows its page. Measured with the py-pdf benchmark's
+measure by eval/pdf_text_benchmark.py.
 
 Nothing a PDF holds can stall its reading: pdfminer's decoders are bounded by the bytes they really
 produce (MAX_INFLATED_BYTES for all of a file's streams: a 2.6 MB file can inflate to gigabytes), the
-time budget is checked at every operator of a page's content and every character drawn, a page of
-more than MAX_PAGE_CHARS characters is refused, and a page whose layout analysis would take quadratic
-time is laid out by simpler rules (`_page_class`). pdfminer has no settings for these, so its
-decoders and content parser are wrapped once (`_bound_pdfminer`); the wrappers act only while
-`pdf_text` reads a file, in its thread.
+time budget is checked at every operator of a page's content, every character drawn and every line
+laid out, a page of more than MAX_PAGE_CHARS characters is refused, and the layout here is one pass
+over a page's characters (pdfminer's own, which compares blocks pairwise, is not used). pdfminer has
+no settings for these, so its decoders and content parser are wrapped once (`_bound_pdfminer`); the
+wrappers act only while `pdf_text` reads a file, in its thread.
 """
 
 from __future__ import annotations
@@ -32,16 +40,17 @@ import zlib
 from collections import Counter
 from contextvars import ContextVar
 from functools import lru_cache
+from typing import NamedTuple
+
+from pydantic import BaseModel
 
 from qa.errors import CorpusError
 from qa.index.extracted import Budget, ExtractedText, plausible_date, table_lines
-from qa.index.office import paged
+from qa.index.tex_fonts import tex_math_text
 from qa.index.pdf_tables import RULING_THICKNESS, Glyph, Ruling, Table, find_tables, header_names
 
 MAX_INFLATED_BYTES = 100_000_000  # all of a PDF's streams, decoded (pdfminer keeps them in memory)
 MAX_PAGE_CHARS = 100_000  # characters laid out on one page (a dense page has ~5,000; each takes ~1 KB)
-MAX_NEIGHBOURS = 20_000  # pairs of touching lines on a page, grouped into blocks (a page of text: ~300)
-MAX_FLOW_BOXES = 300  # blocks on a page ordered by their distances, a quadratic step (1,000 took 5 s)
 BAND = 0.1  # the top and bottom tenth of a page, where running headers, footers and page numbers sit
 REPEATED_SHARE = 0.5  # a band line on at least half the pages (and 3 or more) runs through the document
 MIN_WORD_SHARE = 0.6  # below this share of word-like tokens, a text layer is glyph soup
@@ -52,8 +61,53 @@ _PAGE_NUMBER = re.compile(r"(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?|[-–�
 _TOKEN = re.compile(r"\S+")
 _WORDLIKE = re.compile(r"[\"'“‘(\[]*[^\W\d_]*[aeiouyàâäéèêëîïôöûüæœø][^\W\d_]*(?:['’-][^\W\d_]+)*[.,;:!?\"'”’)\]]*", re.IGNORECASE)
 MAX_PAGE_PATHS = 10_000  # drawn lines and rectangles kept from one page, where rulings are looked for
-_Block = tuple[float, float, list[str], bool]  # a text box's y0, y1 (pdfminer's, upwards), lines, whether a table
-_Page = tuple[float, list[_Block]]  # a page's height and blocks
+WORD_GAP = 0.15  # a gap wider than this many font sizes between two characters is a space
+MAX_LINE_GAP = 3.0  # a character further right than this many font sizes starts a line of its own
+LINE_GAP = 0.6  # a paragraph's lines are at most this many font sizes apart (between their boxes)
+INDENT = 0.8  # a line starting this many font sizes right of the line above opens a paragraph
+FULL_LINE = 2.0  # a line ending within this many font sizes of its paragraph's right edge fills it
+SIZE_TOLERANCE = 0.1  # font sizes this close (as a share) are one type
+PARAGRAPH_BREAK = "\n\n"  # between paragraphs (and pages), as plain text is written
+_SENTENCE_END = (".", "!", "?", ":", ".\"", ".”", ".)", "?\"", "!\"", "?”", "!”")
+_BOLD = re.compile(r"bold|black|heavy|cmbx", re.IGNORECASE)
+
+
+class _Char(NamedTuple):
+    """One drawn character, top-down coordinates, with its font's size and weight."""
+
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    text: str
+    size: float
+    bold: bool
+    baseline: float
+
+
+class _Line(NamedTuple):
+    """A line of text, top-down coordinates, with the size and weight of most of its characters."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+
+
+class _Paragraph(BaseModel):
+    """A paragraph's lines (or a table's rows), each with the number of the page it stands on, and the
+    lines' shapes (none for a table)."""
+
+    model_config = {"arbitrary_types_allowed": True}
+    lines: list[tuple[int, str]]
+    shape: list[_Line] = []
+    table: bool = False
+
+
+_Page = tuple[float, list[_Line | list[str]]]  # a page's height, and its lines and tables (rows) in reading order
 for _library in ("pdfminer", "pypdf"):  # damage is reported once, as a CorpusError, not as log noise
     logging.getLogger(_library).setLevel(logging.ERROR)
 
@@ -77,14 +131,14 @@ _READING: ContextVar[_Reading | None] = ContextVar("pdf_reading", default=None)
 def pdf_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     created = _check_readable(raw, name)
     pages = _read_pages(raw, name, budget)
-    running = _running_lines(pages)
-    texts = [_page_paragraphs(height, blocks, running) for height, blocks in pages]
-    if not any(text.strip() for text in texts):
+    paragraphs = _paragraphs(pages, _running_lines(pages))
+    if not paragraphs:
         raise CorpusError(f"{name}: the PDF has no text layer (a scan?); run OCR on it first")
-    if _word_share(" ".join(texts)) < MIN_WORD_SHARE:
+    extracted = _written(paragraphs, len(pages))
+    if _word_share(extracted.text) < MIN_WORD_SHARE:
         raise CorpusError(f"{name}: the PDF's text layer is not readable text (a font without a Unicode mapping?); "
                           "run OCR on it first")
-    return paged(texts).model_copy(update={"date": created, "date_source": "the PDF's creation date" if created else None})
+    return extracted.model_copy(update={"date": created, "date_source": "the PDF's creation date" if created else None})
 
 
 def pdf_tables(raw: bytes, name: str, budget: Budget) -> list[tuple[int, Table]]:
@@ -96,9 +150,8 @@ def pdf_tables(raw: bytes, name: str, budget: Budget) -> list[tuple[int, Table]]
 
 
 def _read_pages(raw: bytes, name: str, budget: Budget, found: list[tuple[int, Table]] | None = None) -> list[_Page]:
-    """Each page's height and blocks of text in reading order, a table as one block of rows
+    """Each page's height and its lines and tables in reading order, a table as the rows it holds
     (its tables, numbered by page, added to `found`)."""
-    from pdfminer.layout import LAParams
     from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
     from pdfminer.pdfpage import PDFPage
 
@@ -107,17 +160,17 @@ def _read_pages(raw: bytes, name: str, budget: Budget, found: list[tuple[int, Ta
     reading = _READING.set(_Reading(name, budget))
     try:
         resources = PDFResourceManager(caching=True)
-        device = _aggregator_class()(resources, laparams=LAParams())
+        device = _aggregator_class()(resources)
         interpreter = PDFPageInterpreter(resources, device)
         for number, page in enumerate(PDFPage.get_pages(io.BytesIO(raw), caching=True), start=1):
             budget.check()
             interpreter.process_page(page)
             layout = device.get_result()
-            glyphs, rulings = _marks(layout)
-            tables = find_tables(glyphs, rulings, layout.width, _tick)
+            chars, rulings = _marks(layout)
+            tables = find_tables([Glyph(*char[:6]) for char in chars], rulings, layout.width, _tick)
             if found is not None:
                 found += [(number, table) for table in tables]
-            pages.append((layout.height, _blocks(layout, tables)))
+            pages.append((layout.height, _placed(_lines(chars), tables)))
     except CorpusError:
         raise
     except Exception as error:  # pdfminer raises many kinds on damaged files
@@ -127,18 +180,21 @@ def _read_pages(raw: bytes, name: str, budget: Budget, found: list[tuple[int, Ta
     return pages
 
 
-def _marks(layout) -> tuple[list[Glyph], list[Ruling]]:
-    """A laid-out page's glyphs (those pdfminer put in text lines) and rulings, top-down."""
-    from pdfminer.layout import LTChar, LTLine, LTRect, LTTextBox
+def _marks(layout) -> tuple[list[_Char], list[Ruling]]:
+    """A page's characters in the order the page draws them (those in figures too) and its rulings, top-down."""
+    from pdfminer.layout import LTChar, LTFigure, LTLine, LTRect
 
-    height, glyphs, rulings = layout.height, [], []
-    for item in layout:
-        if isinstance(item, LTTextBox):
-            for line in item:
-                for char in line:
-                    if isinstance(char, LTChar):
-                        glyphs.append(Glyph(char.x0, char.x1, height - char.y1, height - char.y0, char.get_text(),
-                                            char.size))
+    height, chars, rulings = layout.height, [], []
+    items = list(reversed(list(layout)))
+    while items:
+        item = items.pop()
+        if isinstance(item, LTChar) and item.get_text():
+            a, b, c, d, _, baseline = item.matrix
+            level = b == c == 0 and a > 0 and d > 0  # drawn upright: its baseline is the text matrix's
+            chars.append(_Char(item.x0, item.x1, height - item.y1, height - item.y0, item.get_text(), item.size,
+                               bool(_BOLD.search(item.fontname or "")), height - baseline if level else height - item.y0))
+        elif isinstance(item, LTFigure):
+            items += reversed(list(item))
         elif isinstance(item, (LTLine, LTRect)):
             box = Ruling(item.x0, item.x1, height - item.y1, height - item.y0)
             if min(box.x1 - box.x0, box.bottom - box.top) <= RULING_THICKNESS:
@@ -146,34 +202,65 @@ def _marks(layout) -> tuple[list[Glyph], list[Ruling]]:
             elif isinstance(item, LTRect):
                 rulings += [box._replace(bottom=box.top), box._replace(top=box.bottom),
                             box._replace(x1=box.x0), box._replace(x0=box.x1)]
-    return glyphs, rulings
+    return chars, rulings
 
 
-def _blocks(layout, tables: list[Table]) -> list[_Block]:
-    """The page's text boxes as blocks of lines, in pdfminer's reading order; the lines standing in
-    a table are left out, and the table's rows stand, as one block, where its first line stood."""
-    from pdfminer.layout import LTTextBox
+def _lines(chars: list[_Char]) -> list[_Line]:
+    """The characters as lines, in the order the page draws them. A character goes on the line before
+    it when its baseline lies within half a font size of the line's (a superscript does) and it stands
+    to the right of the character before, less than MAX_LINE_GAP font sizes away; words are spaced
+    where the page draws a space or leaves a gap wider than WORD_GAP font sizes (justified text often
+    has no space glyphs)."""
+    lines, current, spaced = [], [], False
+    for char in chars:
+        if not char.text.strip():
+            spaced = True
+            continue
+        if current and _on_line(current, char):
+            gap = char.x0 - current[-1].x1
+            spaced = spaced or gap > WORD_GAP * max(char.size, current[-1].size)
+            current.append(char._replace(text=" " + char.text) if spaced else char)
+        else:
+            if current:
+                lines.append(_line(current))
+            current = [char]
+        spaced = False
+    if current:
+        lines.append(_line(current))
+    return [line for line in lines if line.text]
 
-    height, blocks, placed = layout.height, [], set()
-    for box in (item for item in layout if isinstance(item, LTTextBox)):
-        lines = []
-        for line in box:
-            top, bottom = height - line.y1, height - line.y0
-            middle, centre = (top + bottom) / 2, (line.x0 + line.x1) / 2
-            table = next((index for index, t in enumerate(tables)
-                          if t.top - 1 <= middle <= t.bottom + 1 and t.x0 - 1 <= centre <= t.x1 + 1), None)
-            if table is None:
-                lines.append(_clean(line.get_text()))
-                continue
-            if table not in placed:
-                placed.add(table)
-                if lines:
-                    blocks.append((box.y0, box.y1, lines, False))
-                    lines = []
-                blocks.append((box.y0, box.y1, _table_rows(tables[table]), True))
-        if lines:
-            blocks.append((box.y0, box.y1, lines, False))
-    return blocks
+
+def _on_line(line: list[_Char], char: _Char) -> bool:
+    first, last = line[0], line[-1]
+    return (abs(char.baseline - first.baseline) <= 0.5 * max(char.size, first.size)
+            and last.x0 - 0.5 * char.size <= char.x0 <= last.x1 + MAX_LINE_GAP * max(char.size, last.size))
+
+
+def _line(chars: list[_Char]) -> _Line:
+    """Characters as one line: its text, box, and the size and weight of most of its characters."""
+    _tick()
+    size = Counter(round(char.size, 1) for char in chars).most_common(1)[0][0]
+    main = [char for char in chars if round(char.size, 1) == size] or chars
+    bold = 2 * sum(char.bold for char in chars) > len(chars)
+    return _Line(_clean("".join(char.text for char in chars)), min(char.x0 for char in chars),
+                 max(char.x1 for char in chars), min(char.top for char in main), max(char.bottom for char in main),
+                 size, bold)
+
+
+def _placed(lines: list[_Line], tables: list[Table]) -> list[_Line | list[str]]:
+    """The page's lines, those standing in a table left out and the table's rows (one string each)
+    standing, as one item, where its first line stood."""
+    items, placed = [], set()
+    for line in lines:
+        middle, centre = (line.top + line.bottom) / 2, (line.x0 + line.x1) / 2
+        table = next((index for index, t in enumerate(tables)
+                      if t.top - 1 <= middle <= t.bottom + 1 and t.x0 - 1 <= centre <= t.x1 + 1), None)
+        if table is None:
+            items.append(line)
+        elif table not in placed:
+            placed.add(table)
+            items.append(_table_rows(tables[table]))
+    return items
 
 
 def _table_rows(table: Table) -> list[str]:
@@ -200,28 +287,29 @@ def _produced(size: int) -> None:
 
 @lru_cache(maxsize=1)
 def _aggregator_class():
-    """pdfminer's page aggregator, checking the budget at every object drawn, refusing a page of
-    more than MAX_PAGE_CHARS characters, keeping no images and the first MAX_PAGE_PATHS shapes (where
-    tables' rulings are looked for), and laying
-    out its pages with `_page_class`."""
+    """pdfminer's page aggregator, without its layout analysis (`_lines` lays pages out, in linear
+    time), checking the budget at every object drawn, refusing a page of more than MAX_PAGE_CHARS
+    characters, keeping no images and the first MAX_PAGE_PATHS shapes (where tables' rulings are
+    looked for)."""
     from pdfminer.converter import PDFPageAggregator
-    from pdfminer.utils import apply_matrix_rect
-
-    page_class = _page_class()
 
     class CheckedAggregator(PDFPageAggregator):
         def begin_page(self, page, ctm) -> None:
-            x0, y0, x1, y1 = apply_matrix_rect(ctm, page.mediabox)
-            self.cur_item, self.chars, self.paths = page_class(self.pageno, (0, 0, abs(x0 - x1), abs(y0 - y1))), 0, 0
+            super().begin_page(page, ctm)
+            self.chars, self.paths = 0, 0
 
-        def render_char(self, *args, **kwargs) -> float:
+        def render_char(self, matrix, font, fontsize, scaling, rise, cid, *args, **kwargs) -> float:
             _tick()
             self.chars += 1
             if self.chars > MAX_PAGE_CHARS:
                 reading = _READING.get()
                 raise CorpusError(f"{reading.name if reading else 'the PDF'}: page {self.pageno} draws over "
                                   f"{MAX_PAGE_CHARS:,} characters, more than can be laid out; it was not read")
-            return super().render_char(*args, **kwargs)
+            advance = super().render_char(matrix, font, fontsize, scaling, rise, cid, *args, **kwargs)
+            math = tex_math_text(font.fontname, cid) if getattr(font, "unicode_map", None) is None else None
+            if math is not None:  # pdfminer gives the font's codes as ASCII: the character it drew is this
+                self.cur_item._objs[-1]._text = math
+            return advance
 
         def paint_path(self, *args, **kwargs) -> None:
             _tick()
@@ -233,38 +321,6 @@ def _aggregator_class():
             _tick()
 
     return CheckedAggregator
-
-
-@lru_cache(maxsize=1)
-def _page_class():
-    """pdfminer's page, laid out as pdfminer does unless that would take quadratic time: when its
-    lines touch over MAX_NEIGHBOURS others (lines drawn over each other), each line is a block of
-    its own; over MAX_FLOW_BOXES blocks, they are read top to bottom, left to right, instead of
-    grouped by their distances (all pairs of them)."""
-    from pdfminer.layout import LTPage, LTTextBoxHorizontal, LTTextBoxVertical, LTTextGroupLRTB, LTTextLineHorizontal
-    from pdfminer.utils import Plane
-
-    class CheckedPage(LTPage):
-        def group_textlines(self, laparams, lines):
-            plane, touching = Plane(self.bbox), 0
-            plane.extend(lines)
-            for line in lines:
-                _tick()
-                touching += len(line.find_neighbors(plane, laparams.line_margin))
-                if touching > MAX_NEIGHBOURS:
-                    break
-            else:
-                yield from super().group_textlines(laparams, lines)
-                return
-            for line in lines:
-                box = LTTextBoxHorizontal() if isinstance(line, LTTextLineHorizontal) else LTTextBoxVertical()
-                box.add(line)
-                yield box
-
-        def group_textboxes(self, laparams, boxes):
-            return super().group_textboxes(laparams, boxes) if len(boxes) <= MAX_FLOW_BOXES else [LTTextGroupLRTB(boxes)]
-
-    return CheckedPage
 
 
 @lru_cache(maxsize=1)
@@ -350,8 +406,8 @@ def _clean(line: str) -> str:
     return " ".join(_UNMAPPED.sub("", line.translate(_LIGATURES).translate(_C1)).split())
 
 
-def _in_band(height: float, y0: float, y1: float) -> bool:
-    return y0 >= height * (1 - BAND) or y1 <= height * BAND
+def _in_band(height: float, line: _Line) -> bool:
+    return line.bottom <= height * BAND or line.top >= height * (1 - BAND)
 
 
 def _shape(line: str) -> str:
@@ -362,39 +418,84 @@ def _shape(line: str) -> str:
 def _running_lines(pages: list[_Page]) -> set[str]:
     """Shapes of the band lines found on at least REPEATED_SHARE of the pages (and on 3 or more)."""
     seen = Counter()
-    for height, blocks in pages:
-        seen.update({_shape(line) for y0, y1, lines, table in blocks if not table and _in_band(height, y0, y1)
-                     for line in lines if line})
+    for height, items in pages:
+        seen.update({_shape(item.text) for item in items if isinstance(item, _Line) and _in_band(height, item)})
     least = max(3, REPEATED_SHARE * len(pages))
     return {shape for shape, count in seen.items() if count >= least}
 
 
-def _page_paragraphs(height: float, blocks: list[_Block], running: set[str]) -> str:
-    """The page's blocks, each a paragraph; a table one line per row."""
-    paragraphs = []
-    for y0, y1, lines, table in blocks:
-        if not table and _in_band(height, y0, y1):
-            lines = [line for line in lines if _shape(line) not in running and not _PAGE_NUMBER.fullmatch(line)]
-        lines = [line for line in lines if line]
-        if lines:
-            paragraphs.append("\n".join(lines) if table else _joined(lines))
-    return "\n".join(paragraphs)
+def _paragraphs(pages: list[_Page], running: set[str]) -> list[_Paragraph]:
+    """The document's paragraphs (and tables) in reading order, without running lines and page numbers.
+    A paragraph goes on across a column or page break when its last line fills the column and ends
+    without a full stop."""
+    paragraphs: list[_Paragraph] = []
+    for number, (height, items) in enumerate(pages, start=1):
+        first = True
+        for item in items:
+            if not isinstance(item, _Line):
+                paragraphs.append(_Paragraph(lines=[(number, row) for row in item], table=True))
+                continue
+            if _in_band(height, item) and (_shape(item.text) in running or _PAGE_NUMBER.fullmatch(item.text)):
+                continue
+            last = paragraphs[-1] if paragraphs and not paragraphs[-1].table else None
+            if last is not None and _goes_on(last.shape, item, first):
+                last.lines.append((number, item.text))
+                last.shape.append(item)
+            else:
+                paragraphs.append(_Paragraph(lines=[(number, item.text)], shape=[item]))
+            first = False
+    return paragraphs
 
 
-def _joined(lines: list[str]) -> str:
-    """One block's lines as one paragraph, words hyphenated at a line end joined back."""
-    text = lines[0]
-    for line in lines[1:]:
-        if len(text) > 1 and text.endswith("-") and text[-2].isalpha() and line[:1].islower():
-            text = text[:-1] + line
-        else:
-            text += " " + line
-    return text
+def _goes_on(lines: list[_Line], line: _Line, new_page: bool) -> bool:
+    """Whether `line` continues the paragraph of `lines`: set in the same type, and either just below
+    its last line (not indented as a new paragraph's first line is, nor after a short line that ends a
+    sentence), or at the top of the next column or page after a last line that fills its column and
+    leaves a sentence open."""
+    last, size = lines[-1], line.size
+    if abs(last.size - size) > SIZE_TOLERANCE * size or last.bold != line.bold:
+        return False
+    right = max(previous.x1 for previous in lines)
+    full = last.x1 >= right - FULL_LINE * size if len(lines) > 1 else line.text[:1].islower()
+    if new_page or line.top < last.top - size:
+        return full and not last.text.endswith(_SENTENCE_END)
+    below = -0.5 * size <= line.top - last.bottom <= LINE_GAP * size and line.x0 < last.x1 and last.x0 < line.x1
+    indented = line.x0 > last.x0 + INDENT * size and abs((line.x0 + line.x1) - (last.x0 + last.x1)) > 2 * size
+    ends = last.text.endswith(_SENTENCE_END) and last.x1 < right - FULL_LINE * size
+    return below and not indented and not ends
+
+
+def _written(paragraphs: list[_Paragraph], pages: int) -> ExtractedText:
+    """The paragraphs as text, a blank line between them (a table's rows one a line), with where
+    each page begins."""
+    text, starts = "", []
+    for paragraph in paragraphs:
+        text += PARAGRAPH_BREAK if text else ""
+        for index, (number, line) in enumerate(paragraph.lines):
+            if index and not paragraph.table and _hyphenated(text, line):
+                text = text[:-1] if line[:1].islower() else text
+            elif index:
+                text += "\n" if paragraph.table else " "
+            starts += [len(text)] * (number - len(starts))
+            text += line
+    starts += [len(text)] * (pages - len(starts))
+    return ExtractedText(text=text, page_starts=starts)
+
+
+def _hyphenated(text: str, line: str) -> bool:
+    """Whether the text ends in a word hyphenated at a line end that `line` goes on with: "sys-" + "tem"
+    is "system", "Schwarz-" + "Weiß" is "Schwarz-Weiß"."""
+    return len(text) > 1 and text.endswith("-") and text[-2].isalpha() and line[:1].isalpha()
 
 
 def _word_share(text: str) -> float:
-    """The share of tokens that look like words (letters with a vowel) or numbers."""
-    tokens = _TOKEN.findall(text)
-    if not tokens:
-        return 0.0
-    return sum(1 for token in tokens if _WORDLIKE.fullmatch(token) or any(char.isdigit() for char in token)) / len(tokens)
+    """The share of tokens that look like words (letters with a vowel) or numbers. Tokens of one or two
+    characters that do not, and those without an ASCII character, are not counted: math's variables,
+    operators and symbols are neither words nor glyph soup."""
+    words = others = 0
+    for token in _TOKEN.findall(text):
+        if _WORDLIKE.fullmatch(token) or any(char.isdigit() for char in token):
+            words += 1
+        elif len(token) > 2 and any(char.isascii() for char in token):
+            others += 1
+    return words / (words + others) if words + others else 0.0

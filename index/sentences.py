@@ -84,9 +84,14 @@ def answerable_sentences(text: str, begin: int = 0) -> list[SentenceSpan]:
 def is_boilerplate(sentence: str) -> bool:
     """Lines that never hold an answer: 'Advert', tag lists, fragments of fewer than three words. A table
     row of named cells ("Year: 2003 | Votes: 459,640") is never one: its numbers are its answers."""
-    if ROW_SEPARATOR in sentence and sum(": " in cell for cell in sentence.split(ROW_SEPARATOR)) >= 2:
+    if is_table_row(sentence):
         return False
     return len(_WORD.findall(sentence)) < MIN_WORDS or bool(_TAG_LINE.match(sentence))
+
+
+def is_table_row(line: str) -> bool:
+    """Is the line a table row as the readers write it, two or more named cells ("Year: 2003 | Votes: 459,640")?"""
+    return ROW_SEPARATOR in line and sum(": " in cell for cell in line.split(ROW_SEPARATOR)) >= 2
 
 
 def _split_block(text: str, start: int, end: int) -> list[SentenceSpan]:

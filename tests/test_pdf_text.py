@@ -1,0 +1,91 @@
+"""PDF prose as written: words spaced from where their characters stand, running headers and page
+numbers left out (and never the title), paragraphs read whole across column and page breaks, TeX's
+math fonts read as the symbols they draw. Every PDF here is drawn by the test itself."""
+
+from conftest import make_layout_pdf
+from qa.index.documents import make_document
+from qa.index.extracted import Budget
+from qa.index.pdf import _word_share, pdf_text
+from qa.index.sentences import answerable_sentences
+from qa.index.tex_fonts import tex_math_text
+
+
+def read(raw: bytes):
+    return pdf_text(raw, "paper.pdf", Budget("paper.pdf", None))
+
+
+def justified(words: list[str], x: float, y: float, width: float) -> list[tuple[float, float, str]]:
+    """Words drawn one by one across `width` points, the gaps between them stretched (no space glyphs)."""
+    widths = [len(word) * 5.0 for word in words]  # Helvetica 10 averages about 5 points a letter
+    gap = (width - sum(widths)) / (len(words) - 1)
+    placed, at = [], x
+    for word, size in zip(words, widths):
+        placed.append((round(at, 2), y, word))
+        at += size + gap
+    return placed
+
+
+def test_justified_words_drawn_without_space_glyphs_are_spaced():
+    line = "The harbour authority collected information in every season".split()
+    text = read(make_layout_pdf([justified(line, 72, 700, 420)])).text
+    assert text == "The harbour authority collected information in every season"
+    assert "informationin" not in text
+
+
+def test_a_running_header_and_page_numbers_are_neither_text_nor_title():
+    pages = [[(72, 760, "Journal of Harbour Studies 12 (2024)"), (300, 40, f"- {number} -"),
+              (72, 700, f"Section {number} reports that the pier was inspected in spring.")] for number in (1, 2, 3)]
+    extracted = read(make_layout_pdf(pages))
+    assert "Journal of Harbour Studies" not in extracted.text and "- 2 -" not in extracted.text
+    document = make_document("paper.pdf", extracted.text, extracted.page_starts)
+    assert document.title == "Section 1 reports that the pier was inspected in spring."
+    assert document.page_at(extracted.text.index("Section 3")) == 3
+
+
+def test_a_sentence_cut_at_the_column_break_is_read_whole():
+    left = [(72, 700 - 12 * n, line) for n, line in enumerate([
+        "The commission met on the northern quay to review",
+        "the measurements that the harbour authority had",
+        "gathered over three consecutive winters and the"])]
+    right = [(320, 700 - 12 * n, line) for n, line in enumerate([
+        "storm damage recorded by the fishermen. A second",
+        "meeting is planned for the spring."])]
+    text = read(make_layout_pdf([left + right])).text
+    whole = ("The commission met on the northern quay to review the measurements that the harbour authority had "
+             "gathered over three consecutive winters and the storm damage recorded by the fishermen.")
+    sentences = [text[span.start : span.end] for span in answerable_sentences(text)]
+    assert whole in sentences, sentences
+
+
+def test_a_sentence_cut_at_the_page_break_is_read_whole_and_pages_still_begin_where_they_do():
+    first = [(72, 700 - 12 * n, line) for n, line in enumerate([
+        "Dredging of the western channel began in March",
+        "and is expected to continue until the end of the"])]
+    second = [(72, 700, "summer season, weather permitting."), (72, 660, "Berths reopen in October.")]
+    extracted = read(make_layout_pdf([first, second]))
+    text = extracted.text
+    assert "until the end of the summer season, weather permitting." in text
+    document = make_document("paper.pdf", text, extracted.page_starts)
+    assert document.page_at(text.index("Dredging")) == 1 and document.page_at(text.index("summer season")) == 2
+    assert document.page_at(text.index("Berths")) == 2
+
+
+def test_paragraphs_are_kept_apart_and_a_heading_is_not_split():
+    lines = [(72, 720, "Tidal measurements at the northern"), (72, 704, "breakwater of the harbour"),
+             (72, 670, "The authority measured the tides every morning."),
+             (72, 658, "Their records show a steady rise."),
+             (90, 640, "Engineers proposed reinforced concrete elements for"),
+             (72, 628, "the breakwater.")]
+    raw = make_layout_pdf([lines]).replace(b"BT /F1 10 Tf 72 720", b"BT /F1 16 Tf 72 720").replace(
+        b"BT /F1 10 Tf 72 704", b"BT /F1 16 Tf 72 704")
+    text = read(raw).text
+    assert text.split("\n\n") == ["Tidal measurements at the northern breakwater of the harbour",
+                                  "The authority measured the tides every morning. Their records show a steady rise.",
+                                  "Engineers proposed reinforced concrete elements for the breakwater."]
+
+
+def test_tex_math_fonts_without_a_unicode_map_read_as_their_symbols():
+    assert tex_math_text("BIKXFS+CMSY10", 0x38) == "∀" and tex_math_text("CMSY10", 0x29) == "⇒"
+    assert tex_math_text("ABCDEF+CMMI10", 0x0D) == "γ" and tex_math_text("CMEX10", 0x50) == "∑"
+    assert tex_math_text("Helvetica", 0x38) is None
+    assert _word_share("Sei γ ein Weg mit γ(0) = x und ∀ x ∈ X gilt d(x, y) ≥ 0.") > 0.8  # math is not glyph soup
