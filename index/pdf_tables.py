@@ -7,6 +7,11 @@ page draws them) rebuilt into rows and columns of cells.
   neighbouring text column are not counted, and bound the region), with few single-segment rows
   between them, after any caption line ("Table 3."); a region of long cells (prose) or a sparse
   grid (a chart's labels) is not a table. Leader dots ("Total . . . .") are left out of cells.
+- Evidence of a table, not of wide gaps: a gap no wider than STRETCH times the line's gaps before
+  lower-case words is a word gap (justified text spreads a line's words evenly, however wide);
+  most cells line up with another of their column (MIN_ALIGNED; a displayed formula's pieces do
+  not); a sparse grid with lone symbols is a formula; columns of "word, 86" entries are a book's
+  index set in columns. Such text stays prose.
 - Columns: x ranges covered by segments in many rows, split at vertical rulings; a segment lying
   in no such range opens a column of its own; a segment over several columns is put in the first,
   as is a cell alone between the vertical rulings around it (a grouped header in its box).
@@ -31,6 +36,7 @@ from typing import NamedTuple
 from pydantic import BaseModel
 
 SEGMENT_GAP = 1.0  # a gap wider than this many font sizes separates two cells of a row
+STRETCH = 1.5  # ... and wider than this many times the line's gaps between the words of a sentence
 NUMBER_GAP = 0.5  # ... or this many between two numbers ("98 452", a thousands space, is narrower)
 WORD_GAP = 0.15  # a gap wider than this many font sizes (or a space glyph) separates two words
 ROW_GAP = 2.2  # a table's lines are at most this many font sizes apart
@@ -38,6 +44,10 @@ MAX_LOOSE_ROWS = 2  # single-segment lines (wrapped cells, group labels) allowed
 MIN_TABLE_ROWS = 3  # lines with two or more cells that a table needs
 PROSE_WORDS = 5  # a segment of this many words or more, as wide as PROSE_WIDTH of the page...
 PROSE_WIDTH = 0.22  # ... stacked on another such segment, is a line of a prose column, not a cell
+ALIGN = 0.3  # cells line up when their left edges, right edges or centres are this many font sizes apart or less
+MIN_ALIGNED = 0.75  # a table's cells line up with another of their column at least this often (a formula's do not)
+MIN_SPARSE_FILL = 0.6  # a grid filled less than this, ...
+MAX_SPARSE_SYMBOLS = 0.1  # ... with this share of its cells lone symbols ("∈", "→"), is a displayed formula
 MAX_HEADER_ROWS = 5  # lines of a table's header, grouped headers included
 MIN_FILLED = 0.35  # a table fills at least this share of its grid (a chart's scattered labels do not)
 PROSE_BESIDE = 0.5  # prose on this share of a table's lines, to one side, is a text column beside it
@@ -131,14 +141,17 @@ def _text_rows(glyphs: list[Glyph], tick: Callable[[], None]) -> list[list[Segme
 
 
 def _segments(row: list[Glyph]) -> list[Segment]:
+    """A line's glyphs split into segments at gaps wider than SEGMENT_GAP font sizes and than
+    STRETCH times the line's stretched word gaps (justified text spaces its words evenly, however wide)."""
     segments, current, words, end, space = [], [], 1, None, False
+    stretch = STRETCH * _word_gap(row)
     for glyph in row:
         if not glyph.text.strip():
             space = True
             continue
         gap = None if end is None else glyph.x0 - end
         numbers = current and current[-1].text[-1:].isdigit() and glyph.text[:1].isdigit()
-        if gap is not None and gap > (NUMBER_GAP if numbers else SEGMENT_GAP) * glyph.size:
+        if gap is not None and gap > max((NUMBER_GAP if numbers else SEGMENT_GAP) * glyph.size, stretch):
             segments.append(_segment(current, words))
             current, words, space = [], 1, False
         elif current and (space or gap > WORD_GAP * glyph.size) and current[-1].text != " ":
@@ -151,6 +164,23 @@ def _segments(row: list[Glyph]) -> list[Segment]:
     if current:
         segments.append(_segment(current, words))
     return [segment for segment in segments if segment.text]
+
+
+def _word_gap(row: list[Glyph]) -> float:
+    """The median gap before the line's words that go on a sentence (a letter, then a lower-case
+    word), where it has two or more such; else 0."""
+    gaps, previous, end, space = [], None, None, False
+    for glyph in row:
+        if not glyph.text.strip():
+            space = True
+            continue
+        if previous is not None and previous.text[-1:].isalpha() and glyph.text[:1].islower():
+            gap = glyph.x0 - end
+            if space or gap > WORD_GAP * glyph.size:
+                gaps.append(gap)
+        end = max(glyph.x1, end if end is not None else glyph.x1)
+        previous, space = glyph, False
+    return statistics.median(gaps) if len(gaps) >= 2 else 0.0
 
 
 def _segment(glyphs: list[Glyph], words: int) -> Segment:
@@ -249,6 +279,7 @@ def _table(region: list[list[Segment]], rulings: list[Ruling], tick: Callable[[]
     grid: list[list[str]] = []
     last: list[list[int]] = []
     boxes: list[tuple[float, float]] = []
+    placed: list[tuple[int, Segment]] = []
     for line in region:
         tick()
         row, spans = [""] * len(columns), [-1] * len(columns)
@@ -257,6 +288,8 @@ def _table(region: list[list[Segment]], rulings: list[Ruling], tick: Callable[[]
         for index, segment in enumerate(line):
             first, end = _enclosed(index, line, columns, crossing) or _placed(segment, columns)
             row[first] = f"{row[first]} {segment.text}".strip()
+            if first == end:
+                placed.append((first, segment))
             spans[first] = max(spans[first], end)
         grid.append(row)
         last.append(spans)
@@ -266,9 +299,39 @@ def _table(region: list[list[Segment]], rulings: list[Ruling], tick: Callable[[]
     if (sum(1 for row in grid if sum(1 for cell in row if cell) >= 2) < 2 or len(filled) < MIN_FILLED * len(grid) * len(columns)
             or statistics.median(len(cell.split()) for cell in filled) >= PROSE_WORDS - 1):
         return None
+    if _aligned_share(placed) < MIN_ALIGNED or _is_formula(grid) or _is_index(grid):
+        return None
     heads = _header_count(grid)
     grid, last = _without_header_only_columns(grid, last, heads)
     return Table(x0=x0, x1=x1, top=top, bottom=bottom, rows=grid, header_rows=heads, spans=last[:heads])
+
+
+def _is_formula(grid: list[list[str]]) -> bool:
+    """A sparse grid with lone symbols among its cells: a displayed formula's pieces, not a table."""
+    cells = [cell for row in grid for cell in row if cell]
+    symbols = sum(1 for cell in cells if not any(char.isalnum() for char in cell))
+    return len(cells) < MIN_SPARSE_FILL * len(grid) * len(grid[0]) and symbols > MAX_SPARSE_SYMBOLS * len(cells)
+
+
+def _is_index(grid: list[list[str]]) -> bool:
+    """Every column's cells (of those filled on half the rows or more) mostly words ending in a
+    number ("Abstand, 86"): a book's index set in columns, read column by column, not a table."""
+    columns = [cells for cells in ([cell for cell in column if cell] for column in zip(*grid)) if 2 * len(cells) >= len(grid)]
+    return len(columns) >= 2 and all(
+        2 * sum(1 for cell in cells if cell[-1:].isdigit() and re.search(r"[^\W\d_]{2}", cell)) >= len(cells) for cells in columns)
+
+
+def _aligned_share(placed: list[tuple[int, Segment]]) -> float:
+    """The share of cells that line up with another cell of their column: left edges, right edges or
+    centres within ALIGN font sizes (sorted per column and edge, so n log n for n cells)."""
+    aligned: set[int] = set()
+    for edge in (lambda s: s.x0, lambda s: s.x1, lambda s: (s.x0 + s.x1) / 2):
+        ordered = sorted(range(len(placed)), key=lambda i: (placed[i][0], edge(placed[i][1])))
+        for a, b in zip(ordered, ordered[1:]):
+            (column, first), (other_column, second) = placed[a], placed[b]
+            if column == other_column and edge(second) - edge(first) <= ALIGN * max(first.size, second.size):
+                aligned.update((a, b))
+    return len(aligned) / max(len(placed), 1)
 
 
 def _columns(region: list[list[Segment]], verticals: list[Ruling]) -> list[tuple[float, float]]:

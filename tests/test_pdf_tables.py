@@ -111,3 +111,57 @@ def test_a_grid_wider_than_the_column_bound_or_rulings_past_the_path_bound_still
     monkeypatch.setattr(tables, "MAX_COLUMNS", 3)  # more columns than a table may have: its words stay prose
     text = read(ruled_pdf(SALES, RULES))
     assert " | " not in text and "Texas" in text and "56,941" in text
+
+
+def justified_columns(paragraphs: list[str], width: float) -> list[tuple[float, float, str]]:
+    """Two columns `width` points wide, each line's words drawn one by one and spread to fill it
+    (no space glyphs; gaps wider than a font size where few words fit), as browsers print justified text."""
+    from pdfminer.fontmetrics import FONT_METRICS
+
+    def measure(word: str) -> float:
+        return sum(FONT_METRICS["Helvetica"][1].get(char, 556) for char in word) / 100  # Helvetica 10
+
+    placed = []
+    for x, column in ((72, paragraphs[:2]), (96 + width, paragraphs[2:])):
+        y = 720
+        for paragraph in column:
+            lines, line = [], []
+            for word in paragraph.split():
+                if line and sum(map(measure, line + [word])) + 2.8 * len(line) > width:
+                    lines.append(line)
+                    line = []
+                line.append(word)
+            for words in lines + [line]:
+                gap = 2.8 if words is line else (width - sum(map(measure, words))) / (len(words) - 1)
+                at = x
+                for word in words:
+                    placed.append((round(at, 2), y, word))
+                    at += measure(word) + gap
+                y -= 12
+            y -= 6
+    return placed
+
+
+def test_justified_two_column_prose_is_no_table_and_reads_as_sentences():
+    from qa.eval.pdf_benchmark import ARTICLE
+
+    for width in (155, 230):  # narrow columns stretch most gaps past a font size; wide ones a few
+        raw = make_layout_pdf([justified_columns(ARTICLE, width)])
+        assert pdf_tables(raw, "page.pdf", Budget("page.pdf", None)) == [], width
+        text = read(raw)
+        assert " | " not in text and ": " not in text
+        for paragraph in ARTICLE:
+            assert paragraph in text, (width, text)
+
+
+def test_a_displayed_formula_and_a_book_index_in_columns_are_not_tables():
+    formula = [(72, 700, "Sei"), (130, 700, "x"), (150, 700, "<"), (190, 700, "U"), (260, 700, "="), (330, 700, "V"),
+               (100, 688, "n"), (170, 688, "-"), (300, 688, "+"),  # super- and subscripts of a displayed formula
+               (72, 676, "und"), (120, 676, "y"), (215, 676, ">"), (280, 676, "W"), (350, 676, "gilt.")]
+    entries = ["Abstand, 86", "affine, 107", "Achterknoten, 20", "Aktion, 47", "Basis, 7", "Bogen, 17"]
+    index = [(x, 700 - 12 * row, entry) for row, (x, entry) in enumerate((72, e) for e in entries)]
+    index += [(320, 700 - 12 * row, f"Zweig{entry}") for row, entry in enumerate(entries)]
+    for page in (formula, index):
+        assert pdf_tables(make_layout_pdf([page]), "page.pdf", Budget("page.pdf", None)) == []
+    assert [row[1] for row in pdf_tables(make_layout_pdf([UNRULED]), "t.pdf", Budget("t.pdf", None))[0][1].rows][1:] \
+        == ["264,140", "98 452", "3,208"]  # a table of aligned columns is still one
