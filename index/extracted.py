@@ -61,6 +61,14 @@ _YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
 _NOTHING = {"", "-", "–", "—", "‐", "?", "n/a", "na", "none", "nil"}
 
 
+def joined_at_line_end(text: str, line: str) -> str:
+    """`text` made ready for `line` to go on from it: a word hyphenated at a line end joined back ("sys-" +
+    "tem" is "system", "Schwarz-" + "Weiß" is "Schwarz-Weiß"), else a space between them."""
+    if len(text) > 1 and text.endswith("-") and text[-2].isalpha() and line[:1].isalpha():
+        return text[:-1] if line[:1].islower() else text
+    return f"{text} " if text else text
+
+
 def table_lines(rows: Iterable[list[str]], marked: bool = False, budget: Budget | None = None,
                 merged: bool = True) -> list[str]:
     """A table one line per row, read in time linear in its cells (checking `budget` per row).

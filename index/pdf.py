@@ -45,7 +45,8 @@ from typing import NamedTuple
 from pydantic import BaseModel
 
 from qa.errors import CorpusError
-from qa.index.extracted import Budget, ExtractedText, plausible_date, table_lines
+from qa.index.extracted import Budget, ExtractedText, joined_at_line_end, plausible_date, table_lines
+from qa.index.ocr import scanned_pages
 from qa.index.tex_fonts import tex_math_text
 from qa.index.pdf_tables import RULING_THICKNESS, Glyph, Ruling, Table, find_tables, header_names
 
@@ -132,6 +133,11 @@ def pdf_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     created = _check_readable(raw, name)
     pages = _read_pages(raw, name, budget)
     paragraphs = _paragraphs(pages, _running_lines(pages))
+    read = {number for paragraph in paragraphs for number, _ in paragraph.lines}  # pages without text: by OCR
+    blank = [number for number in range(1, len(pages) + 1) if number not in read]
+    scanned = [_Paragraph(lines=[(number, text)]) for number, texts in scanned_pages(raw, name, blank, len(pages), budget).items()
+               for text in texts]
+    paragraphs = sorted(paragraphs + scanned, key=lambda paragraph: paragraph.lines[0][0])
     if not paragraphs:
         raise CorpusError(f"{name}: the PDF has no text layer (a scan?); run OCR on it first")
     extracted = _written(paragraphs, len(pages))
@@ -472,20 +478,12 @@ def _written(paragraphs: list[_Paragraph], pages: int) -> ExtractedText:
     for paragraph in paragraphs:
         text += PARAGRAPH_BREAK if text else ""
         for index, (number, line) in enumerate(paragraph.lines):
-            if index and not paragraph.table and _hyphenated(text, line):
-                text = text[:-1] if line[:1].islower() else text
-            elif index:
-                text += "\n" if paragraph.table else " "
+            if index:
+                text = text + "\n" if paragraph.table else joined_at_line_end(text, line)
             starts += [len(text)] * (number - len(starts))
             text += line
     starts += [len(text)] * (pages - len(starts))
     return ExtractedText(text=text, page_starts=starts)
-
-
-def _hyphenated(text: str, line: str) -> bool:
-    """Whether the text ends in a word hyphenated at a line end that `line` goes on with: "sys-" + "tem"
-    is "system", "Schwarz-" + "Weiß" is "Schwarz-Weiß"."""
-    return len(text) > 1 and text.endswith("-") and text[-2].isalpha() and line[:1].isalpha()
 
 
 def _word_share(text: str) -> float:
