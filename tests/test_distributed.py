@@ -59,7 +59,7 @@ def local_index(folder, tmp_path_factory) -> tuple[Path, list]:
 
 def assert_same_index(directory: Path, expected: Path) -> None:
     for table in ("meta", "documents", "sentences"):
-        query = f"SELECT * FROM {table} ORDER BY 1"
+        query = f"SELECT * FROM {table} {'WHERE key != ' + repr('index_id') if table == 'meta' else ''} ORDER BY 1"  # each its own id
         assert sqlite3.connect(directory / "index.sqlite").execute(query).fetchall() == \
             sqlite3.connect(expected / "index.sqlite").execute(query).fetchall(), table
     built, wanted = SentenceIndex.open(directory).vectors, SentenceIndex.open(expected).vectors

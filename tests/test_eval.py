@@ -1,6 +1,8 @@
 """Metrics follow SQuAD's definitions; the seeds evaluation stays above its recorded floors."""
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +107,26 @@ def test_scale_benchmark_copies_contexts_and_measures_recall_against_a_flat_scan
     index.apply([], ["copy00/0"], hash_embedder)  # tombstones must not count as found
     (line,) = bench.recall_at_10(index, hash_embedder.encode(["alpha beta", "kappa lambda"]), [1])
     assert "recall@10 1.000" in line
+
+
+REAL_DOCUMENTS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "real-documents"
+needs_real_documents = pytest.mark.skipif(not REAL_DOCUMENTS.is_dir() and not os.environ.get("CI"),
+                                          reason="../shared/datasets/real-documents is not beside the repository")
+
+
+@pytest.mark.slow
+@needs_real_documents
+def test_real_documents_meet_their_floors_and_every_answer_is_a_span_of_its_file():
+    """The 14 real files and 49 questions (PDF, Word, slides, spreadsheets, web pages), by kind, against
+    eval/real_documents_floors.json."""
+    from qa.assistant import Assistant
+    from qa.eval import real_documents_eval
+
+    assistant = Assistant.from_folder([REAL_DOCUMENTS / "documents"])
+    report = real_documents_eval.evaluate(assistant, real_documents_eval.load_questions(REAL_DOCUMENTS))
+    floors = json.loads(real_documents_eval.FLOORS.read_text())
+    assert {name: report["figures"][name] for name in floors if report["figures"][name] < floors[name]} == {}
+    for row in report["per_item"]:
+        if row["answer"] is not None:
+            answer = assistant.ask(row["question"])
+            assert assistant.index.document(answer.source.doc_id).text[answer.source.start : answer.source.end] == answer.answer
