@@ -19,20 +19,23 @@ from qa.index.pdf import pdf_text
 from qa.index.sentences import answerable_sentences
 
 
-def make_layout_pdf(pages: list[list[tuple[float, float, str]]]) -> bytes:
-    """A PDF whose pages carry text lines at the given (x, y) positions in points (Helvetica 10),
-    for layouts such as two columns, running headers and page numbers."""
-    objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+def make_layout_pdf(pages: list[list[tuple]]) -> bytes:
+    """A PDF whose pages carry text lines at the given (x, y) positions in points, each (x, y, text) in
+    Helvetica 10 or (x, y, text, size[, bold]), for layouts such as two columns, running headers,
+    page numbers and headings."""
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>"]
     kids = []
     for lines in pages:
         shown = []
-        for x, y, line in lines:
+        for x, y, line, *style in lines:
+            size, bold = (style + [10, False][len(style):])[:2]
             escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-            shown.append(f"BT /F1 10 Tf {x} {y} Td ({escaped}) Tj ET")
+            shown.append(f"BT /F{2 if bold else 1} {size} Tf {x} {y} Td ({escaped}) Tj ET")
         stream = "\n".join(shown)
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "
-                       "/Resources << /Font << /F1 3 0 R >> >> >>")
+                       "/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>")
         kids.append(f"{len(objects)} 0 R")
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
     body, offsets = b"%PDF-1.4\n", []

@@ -45,6 +45,7 @@ from typing import NamedTuple
 from pydantic import BaseModel
 
 from qa.errors import CorpusError
+from qa.index.blocks import Heading
 from qa.index.extracted import Budget, ExtractedText, joined_at_line_end, plausible_date, table_lines
 from qa.index.ocr import scanned_pages
 from qa.index.tex_fonts import tex_math_text
@@ -71,6 +72,8 @@ SIZE_TOLERANCE = 0.1  # font sizes this close (as a share) are one type
 PARAGRAPH_BREAK = "\n\n"  # between paragraphs (and pages), as plain text is written
 _SENTENCE_END = (".", "!", "?", ":", ".\"", ".”", ".)", "?\"", "!\"", "?”", "!”")
 _BOLD = re.compile(r"bold|black|heavy|cmbx", re.IGNORECASE)
+HEADING_SIZE = 1.15  # a short paragraph set this many times larger than the body text is a heading
+MAX_HEADING_CHARS = 200  # and so is a short bold one at body size that ends no sentence
 
 
 class _Char(NamedTuple):
@@ -140,7 +143,7 @@ def pdf_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     paragraphs = sorted(paragraphs + scanned, key=lambda paragraph: paragraph.lines[0][0])
     if not paragraphs:
         raise CorpusError(f"{name}: the PDF has no text layer (a scan?); run OCR on it first")
-    extracted = _written(paragraphs, len(pages))
+    extracted = _written(paragraphs, len(pages), _heading_levels(paragraphs))
     if _word_share(extracted.text) < MIN_WORD_SHARE:
         raise CorpusError(f"{name}: the PDF's text layer is not readable text (a font without a Unicode mapping?); "
                           "run OCR on it first")
@@ -471,19 +474,50 @@ def _goes_on(lines: list[_Line], line: _Line, new_page: bool) -> bool:
     return below and not indented and not ends
 
 
-def _written(paragraphs: list[_Paragraph], pages: int) -> ExtractedText:
+def _written(paragraphs: list[_Paragraph], pages: int, levels: dict[int, int]) -> ExtractedText:
     """The paragraphs as text, a blank line between them (a table's rows one a line), with where
-    each page begins."""
-    text, starts = "", []
-    for paragraph in paragraphs:
+    each page begins and the headings (paragraphs of `levels`: their index -> level)."""
+    text, starts, headings = "", [], []
+    for number_in_order, paragraph in enumerate(paragraphs):
         text += PARAGRAPH_BREAK if text else ""
+        begin = len(text)
         for index, (number, line) in enumerate(paragraph.lines):
             if index:
                 text = text + "\n" if paragraph.table else joined_at_line_end(text, line)
             starts += [len(text)] * (number - len(starts))
             text += line
+        if number_in_order in levels:
+            headings.append(Heading(start=begin, end=len(text), level=levels[number_in_order]))
     starts += [len(text)] * (pages - len(starts))
-    return ExtractedText(text=text, page_starts=starts)
+    return ExtractedText(text=text, page_starts=starts, headings=headings)
+
+
+def _heading_levels(paragraphs: list[_Paragraph]) -> dict[int, int]:
+    """Which paragraphs are headings, by index, with their levels: a short paragraph set clearly larger
+    than the body text (the size most characters have), or a short bold one at body size that ends no
+    sentence. The largest size is level 1; bold body-size headings come last."""
+    sizes = Counter()
+    for paragraph in paragraphs:
+        for line in paragraph.shape:
+            sizes[round(line.size, 1)] += len(line.text)
+    if not sizes:
+        return {}
+    body = sizes.most_common(1)[0][0]
+    found: dict[int, float] = {}
+    for number, paragraph in enumerate(paragraphs):
+        if paragraph.table or not paragraph.shape:
+            continue
+        text = " ".join(line for _, line in paragraph.lines)
+        size = min(round(line.size, 1) for line in paragraph.shape)
+        if len(text) > MAX_HEADING_CHARS or _PAGE_NUMBER.fullmatch(text) or not any(char.isalpha() for char in text):
+            continue
+        if size >= HEADING_SIZE * body:
+            found[number] = size
+        elif all(line.bold for line in paragraph.shape) and abs(size - body) <= SIZE_TOLERANCE * body \
+                and not text.endswith(_SENTENCE_END) and len(text) <= MAX_HEADING_CHARS // 2:
+            found[number] = body
+    ranks = {size: rank for rank, size in enumerate(sorted(set(found.values()), reverse=True), start=1)}
+    return {number: ranks[size] for number, size in found.items()}
 
 
 def _word_share(text: str) -> float:

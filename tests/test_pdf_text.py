@@ -89,3 +89,22 @@ def test_tex_math_fonts_without_a_unicode_map_read_as_their_symbols():
     assert tex_math_text("ABCDEF+CMMI10", 0x0D) == "γ" and tex_math_text("CMEX10", 0x50) == "∑"
     assert tex_math_text("Helvetica", 0x38) is None
     assert _word_share("Sei γ ein Weg mit γ(0) = x und ∀ x ∈ X gilt d(x, y) ≥ 0.") > 0.8  # math is not glyph soup
+
+
+def test_a_pdfs_larger_and_bold_short_lines_are_its_headings():
+    from conftest import make_layout_pdf
+    from qa.index.blocks import HeadingPaths
+    from qa.index.formats import extract_text
+
+    body = ["The harbour opened in 1901 and has grown every decade since then, with",
+            "new quays, cranes and warehouses built along both of its shores by the city."]
+    page = [(72, 720, "Harbour Report", 24), (72, 690, "Costs and repairs", 10, True)]
+    page += [(72, 670 - 14 * n, line) for n, line in enumerate(body)]
+    page += [(72, 620, "Staff", 16)] + [(72, 600 - 14 * n, line) for n, line in enumerate(body)]
+    extracted = extract_text(make_layout_pdf([page]), ".pdf", "report.pdf")
+    text = extracted.text
+    assert [(text[h.start : h.end], h.level) for h in extracted.headings] == \
+        [("Harbour Report", 1), ("Costs and repairs", 3), ("Staff", 2)]
+    paths = HeadingPaths(text, extracted.headings)
+    assert paths.at(text.index("The harbour")) == "Harbour Report › Costs and repairs"
+    assert paths.at(text.rindex("The harbour")) == "Harbour Report › Staff"
