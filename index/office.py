@@ -112,13 +112,14 @@ def docx_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     check_archive(raw, name, "Word")
     try:
         document = WordDocument(io.BytesIO(raw))
-        built = TextBuilder()
+        built, levels = TextBuilder(), _style_levels(document)
         for block in document.element.body.iterchildren():
             budget.check()
             if block.tag.endswith("}p"):
-                paragraph = Paragraph(block, document)
-                level = _heading_level(paragraph)
-                built.heading(paragraph.text.strip(), level) if level else built.line(paragraph.text.strip())
+                if next(block.iter(_WORD_TEXT), None) is None:
+                    continue  # no text run: nothing to read (a file of a million empty paragraphs costs no time)
+                text, level = Paragraph(block, document).text.strip(), levels.get(block.style) or _outline_level(block)
+                built.heading(text, level) if level else built.line(text)
             elif block.tag.endswith("}tbl") and block.tr_lst:
                 marked = bool(block.tr_lst[0].xpath("./w:trPr/w:tblHeader"))
                 built.lines(table_lines(_word_rows(block, document), marked, budget))
@@ -131,15 +132,24 @@ def docx_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
                          date_source="the Word file's creation date" if created else None)
 
 
-def _heading_level(paragraph) -> int:
-    """A Word paragraph's heading level: 1 for the title, N for style "Heading N" (or its outline level), else 0."""
-    style = (paragraph.style.name if paragraph.style is not None else "") or ""
-    if style.lower() == "title":
-        return 1
-    found = re.fullmatch(r"heading (\d)", style.lower())
-    if found:
-        return int(found.group(1)) + 1
-    outline = paragraph._p.xpath("./w:pPr/w:outlineLvl/@w:val")
+_WORD_TEXT = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
+
+
+def _style_levels(document) -> dict[str, int]:
+    """The heading level of each paragraph style, by its id: 1 for the title, N + 1 for "Heading N"
+    (looked up once: a style lookup per paragraph made a file of many short paragraphs slow)."""
+    levels = {}
+    for style in document.styles:
+        name = (style.name or "").lower()
+        found = re.fullmatch(r"heading (\d)", name)
+        if name == "title" or found:
+            levels[style.style_id] = int(found.group(1)) + 1 if found else 1
+    return levels
+
+
+def _outline_level(block) -> int:
+    """A paragraph's own outline level as a heading level (0: none)."""
+    outline = block.xpath("./w:pPr/w:outlineLvl/@w:val")
     return int(outline[0]) + 2 if outline and outline[0].isdigit() and int(outline[0]) < 9 else 0
 
 
