@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 CONTEXT_SEPARATOR = " › "
 MAX_HEADING_CHARS = 200  # a longer "heading" is a paragraph in a heading's style: no context
-_MARKDOWN_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
+_MARKDOWN_LINE = re.compile(r"^(#+)[^\n]*", re.MULTILINE)  # a line opening with marks, read on by hand
 
 
 class Heading(BaseModel, frozen=True):
@@ -58,9 +58,26 @@ class TextBuilder:
 
 
 def markdown_headings(text: str) -> list[Heading]:
-    """The `#`-marked lines of Markdown text, each heading's words without the marks."""
-    return [Heading(start=found.start(2), end=found.end(2), level=len(found.group(1)))
-            for found in _MARKDOWN_HEADING.finditer(text) if found.end(2) - found.start(2) <= MAX_HEADING_CHARS]
+    """The `#`-marked lines of Markdown text ("## Costs ##"), each heading's words without the marks;
+    read in time linear in the text (no pattern that could backtrack over a long line)."""
+    headings = []
+    for line in _MARKDOWN_LINE.finditer(text):
+        marks = len(line.group(1))
+        start, end = line.end(1), line.end()
+        while start < end and text[start] in " \t":
+            start += 1
+        while end > start and text[end - 1] in " \t":
+            end -= 1
+        closed = end
+        while closed > start and text[closed - 1] == "#":
+            closed -= 1
+        if closed < end and (closed == start or text[closed - 1] in " \t"):  # a closing run of marks
+            end = closed
+            while end > start and text[end - 1] in " \t":
+                end -= 1
+        if marks <= 6 and start > line.end(1) and start < end and end - start <= MAX_HEADING_CHARS:
+            headings.append(Heading(start=start, end=end, level=marks))
+    return headings
 
 
 class HeadingPaths:

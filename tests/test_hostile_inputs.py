@@ -451,3 +451,11 @@ def test_a_word_file_of_many_paragraphs_costs_work_only_for_those_with_text(monk
     extracted = extract_text(hostile.getvalue(), ".docx", "many.docx", None)
     assert extracted.text == "Harbour report\nAda leads the harbour team." and len(made) == 2
     assert [extracted.text[h.start : h.end] for h in extracted.headings] == ["Harbour report"]
+
+
+@pytest.mark.parametrize("make", [lambda n: "# a" + " " * n + "b", lambda n: "## x" + " #" * (n // 2) + " y",
+                                  lambda n: "#" * n + " heading"])
+def test_markdown_headings_are_found_in_linear_time(make):
+    from qa.index.blocks import markdown_headings
+
+    assert growth(markdown_headings, make, 20_000) < 64  # linear: 16, quadratic: 256 (a pattern took 14 s at 40,000)
