@@ -322,7 +322,11 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
     lines = _rows_with_headers([line.strip() for line in (found.text or "").splitlines()]) if found else []
     if not any(lines):
         return None
-    built = _with_headings(" ".join((found.title or "").split()), [line for line in lines if line], _heading_levels(found.body))
+    title, lines = " ".join((found.title or "").split()), [line for line in lines if line]
+    if _is_byline(found.author or "", markup, lines):  # under the title, wherever the title stands
+        at = 1 if title and title in lines[0] else 0
+        lines = lines[:at] + [f"By {found.author}"] + lines[at:]
+    built = _with_headings(title, lines, _heading_levels(found.body))
     return ExtractedText(text=built.text, headings=built.headings,
                          date=found.date if found.date and _ISO_DATE.fullmatch(found.date) and _stated(found.date, markup) else None,
                          date_source="the page's publication date")
@@ -353,6 +357,15 @@ def _extractor_config():
     config.set("DEFAULT", "MIN_OUTPUT_SIZE", "10")
     config.set("DEFAULT", "EXTENSIVE_DATE_SEARCH", "off")  # the page's own dates only, never a year of its text ("© 2009")
     return config
+
+
+def _is_byline(author: str, markup: str, lines: list[str]) -> bool:
+    """Is the author trafilatura found a person's name the page shows ("Mike Conley": two to four
+    capitalised words, in its markup) that the article's text does not already give?"""
+    words = author.split()
+    return (2 <= len(words) <= 4 and all(word[:1].isupper() and word[1:].replace(".", "").replace("-", "").isalpha()
+                                          for word in words)
+            and author in markup and not any(author in line for line in lines))
 
 
 def _heading_levels(body) -> dict[str, int]:

@@ -145,3 +145,15 @@ def test_a_slides_text_stands_under_its_title_and_the_decks(tmp_path):
     assert [document.text[h.start : h.end] for h in document.headings] == ["Harbour plans", "Airports"]
     assert document.context_at(document.text.index("Schiphol")) == "Harbour plans › Airports"
     assert document.page_at(document.text.index("Schiphol")) == 2
+
+
+@pytest.mark.parametrize("author, kept", [("Mike Conley", True), ("Authority control databases", False)])
+def test_a_web_pages_author_is_kept_as_a_byline_under_its_title(tmp_path, author, kept):
+    paragraphs = "".join(f"<p>Filler sentence number {n} about the harbour and its long history.</p>" for n in range(6))
+    (tmp_path / "page.html").write_text(
+        f'<html><head><title>Harbour news</title><meta name="author" content="{author}"></head><body><article>'
+        f"<h1>Harbour news</h1>{paragraphs}</article><footer>{author}</footer></body></html>")
+    text = read_document(tmp_path / "page.html", "page.html").text
+    assert (f"By {author}" in text) == kept and text.count("Harbour news") == 1
+    if kept:
+        assert text.splitlines()[:2] == ["Harbour news", f"By {author}"]
