@@ -398,7 +398,8 @@ def _titled(title: str, lines: list[str]) -> str:
 
 def _rows_with_headers(lines: list[str]) -> list[str]:
     """Markdown tables (as trafilatura writes them) as one line per row, each cell with its column's
-    header: "Milestone: Public launch | Date: 1 November 2024"."""
+    header: "Milestone: Public launch | Date: 1 November 2024"; a table without a header (its first
+    row one cell over the columns: a title, kept as a line) gives a two-cell row as "Label: value"."""
     kept, header = [], None
     for number, line in enumerate(lines):
         if not (line.startswith("|") and line.endswith("|")):
@@ -410,7 +411,13 @@ def _rows_with_headers(lines: list[str]) -> list[str]:
             continue  # the separator under a header row
         following = lines[number + 1] if number + 1 < len(lines) else ""
         if header is None and following.startswith("|") and set(following) <= set("|-: "):
-            header = cells
+            named = [cell for cell in cells if cell]
+            header = cells if len(named) >= 2 else []  # one cell over the columns is the table's title, no header
+            kept += named if not header else []
             continue
-        kept.append(header_cells(header, cells) if header else " | ".join(cell for cell in cells if cell))
+        filled = [cell for cell in cells if cell]
+        if header:
+            kept.append(header_cells(header, cells))
+        else:  # a label and its value (an infobox) read as one named cell; other rows as they are
+            kept.append(f"{filled[0]}: {filled[1]}" if len(filled) == 2 and ": " not in filled[0] else " | ".join(filled))
     return kept
