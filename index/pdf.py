@@ -76,19 +76,6 @@ HEADING_SIZE = 1.15  # a short paragraph set this many times larger than the bod
 MAX_HEADING_CHARS = 200  # and so is a short bold one at body size that ends no sentence
 
 
-class _Char(NamedTuple):
-    """One drawn character, top-down coordinates, with its font's size and weight."""
-
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    text: str
-    size: float
-    bold: bool
-    baseline: float
-
-
 class _Line(NamedTuple):
     """A line of text, top-down coordinates, with the size and weight of most of its characters."""
 
@@ -176,7 +163,7 @@ def _read_pages(raw: bytes, name: str, budget: Budget, found: list[tuple[int, Ta
             interpreter.process_page(page)
             layout = device.get_result()
             chars, rulings = _marks(layout)
-            tables = find_tables([Glyph(*char[:6]) for char in chars], rulings, layout.width, _tick)
+            tables = find_tables(chars, rulings, layout.width, _tick)
             if found is not None:
                 found += [(number, table) for table in tables]
             pages.append((layout.height, _placed(_lines(chars), tables)))
@@ -189,7 +176,7 @@ def _read_pages(raw: bytes, name: str, budget: Budget, found: list[tuple[int, Ta
     return pages
 
 
-def _marks(layout) -> tuple[list[_Char], list[Ruling]]:
+def _marks(layout) -> tuple[list[Glyph], list[Ruling]]:
     """A page's characters in the order the page draws them (those in figures too) and its rulings, top-down."""
     from pdfminer.layout import LTChar, LTFigure, LTLine, LTRect
 
@@ -200,7 +187,7 @@ def _marks(layout) -> tuple[list[_Char], list[Ruling]]:
         if isinstance(item, LTChar) and item.get_text():
             a, b, c, d, _, baseline = item.matrix
             level = b == c == 0 and a > 0 and d > 0  # drawn upright: its baseline is the text matrix's
-            chars.append(_Char(item.x0, item.x1, height - item.y1, height - item.y0, item.get_text(), item.size,
+            chars.append(Glyph(item.x0, item.x1, height - item.y1, height - item.y0, item.get_text(), item.size,
                                bool(_BOLD.search(item.fontname or "")), height - baseline if level else height - item.y0))
         elif isinstance(item, LTFigure):
             items += reversed(list(item))
@@ -214,7 +201,7 @@ def _marks(layout) -> tuple[list[_Char], list[Ruling]]:
     return chars, rulings
 
 
-def _lines(chars: list[_Char]) -> list[_Line]:
+def _lines(chars: list[Glyph]) -> list[_Line]:
     """The characters as lines, in the order the page draws them. A character goes on the line before
     it when its baseline lies within half a font size of the line's (a superscript does) and it stands
     to the right of the character before, less than MAX_LINE_GAP font sizes away; words are spaced
@@ -239,13 +226,13 @@ def _lines(chars: list[_Char]) -> list[_Line]:
     return [line for line in lines if line.text]
 
 
-def _on_line(line: list[_Char], char: _Char) -> bool:
+def _on_line(line: list[Glyph], char: Glyph) -> bool:
     first, last = line[0], line[-1]
     return (abs(char.baseline - first.baseline) <= 0.5 * max(char.size, first.size)
             and last.x0 - 0.5 * char.size <= char.x0 <= last.x1 + MAX_LINE_GAP * max(char.size, last.size))
 
 
-def _line(chars: list[_Char]) -> _Line:
+def _line(chars: list[Glyph]) -> _Line:
     """Characters as one line: its text, box, and the size and weight of most of its characters."""
     _tick()
     size = Counter(round(char.size, 1) for char in chars).most_common(1)[0][0]

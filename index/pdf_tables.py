@@ -63,7 +63,8 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 class Glyph(NamedTuple):
-    """One drawn character, top-down coordinates (points from the page's top-left corner)."""
+    """One drawn character, top-down coordinates (points from the page's top-left corner), with its
+    font's size, its weight and its baseline (what the prose reading in index/pdf.py uses too)."""
 
     x0: float
     x1: float
@@ -71,6 +72,8 @@ class Glyph(NamedTuple):
     bottom: float
     text: str
     size: float
+    bold: bool = False
+    baseline: float = 0.0
 
 
 class Ruling(NamedTuple):

@@ -129,10 +129,9 @@ class Retriever:
                     break
             else:
                 merged.append([start, end, hit.score, rank])
-        passages = [
-            Passage(doc_id=doc_id, start=s, end=e, text=self.index.document(doc_id).text[s:e], retrieval_score=score, rank=rank,
-                    context=self.index.document(doc_id).context_at(s))
-            for doc_id, group in windows.items()
-            for s, e, score, rank in group
-        ]
+        passages = []
+        for doc_id, group in windows.items():
+            document = self.index.document(doc_id)
+            passages += [Passage(doc_id=doc_id, start=s, end=e, text=document.text[s:e], retrieval_score=score, rank=rank,
+                                 context=document.context_at(s)) for s, e, score, rank in group]
         return sorted(passages, key=lambda p: p.rank)

@@ -1,6 +1,9 @@
 """Reading examples of table rows, as the assistant indexes them, for training the reader (SQuAD format).
 
-    python -m qa.reader.table_examples --tables ../shared/datasets/table-qa --out ~/.cache/qa-train/data/table-rows.json
+    python -m qa.reader.table_examples --tables TABLE_QA_DIR --out ~/.cache/qa-train/data/table-rows.json
+
+TABLE_QA_DIR is the table-qa data set (train.jsonl, dev.jsonl, tables/, tables-unlabelled/); it is read
+only to make training data, never by the assistant.
 
 Each table (CSV) is read as `qa index` reads it: one line a row (a wide row a few cells a line, each
 under the row's key), "Header: value | Header: value". A passage is a row's line with a line either
