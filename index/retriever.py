@@ -38,6 +38,11 @@ class Passage(BaseModel, frozen=True):
     rank: int  # 0 for the passage holding the best retrieved sentence
     context: str = ""  # the headings the passage stands under ("Report › Findings"), read before it; never answered from
 
+    @property
+    def reading(self) -> str:
+        """What the reader reads: the context's line, then the passage."""
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
 
 Mode = Literal["dense", "lexical", "hybrid"]
 CANDIDATES = 100  # how deep each ranking goes before fusion

@@ -8,8 +8,9 @@ import torch
 from qa.index.retriever import Retriever
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
-from qa.reader.as_read import Question, group_loss, questions_of, reading_passages
+from qa.reader.as_read import Question, build_groups, group_loss, questions_of, reading_passages
 from qa.reader.decode import decode_window, shared_normalisers
+from qa.reader.windows import load_tokenizer
 
 PARAGRAPHS = {
     "Town/0": "Ada lives in Lisbon. Her door is green. She walks to work.",
@@ -26,8 +27,8 @@ def question(text, doc_id, answer):
 def test_squad_articles_become_paragraphs_and_questions():
     articles = [{"title": "Town", "paragraphs": [{"context": PARAGRAPHS["Town/1"], "qas": [
         {"question": " Where does Bruno live? ", "answers": [{"text": "Porto", "answer_start": 15}, {"text": "in Porto", "answer_start": 12}]}]}]}]
-    paragraphs, (only,) = questions_of(articles)
-    assert paragraphs == {"Town/0": PARAGRAPHS["Town/1"]}
+    documents, (only,) = questions_of(articles)
+    assert {d: document.text for d, document in documents.items()} == {"Town/0": PARAGRAPHS["Town/1"]}
     assert only == Question("Where does Bruno live?", "Town/0", 15, 20, ("Porto", "in Porto"))
 
 
@@ -73,3 +74,25 @@ def test_an_answerless_window_scoring_a_span_above_the_answer_costs_more():
 
     shared_rise = (loss(5.9) - window_part(5.9)) - (loss(-5.0) - window_part(-5.0))
     assert shared_rise > 0.5  # the shared term sees the answerless span outscore the answer
+
+
+def test_a_titled_paragraph_is_read_under_its_title_and_some_questions_name_it(hash_embedder):
+    articles = [{"title": "Old_Town", "paragraphs": [{"context": text, "qas": [
+        {"id": f"{doc_id}-{n}", "question": f"Who lives in town {n}?", "answers": [{"text": "Ada", "answer_start": text.index("Ada")}]}
+        for n in range(12)]} for doc_id, text in PARAGRAPHS.items() if "Ada" in text]}]
+    documents, questions = questions_of(articles, titled_share=1.0)
+    (document,) = documents.values()
+    assert document.text.startswith("Old Town\n") and document.context_at(len(document.text) - 1) == "Old Town"
+    assert all(document.text[q.answer_start : q.answer_end] == "Ada" for q in questions)
+    named = [q.text for q in questions if "Old Town" in q.text]
+    assert 0 < len(named) < len(questions) and all(q.text.endswith("?") for q in questions)
+    tokenizer = load_tokenizer()
+    groups = build_groups(tokenizer, articles, hash_embedder, k=2, max_tokens=64, stride=16, titled_share=1.0)
+    assert len(groups) == len(questions)
+    for group in groups:
+        ((window, (start, end)),) = [(w, s) for w, s in zip(group.windows, group.spans) if s != (0, 0)]
+        assert tokenizer.decode(window.input_ids[start : end + 1]) == "ada"  # labelled after the context line
+    untitled, _ = questions_of(articles, titled_share=0.0)
+    assert not any(d.text.startswith("Old Town") for d in untitled.values())
+    files, _ = questions_of([{**articles[0], "title": "tables/a.csv"}], titled_share=1.0)
+    assert not any(d.headings for d in files.values())  # a file name is no title

@@ -35,3 +35,6 @@ def test_examples_are_spans_of_rows_and_never_come_from_dev_tables(tmp_path):
     human = [qa for _, qa in questions if qa["question"] == "how many points did club 3 score?"]
     assert len(human) == 1 and human[0]["answers"][0]["text"] == "21"  # only on its own row, though 21 may repeat
     assert any(not qa["answers"] for _, qa in questions) and "Secret" not in json.dumps(made)
+    assert all(qa.get("asked_of") == ("paragraph" if not qa["answers"] else None) for _, qa in questions)  # its row's passage answers it
+    fewer = examples(tmp_path, per_table=3)
+    assert sum(len(p["qas"]) for a in fewer["data"] for p in a["paragraphs"]) < len(questions)

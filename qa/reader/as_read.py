@@ -11,17 +11,27 @@ For each question the retriever runs over the training paragraphs as it does in 
 one softmax over the context tokens of all of a question's windows together ("shared
 normalisation"), so span scores compare across passages. A reader trained so records
 `"normalisation": "shared"` and is decoded that way (`qa.reader.decode`).
+
+Two things make the examples look like the documents people index:
+- `titled_share` of the paragraphs get their article's title as a heading line above them, so the
+  reader reads "Title" before the passage as it reads a section's path in the product, and a third of
+  their questions name it ("In the Title article, who ...?"). File names (with a "/") are no titles.
+- A question marked `"asked_of": "paragraph"` (one of another paragraph, `qa.reader.unanswerable`) is
+  read against its paragraph alone: elsewhere in the training corpus its own paragraph answers it.
 """
 
 from __future__ import annotations
 
+import random
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from qa.index.documents import make_document
+from qa.index.blocks import Heading
+from qa.index.documents import Document, make_document
 from qa.index.retriever import Passage, Retriever
 from qa.index.store import SentenceIndex
 from qa.normalize import normalize_answer
@@ -39,6 +49,7 @@ class Question:
     answer_start: int
     answer_end: int
     answers: tuple[str, ...]
+    paragraph_only: bool = False  # read against its own paragraph alone
 
 
 @dataclass(frozen=True)
@@ -49,27 +60,54 @@ class Group:
     spans: tuple[tuple[int, int], ...]
 
 
-def questions_of(articles: list[dict]) -> tuple[dict[str, str], list[Question]]:
-    """({doc_id: paragraph}, questions) of SQuAD-format articles; doc_id is 'title/paragraph-number'."""
-    paragraphs, questions = {}, []
+NAMING = ("In the {title} article, {question}", "According to {title}, {question}", "{title}: {question}")
+
+
+def questions_of(articles: list[dict], titled_share: float = 0.0) -> tuple[dict[str, Document], list[Question]]:
+    """({doc_id: paragraph as a document}, questions) of SQuAD-format articles; doc_id is
+    'title/paragraph-number'. `titled_share` of the paragraphs (chosen by their doc_id) stand under their
+    title, and a third of their questions name it."""
+    documents, questions = {}, []
     for article in articles:
+        title = " ".join(article["title"].replace("_", " ").split())
         for number, paragraph in enumerate(article["paragraphs"]):
             doc_id = f"{article['title']}/{number}"
-            paragraphs[doc_id] = paragraph["context"]
+            titled = "/" not in article["title"] and zlib.crc32(doc_id.encode()) % 1000 < titled_share * 1000
+            shift = len(title) + 1 if titled else 0
+            documents[doc_id] = make_document(doc_id, f"{title}\n{paragraph['context']}" if titled else paragraph["context"],
+                                              headings=[Heading(start=0, end=len(title), level=1)] if titled else None)
             for qa in paragraph["qas"]:
+                text = qa["question"].strip()
+                named = qa.get("id", text)
+                if titled and zlib.crc32(named.encode()) % 3 == 0:
+                    text = random.Random(named).choice(NAMING).format(title=title, question=_lowered(text))
                 if not qa["answers"]:  # the paragraph does not answer it (SQuAD 2.0)
-                    questions.append(Question(qa["question"].strip(), doc_id, -1, -1, ()))
+                    questions.append(Question(text, doc_id, -1, -1, (), qa.get("asked_of") == "paragraph"))
                     continue
                 first = qa["answers"][0]
-                questions.append(Question(qa["question"].strip(), doc_id, first["answer_start"],
-                                          first["answer_start"] + len(first["text"]), tuple(a["text"] for a in qa["answers"])))
-    return paragraphs, questions
+                start = first["answer_start"] + shift
+                questions.append(Question(text, doc_id, start, start + len(first["text"]), tuple(a["text"] for a in qa["answers"])))
+    return documents, questions
+
+
+def _lowered(question: str) -> str:
+    """The question to follow a lead-in: its first word in lower case unless it is a name or an acronym."""
+    first = question.split(" ", 1)[0]
+    return question[0].lower() + question[1:] if first.lower() in _QUESTION_WORDS else question
+
+
+_QUESTION_WORDS = frozenset("what who whom whose which when where why how in on at for from to by during after before "
+                            "according is are was were do does did can could the a an".split())
 
 
 def reading_passages(retriever: Retriever, question: Question, query: np.ndarray | None = None) -> tuple[Passage | None, list[Passage]]:
     """(the passage holding the answer, passages without it) as the assistant would read them;
     `query` is the question's embedding, when already computed."""
     index = retriever.index
+    if question.paragraph_only:
+        document = index.document(question.doc_id)
+        return None, [Passage(doc_id=question.doc_id, start=0, end=len(document.text), text=document.text,
+                              retrieval_score=0.0, rank=0, context=document.context_at(0))]
     hits = retriever.ranked(question.text, query) if query is not None else retriever.sentences(question.text)
     retrieved = retriever.passages(hits)
     if not question.answers:
@@ -81,10 +119,11 @@ def reading_passages(retriever: Retriever, question: Question, query: np.ndarray
     return gold, negatives
 
 
-def build_groups(tokenizer, articles: list[dict], embedder, k: int, max_tokens: int, stride: int) -> list[Group]:
+def build_groups(tokenizer, articles: list[dict], embedder, k: int, max_tokens: int, stride: int,
+                 titled_share: float = 0.0) -> list[Group]:
     """One group of windows per question of the articles, read as the assistant reads."""
-    paragraphs, questions = questions_of(articles)
-    index, _ = SentenceIndex.build([make_document(doc_id, text) for doc_id, text in paragraphs.items()], embedder)
+    documents, questions = questions_of(articles, titled_share)
+    index, _ = SentenceIndex.build(list(documents.values()), embedder)
     retriever = Retriever(index, embedder, k=k)
     queries = embedder.encode([question.text for question in questions])  # in batches: far faster than one by one
     groups = []
@@ -93,12 +132,12 @@ def build_groups(tokenizer, articles: list[dict], embedder, k: int, max_tokens: 
         if gold is None and question.answers:
             continue
         passages = [gold, *negatives] if gold else negatives
-        windows = tokenize_windows(tokenizer, [question.text] * len(passages), [p.text for p in passages], max_tokens, stride)
+        windows = tokenize_windows(tokenizer, [question.text] * len(passages), [p.reading for p in passages], max_tokens, stride)
         if gold is None:  # unanswerable: every window points at [CLS]
             if windows:
                 groups.append(Group(tuple(windows), tuple((0, 0) for _ in windows)))
             continue
-        offset = question.answer_start - gold.start
+        offset = question.answer_start - gold.start + len(gold.reading) - len(gold.text)  # after the context read first
         spans = tuple(answer_token_span(w, offset, offset + question.answer_end - question.answer_start) if w.context_index == 0
                       else (0, 0) for w in windows)
         if any(span != (0, 0) for span in spans):
@@ -154,5 +193,6 @@ def _answer_sentences(index: SentenceIndex, question: Question) -> Passage | Non
         return None
     first, last = index.neighbours(rows[0][0], 1)[0], index.neighbours(rows[-1][0], 1)[-1]
     start, end = index.row(first).start, index.row(last).end
-    text = index.document(question.doc_id).text
-    return Passage(doc_id=question.doc_id, start=start, end=end, text=text[start:end], retrieval_score=0.0, rank=0)
+    document = index.document(question.doc_id)
+    return Passage(doc_id=question.doc_id, start=start, end=end, text=document.text[start:end], retrieval_score=0.0, rank=0,
+                   context=document.context_at(start))

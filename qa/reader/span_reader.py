@@ -62,7 +62,7 @@ class SpanReader:
         self.warm_up()
         if not passages:
             return []
-        readings = [f"{p.context}\n{p.text}" if p.context else p.text for p in passages]  # the context read first
+        readings = [p.reading for p in passages]  # the context read first
         with self._lock:
             windows = tokenize_windows(self.tokenizer, [question] * len(passages), readings)
         start_logits, end_logits = self._logits(windows)

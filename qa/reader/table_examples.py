@@ -12,7 +12,8 @@ side, as retrieval hands the reader a sentence with its neighbours. From each pa
   tables are never read);
 - questions made from the line: "what is the <header> of <key>?" and a few other wordings, answered
   by the cell's value;
-- unanswerable ones: a question made from another row of the table, asked of this passage.
+- unanswerable ones: a question made from another row of the table, asked of this passage alone
+  (`"asked_of": "paragraph"`: the passage of that row, elsewhere in the data, answers it).
 Every answer is a span of the passage: `context[start:start + len(text)] == text`.
 Data: WikiTableQuestions' tables (CC BY-SA 4.0); a model trained on it should say so.
 """
@@ -30,7 +31,7 @@ from qa.index.sentences import ROW_SEPARATOR
 
 WORDINGS = ("what is the {header} of {key}?", "what was the {header} for {key}?", "{key}: which {header}?",
             "what {header} does {key} have?", "which {header} is listed for {key}?")
-MAX_PASSAGES_PER_TABLE = 12  # made questions per table: many tables, few rows each, for variety
+PASSAGES_PER_TABLE = 12  # passages with made questions per table: many tables, few rows each, for variety
 
 
 def row_cells(line: str) -> list[tuple[str, str, int]] | None:
@@ -69,7 +70,8 @@ def made_questions(passage: tuple[str, int, list], other: tuple[str, int, list] 
         (_, other_key, _), *other_rest = other[2]
         other_header, other_value, _ = rng.choice(other_rest)
         if other_key not in context and other_value not in context:
-            found.append({"question": rng.choice(WORDINGS).format(header=other_header.lower(), key=other_key), "answers": []})
+            found.append({"question": rng.choice(WORDINGS).format(header=other_header.lower(), key=other_key), "answers": [],
+                          "asked_of": "paragraph"})
     return found
 
 
@@ -86,8 +88,9 @@ def human_questions(passage: tuple[str, int, list], asked: list[dict]) -> list[d
     return found
 
 
-def examples(tables: Path, seed: int = 13) -> dict:
-    """Every table of `tables` (the table-qa folder) but the dev ones, as SQuAD-format articles."""
+def examples(tables: Path, seed: int = 13, per_table: int = PASSAGES_PER_TABLE) -> dict:
+    """Every table of `tables` (the table-qa folder) but the dev ones, as SQuAD-format articles, with made
+    questions from `per_table` passages of each."""
     rng = random.Random(seed)
     train = [json.loads(line) for line in (tables / "train.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     dev = {json.loads(line)["table"] for line in (tables / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
@@ -105,14 +108,14 @@ def examples(tables: Path, seed: int = 13) -> dict:
         paragraphs = []
         for index, passage in enumerate(passages):
             qas = human_questions(passage, asked.get(name, []))
-            if index < MAX_PASSAGES_PER_TABLE or qas:
+            if index < per_table or qas:
                 other = passages[rng.randrange(len(passages))] if len(passages) > 1 else None
-                qas += made_questions(passage, other if other is not passage else None, rng) if index < MAX_PASSAGES_PER_TABLE else []
+                qas += made_questions(passage, other if other is not passage else None, rng) if index < per_table else []
             if qas:
                 paragraphs.append({"context": passage[0], "qas": [{**qa, "id": f"{name}#{index}.{n}"} for n, qa in enumerate(qas)]})
         rng.shuffle(paragraphs)
         if paragraphs:
-            articles.append({"title": name, "paragraphs": paragraphs[: MAX_PASSAGES_PER_TABLE + len(asked.get(name, []))]})
+            articles.append({"title": name, "paragraphs": paragraphs[: per_table + len(asked.get(name, []))]})
     return {"version": "table-rows-1", "source": "WikiTableQuestions 1.0.2 tables (CC BY-SA 4.0), read as qa index reads CSV",
             "data": articles}
 
@@ -122,10 +125,12 @@ def main() -> None:
     parser.add_argument("--tables", type=Path, required=True, help="the table-qa folder (train.jsonl, dev.jsonl, tables/)")
     parser.add_argument("--out", type=Path, required=True, help="the SQuAD-format JSON to write (a new file)")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--passages-per-table", type=int, default=PASSAGES_PER_TABLE,
+                        help="passages of each table given made questions")
     args = parser.parse_args()
     if args.out.exists():
         raise SystemExit(f"--out {args.out} exists; it is left as it is: give a new file")
-    made = examples(args.tables, args.seed)
+    made = examples(args.tables, args.seed, args.passages_per_table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "x", encoding="utf-8") as file:
         json.dump(made, file, ensure_ascii=False)

@@ -126,7 +126,7 @@ def train(args: argparse.Namespace) -> None:
         from qa.reader.as_read import build_groups, collate_groups, group_loss
 
         examples = _kept_examples(args, data, lambda: build_groups(tokenizer, articles, shared_embedder(), args.as_read,
-                                                                   args.max_tokens, args.stride))
+                                                                   args.max_tokens, args.stride, args.titled_share))
         lengths = [max(len(window.input_ids) for window in group.windows) for group in examples]
         per_batch = args.groups_per_batch
 
@@ -211,20 +211,35 @@ def train(args: argparse.Namespace) -> None:
         print(f"epoch {epoch} saved: {args.out / 'reader.safetensors'} sha256 {weights_sha}", flush=True)
 
 
+MADE_KINDS = {  # unanswerable questions made from answerable ones (qa.reader.unanswerable): each has --<kind>-share
+    "swapped": "by swapping the year, number or name a question hinges on", "negated": "by a 'not' after the verb",
+    "antonym": "by a word turned to its opposite", "other_paragraph": "from another paragraph of the article"}
+
+
 def _unanswerable(args: argparse.Namespace, articles: list[dict], data: list[dict]) -> list[dict]:
-    """The unanswerable questions to train on: the train articles' of `--squad2`, and `--swapped-share`
-    times as many swapped ones as there are answerable questions (recorded in `data`)."""
-    from qa.reader.unanswerable import squad2_unanswerable, swapped_questions
+    """The unanswerable questions to train on: the train articles' of `--squad2`, all of `--squad2-train`,
+    and for each made kind `--<kind>-share` times as many as there are answerable questions, at most
+    (recorded in `data`)."""
+    from qa.reader import unanswerable
 
     found = []
     if args.squad2:
-        found += squad2_unanswerable(args.squad2)
+        found += unanswerable.squad2_unanswerable(args.squad2)
         data.append({"file": args.squad2.name, "sha256": sha256_of(args.squad2), "questions": _questions(found),
                      "kept": "the unanswerable questions of the train articles: " + ", ".join(a["title"] for a in found)})
-    if args.swapped_share:
-        swapped = swapped_questions(articles, round(args.swapped_share * _questions(articles)), random.Random(args.seed))
-        data.append({"file": "(swapped from the questions above: qa.reader.unanswerable)", "questions": _questions(swapped)})
-        found += swapped
+    if args.squad2_train:
+        kept = unanswerable.squad2_train_unanswerable(args.squad2_train)
+        data.append({"file": args.squad2_train.name, "sha256": sha256_of(args.squad2_train), "questions": _questions(kept),
+                     "kept": "every unanswerable question"})
+        found += kept
+    for kind in MADE_KINDS:
+        share = getattr(args, f"{kind}_share")
+        if share:
+            make = getattr(unanswerable, f"{kind}_questions")
+            made = make(articles, round(share * _questions(articles)), random.Random(args.seed))
+            data.append({"file": f"({kind.replace('_', '-')} questions made from the questions above: qa.reader.unanswerable)",
+                         "questions": _questions(made)})
+            found += made
     return found
 
 
@@ -245,7 +260,7 @@ def _config(args: argparse.Namespace) -> dict:
 def _as_options(config: dict) -> list[str]:
     options = []
     for key, value in sorted(config.items()):
-        if value == []:
+        if value in ([], None):
             continue
         options.append(f"--{key.replace('_', '-')} " + (" ".join(value) if isinstance(value, list) else str(value)))
     return options
@@ -419,12 +434,17 @@ def main() -> None:
                         help="share of answerless windows kept (they teach the no-answer position)")
     parser.add_argument("--squad2", type=Path, metavar="FILE",
                         help="a SQuAD 2.0 file: train on the unanswerable questions of its train articles (qa.eval.squad2_eval.split)")
-    parser.add_argument("--swapped-share", type=float, default=0.0, metavar="F",
-                        help="add F times as many unanswerable questions as answerable ones, made by swapping what a question hinges on")
+    parser.add_argument("--squad2-train", type=Path, metavar="FILE",
+                        help="a SQuAD 2.0 training file (no dev article): train on all its unanswerable questions")
+    for kind, how in MADE_KINDS.items():
+        parser.add_argument(f"--{kind.replace('_', '-')}-share", type=float, default=0.0, metavar="F",
+                            help=f"add up to F times as many unanswerable questions as answerable ones, made {how}")
     parser.add_argument("--as-read", type=int, default=0, metavar="K",
                         help="train as the assistant reads: each question with the passages of its K retrieved sentences, "
                              "those without the answer labelled so, one normalisation across them (0: gold paragraphs)")
     parser.add_argument("--groups-per-batch", type=int, default=8, help="with --as-read: questions per batch")
+    parser.add_argument("--titled-share", type=float, default=0.0,
+                        help="with --as-read: this share of paragraphs stand under their title, which some questions name")
     parser.add_argument("--holdout-articles", type=int, default=2)
     parser.add_argument("--limit-questions", type=int, default=0,
                         help="train on about this many questions, the same leading share of every file (small runs)")
