@@ -139,6 +139,10 @@ class Assistant:
         looking_for = " ".join(filter(None, (context, how.retrieval_context))) or None
         hits, scored, unread, question = self.candidates(how.question, looking_for, how.previous, within)
         read_as = question if question != spelled_out(asked) else None
+        if how.unlike and any(_overlaps(span, how.unlike) for _, span in scored):  # "and X?": not the answer about what X replaced
+            if unread:
+                scored, unread = self.scored(question, hits, self.read(question, hits)), []
+            scored = [pair for pair in scored if not _overlaps(pair[1], how.unlike)]
         if self._wants_usable_date(question, scored):
             if unread:  # read on: a usable date may be further down
                 scored, unread = self.scored(question, hits, self.read(question, hits)), []
@@ -447,3 +451,9 @@ def default_assistant(progress: Progress | None = None) -> Assistant:
 def ask(question: str) -> Answer:
     """Ask the bundled seeds corpus: `ask("when could Russia invade?")`."""
     return default_assistant().ask(question)
+
+
+def _overlaps(span: ReaderSpan, answer: Answer) -> bool:
+    """Whether `span` lies over the place `answer` was found."""
+    source = answer.source
+    return source is not None and span.doc_id == source.doc_id and span.start < source.end and source.start < span.end

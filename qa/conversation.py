@@ -4,11 +4,16 @@
 question is a follow-up when it points back (a pronoun, "that", "there"), opens with "and" or "what
 about", or is a bare question phrase ("when?", "how high?"). It is then asked as:
 - a bare question phrase borrows the previous question's rest: "how high?" after "what is the tide at
-  Dover?" is read as "how high is the tide at Dover?";
+  Dover?" is read as "how high is the tide at Dover?"; so does one that asks about "that" ("when was
+  that?", "what day was this?", "when did it happen?");
 - "and X?" / "what about X?" asks the previous question again with X in place of its first name:
-  "and the UK?" after "how many troops has Russia sent?" is "how many troops has the UK sent?";
-- he / she / it / they (and their other forms) stand for the previous answer when it is short;
-- "that" and "this" stay, and the previous answer's sentence is read first ("who said that?").
+  "and the UK?" after "how many troops has Russia sent?" is "how many troops has the UK sent?". The
+  previous answer is then no answer (`Reading.unlike`): it was about the name X replaced. Without a
+  name to replace it is read as "what about X?". "and" before a whole question ("and who is ...?") is
+  only a word of speech;
+- he / she / it / they (and their other forms) stand for the previous answer when it is a short name
+  that was asked for (not a time: "what day ...?");
+- "that", "this" and "so" ("who said so?") stay, and the previous answer's sentence is read first.
 In every case retrieval searches for the question together with the previous question and the
 previous answer's sentence. Only the reading changes: the answer is a span of the documents as ever.
 """
@@ -26,12 +31,15 @@ from qa.text import spelled_out
 QUESTION_PHRASE = r"(?:what|which|who|whom|whose|when|where|why|how)(?:\s+(?:many|much|long|old|high|tall|far|big|large|often|soon|deep|wide|fast))?"
 _PREPOSITION = r"(?:by|in|at|for|from|to|with|since|until|on|after|before)"
 _BARE = re.compile(rf"^\s*(?:(?:and|but|so)\s+)?(?P<phrase>(?:{_PREPOSITION}\s+)?(?:(?:what|which)\s+\w+|{QUESTION_PHRASE}))"
-                   r"(?:\s+(?:exactly|again))?\s*[?.!]*\s*$", re.I)
+                   r"(?:\s+(?:exactly|again|(?:was|is|did|does)\s+(?:that|this)(?:\s+(?:happen|take\s+place))?"
+                   r"|(?:did|does)\s+it\s+(?:happen|take\s+place)))?\s*[?.!]*\s*$", re.I)
 _ANOTHER = re.compile(r"\s*(?:and|but|what about|how about|and what about|what of|and for)\s+", re.I)
-_POINTS_BACK = re.compile(r"\b(that|this|it|its|he|she|his|her|him|they|them|their|there|then|those|these)\b", re.I)
+_POINTS_BACK = re.compile(r"\b(that|this|it|its|he|she|his|her|him|they|them|their|there|then|those|these)\b"
+                          r"|\b(?:say|says|said|think|thinks|thought)\s+so\b", re.I)
+_WHOLE_QUESTION = re.compile(rf"^(?:{QUESTION_PHRASE}|is|are|was|were|do|does|did|can|could|has|have|had|will|would)\b", re.I)
 _PERSONAL = re.compile(r"\b(?P<pronoun>he|she|him|her|his|hers|it|its|they|them|their)\b", re.I)
 _THEN = re.compile(r"\b(?P<pronoun>then|there)\b", re.I)
-_ASKS_FOR_A_NAME = re.compile(r"^\s*(?:who|whom|which|what)\b", re.I)
+_ASKS_FOR_A_NAME = re.compile(r"^\s*(?:who|whom|which|what)\b(?!\s+(?:day|date|year|month|week|time|century|decade)\b)", re.I)
 _ASKS_WHEN_OR_WHERE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?P<which>when|where)\b", re.I)
 _LEADING_PHRASE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?:how\s+(?:many|much)\s+\w+|which\s+\w+|{QUESTION_PHRASE})\s+", re.I)
 _NAME = re.compile(r"\b(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
@@ -54,6 +62,7 @@ class Reading(BaseModel):
     question: str
     retrieval_context: str | None = None
     previous: Answer | None = None
+    unlike: Answer | None = None  # "and X?": the previous answer, which was about what X replaced
 
 
 def reading(question: str, history: list[Turn]) -> Reading:
@@ -64,10 +73,15 @@ def reading(question: str, history: list[Turn]) -> Reading:
     last = history[-1]
     read_as = _filled_in(question, last)
     context = " ".join(part for part in (last.read_as, last.answer.source.sentence if last.answer.source else None) if part)
-    return Reading(question=read_as, retrieval_context=context, previous=last.answer if last.answer.source else None)
+    answered = last.answer if last.answer.source else None
+    another = _another(question)
+    swapped = bool(another and not _BARE.match(question) and not _POINTS_BACK.search(another) and _first_name(last.read_as))
+    return Reading(question=read_as, retrieval_context=context, previous=answered, unlike=answered if swapped else None)
 
 
 def _is_follow_up(question: str) -> bool:
+    if (opening := _ANOTHER.match(question)) and _WHOLE_QUESTION.match(question[opening.end():]):
+        question = question[opening.end():]  # "and who is ...?": a question of its own, unless it points back
     return bool(_BARE.match(question) or _another(question) or _POINTS_BACK.search(question))
 
 
@@ -81,7 +95,7 @@ def _another(question: str) -> str | None:
         return None
     rest = question[opening.end():].rstrip()
     subject = rest.rstrip("?.!").rstrip() if rest.endswith(tuple("?.!")) else rest
-    return subject if subject and "?" not in subject else None
+    return subject if subject and "?" not in subject and not _WHOLE_QUESTION.match(subject) else None
 
 
 def _filled_in(question: str, last: Turn) -> str:
@@ -93,7 +107,7 @@ def _filled_in(question: str, last: Turn) -> str:
         name = _first_name(last.read_as)
         if name:
             return last.read_as[: name.start()] + another + last.read_as[name.end():]
-        return f"{last.read_as.rstrip(' ?')} {another}?"
+        return f"what about {another}?"
     answer = last.answer.answer
     if answer and (asked := _ASKS_WHEN_OR_WHERE.match(last.read_as)) and len(answer.split()) <= MAX_STANDIN_WORDS:
         place = answer if _STARTS_WITH_PREPOSITION.match(answer) else f"in {answer}"
@@ -108,7 +122,7 @@ def _filled_in(question: str, last: Turn) -> str:
 
 def _stand_in(last: Turn) -> str | None:
     """What "he", "it" or "they" most likely means after the previous turn: its answer when it asked for
-    a name and got one, else the first name its question mentioned."""
+    a name (not a time: "what day") and got one, else the first name its question mentioned."""
     answer = last.answer.answer
     if answer and _ASKS_FOR_A_NAME.match(last.read_as) and answer[0].isupper() and len(answer.split()) <= MAX_STANDIN_WORDS:
         return answer
