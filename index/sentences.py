@@ -70,12 +70,6 @@ def split_sentences(text: str, begin: int = 0) -> list[SentenceSpan]:
     return spans
 
 
-def is_table_row(line: str) -> bool:
-    """Whether a line is a table row as the readers write them ("Header: cell | Header: cell", or
-    "cell | cell"): one unit, never cut at a full stop ("Avg. Attendance: 31,000")."""
-    return ROW_SEPARATOR in line
-
-
 def answerable_sentences(text: str, begin: int = 0) -> list[SentenceSpan]:
     """The sentences of text[begin:] that are indexed: every one but boilerplate."""
     return [span for span in split_sentences(text, begin) if not is_boilerplate(text[span.start : span.end])]
@@ -90,7 +84,8 @@ def is_boilerplate(sentence: str) -> bool:
 
 
 def is_table_row(line: str) -> bool:
-    """Is the line a table row as the readers write it, two or more named cells ("Year: 2003 | Votes: 459,640")?"""
+    """Is the line a table row as the readers write it, two or more named cells ("Year: 2003 | Votes: 459,640")?
+    Such a row is one unit, never cut at a full stop ("Avg. Attendance: 31,000")."""
     return ROW_SEPARATOR in line and sum(": " in cell for cell in line.split(ROW_SEPARATOR)) >= 2
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.confidence import Confidence, span_features
+from qa.cells import named_cells
 from qa.conversation import Turn, reading
 from qa.dates import find_relative, has_explicit_date, resolve_answer
 from qa.errors import CorpusError, IndexRebuildableError, QAError, UnknownDocumentError
@@ -32,6 +33,10 @@ from qa.spelling import respelt
 from qa.text import spelled_out, validate_question
 
 CLOSEST_SHOWN = 3
+NAMED_ROW_DEPTH = 50  # best word matches searched for table rows a question names (qa.cells)
+MAX_NAMED_ROWS = 2  # such rows read first, before the retrieved sentences
+NAMED_CELL_SPANS = 20  # spans the reader proposes in such rows, looked through for a named cell
+MAX_WHOLE_CELL_WORDS = 6  # a span inside a named cell this short answers with the whole cell
 ALTERNATIVES_SHOWN = 3
 ALTERNATIVE_MIN_SCORE = 0.05  # below this a span is noise, not a reading worth showing
 DATE_PREFERENCE_MARGIN = 0.2  # "close" scores, for preferring a usable date (see _usable_date_first)
@@ -195,13 +200,18 @@ class Assistant:
         shipped only `early_exit` is set) read less: with `quick_accept`, the best sentence is read
         alone first and answers when it scores that much; with `early_exit`, the passages are read
         one at a time, best first, and reading stops once an answer scores that much. A `previous`
-        answer's sentence (a follow-up's) is read first. The question is read with its misspelt words
+        answer's sentence (a follow-up's) is read first. Table rows whose cells the question names are read
+        first, each alone, and answer when one of those cells scores above the threshold
+        (`read_named_cells`). The question is read with its misspelt words
         as the retrieved sentences spell them (`as_spelt`). `documents`: the ids to retrieve from (default: all).
         """
         hits = self.retrieve(question, context, previous, documents)
         if not hits:
             return Candidates(hits, [], [], question)
         question = self.as_spelt(question, hits)
+        cells = self.scored(question, hits, self.read_named_cells(question, hits))
+        if cells and cells[0][0] >= self.confidence.threshold:
+            return Candidates(hits, cells, self.retriever.passages(hits), question)
         if self.confidence.quick_accept is not None:
             quick = self.scored(question, hits, self.read(question, hits[:1], neighbours=0))
             if quick and quick[0][0] >= self.confidence.quick_accept:
@@ -218,7 +228,22 @@ class Assistant:
         if previous is not None and previous.source is not None:
             source = previous.source
             first = [n for n, _ in self.index.rows_overlapping(source.doc_id, source.sentence_start, source.sentence_end)][:1]
+        first += [n for n in self._rows_naming_cells(question, documents) if n not in first]
         return self.retriever.sentences(f"{question} {context}" if context else question, first=first, documents=documents)
+
+    def _rows_naming_cells(self, question: str, documents: frozenset[str] | None) -> list[int]:
+        """The table rows, among the question's best word matches, whose key and a cell's header the question
+        names (`qa.cells`), at most MAX_NAMED_ROWS: look-alike rows that similarity alone mixes up."""
+        found = self.index.lexical_search(question, NAMED_ROW_DEPTH)
+        rows = self.index.rows([n for n, _ in found])
+        named = []
+        for n, _ in found:
+            row = rows.get(n)
+            if row and (documents is None or row.doc_id in documents) and named_cells(question, self.index.sentence_text(n)):
+                named.append(n)
+                if len(named) == MAX_NAMED_ROWS:
+                    break
+        return named
 
     def as_spelt(self, question: str, hits: list[RetrievedSentence]) -> str:
         """The question with its misspelt words as the retrieved sentences spell them (`qa.spelling`)."""
@@ -227,6 +252,29 @@ class Assistant:
     def read(self, question: str, hits: list[RetrievedSentence], neighbours: int | None = None) -> list[ReaderSpan]:
         """The reader's candidate spans in the hits' passages, before scoring (see `kept`)."""
         return self.kept(question, self.reader.read(question, self.retriever.passages(hits, neighbours)) if hits else [])
+
+    def read_named_cells(self, question: str, hits: list[RetrievedSentence]) -> list[ReaderSpan]:
+        """The reader's spans in the cells the question names (`qa.cells`), the hits' rows naming them read
+        each alone; a span inside a short cell (MAX_WHOLE_CELL_WORDS) grows to the whole cell."""
+        named = [hit for hit in hits if named_cells(question, self.index.sentence_text(hit.row))]
+        if not named:
+            return []
+        best: dict[tuple[str, int, int], ReaderSpan] = {}
+        for span in self.reader.read(question, self.retriever.passages(named, 0), top_n=NAMED_CELL_SPANS):
+            row = self.index.rows_overlapping(span.doc_id, span.start, span.end)
+            if len(row) != 1:
+                continue
+            line_start = row[0][1].start
+            line = self.index.document(span.doc_id).text[line_start : row[0][1].end]
+            for cell in named_cells(question, line):
+                start, end = line_start + cell.start, line_start + cell.end
+                if start <= span.start and span.end <= end:
+                    if len(cell.value.split()) <= MAX_WHOLE_CELL_WORDS:
+                        span = span.model_copy(update={"start": start, "end": end, "text": cell.value})
+                    place = (span.doc_id, span.start, span.end)
+                    if place not in best or best[place].log_prob < span.log_prob:
+                        best[place] = span
+        return sorted(best.values(), key=lambda span: -span.log_prob)
 
     def read_until(self, question: str, hits: list[RetrievedSentence],
                    bar: float) -> tuple[list[tuple[float, ReaderSpan]], list[Passage]]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 
-from qa.reader.table_examples import examples, row_cells
+from qa.reader.table_examples import examples, table_passages
 
 
-def test_a_row_lines_named_cells_and_their_offsets():
-    line = "Club: Málaga CF | Points: 79 | notes"
-    assert [(h, v, line[o : o + len(v)]) for h, v, o in row_cells(line)] == [("Club", "Málaga CF", "Málaga CF"),
-                                                                             ("Points", "79", "79")]
-    assert row_cells("Only: one") is None
+def test_a_passage_is_a_row_line_with_a_line_either_side():
+    text = "Title line\nClub: Málaga CF | Points: 79\nClub: Getafe | Points: 51"
+    (first, second) = table_passages(text)
+    assert first[0] == text and first[0][first[1]:].startswith("Club: Málaga CF")
+    assert [cell.value for cell in first[2]] == ["Málaga CF", "79"]
+    assert second[0] == text.split("\n", 1)[1] and second[0][second[1]:] == "Club: Getafe | Points: 51"
 
 
 def test_examples_are_spans_of_rows_and_never_come_from_dev_tables(tmp_path):

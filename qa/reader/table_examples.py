@@ -25,24 +25,13 @@ import json
 import random
 from pathlib import Path
 
+from qa.cells import row_cells
 from qa.errors import CorpusError
 from qa.index.documents import read_document
-from qa.index.sentences import ROW_SEPARATOR
 
 WORDINGS = ("what is the {header} of {key}?", "what was the {header} for {key}?", "{key}: which {header}?",
             "what {header} does {key} have?", "which {header} is listed for {key}?")
 PASSAGES_PER_TABLE = 12  # passages with made questions per table: many tables, few rows each, for variety
-
-
-def row_cells(line: str) -> list[tuple[str, str, int]] | None:
-    """(header, value, value's offset in the line) of a row line's named cells; None unless it has two or more."""
-    cells, offset = [], 0
-    for cell in line.split(ROW_SEPARATOR):
-        header, colon, value = cell.partition(": ")
-        if colon and header and value:
-            cells.append((header, value, offset + len(header) + 2))
-        offset += len(cell) + len(ROW_SEPARATOR)
-    return cells if len(cells) >= 2 else None
 
 
 def table_passages(text: str) -> list[tuple[str, int, list[tuple[str, str, int]]]]:
@@ -61,16 +50,16 @@ def table_passages(text: str) -> list[tuple[str, int, list[tuple[str, str, int]]
 def made_questions(passage: tuple[str, int, list], other: tuple[str, int, list] | None, rng: random.Random) -> list[dict]:
     """A question answered by a cell of the passage's middle line, and one from `other` it cannot answer."""
     context, begin, cells = passage
-    (key_header, key, _), *rest = cells
-    header, value, offset = rng.choice(rest)
+    key, *rest = cells
+    cell = rng.choice(rest)
     wording = rng.choice(WORDINGS)
-    found = [{"question": wording.format(header=header.lower(), key=key),
-              "answers": [{"text": value, "answer_start": begin + offset}]}]
+    found = [{"question": wording.format(header=cell.header.lower(), key=key.value),
+              "answers": [{"text": cell.value, "answer_start": begin + cell.start}]}]
     if other is not None:
-        (_, other_key, _), *other_rest = other[2]
-        other_header, other_value, _ = rng.choice(other_rest)
-        if other_key not in context and other_value not in context:
-            found.append({"question": rng.choice(WORDINGS).format(header=other_header.lower(), key=other_key), "answers": [],
+        other_key, *other_rest = other[2]
+        other_cell = rng.choice(other_rest)
+        if other_key.value not in context and other_cell.value not in context:
+            found.append({"question": rng.choice(WORDINGS).format(header=other_cell.header.lower(), key=other_key.value), "answers": [],
                           "asked_of": "paragraph"})
     return found
 
@@ -81,10 +70,10 @@ def human_questions(passage: tuple[str, int, list], asked: list[dict]) -> list[d
     context, begin, cells = passage
     found = []
     for question in asked:
-        named = any(value.lower() in question["question"].lower() for _, value, _ in cells if value != question["answers"][0])
-        for header, value, offset in cells:
-            if named and value == question["answers"][0] and " ".join(header.split()) == question["column"]:
-                found.append({"question": question["question"], "answers": [{"text": value, "answer_start": begin + offset}]})
+        named = any(cell.value.lower() in question["question"].lower() for cell in cells if cell.value != question["answers"][0])
+        for cell in cells:
+            if named and cell.value == question["answers"][0] and " ".join(cell.header.split()) == question["column"]:
+                found.append({"question": question["question"], "answers": [{"text": cell.value, "answer_start": begin + cell.start}]})
     return found
 
 

@@ -1,0 +1,81 @@
+"""Table cells a question names by its row's key and the cell's header: found in the row lines the readers
+write, read first, each row alone, and answered from whole, as exact spans of the document."""
+
+import pytest
+
+from qa.assistant import Assistant
+from qa.cells import named_cells, row_cells
+from qa.confidence import Confidence
+from qa.index.documents import make_document
+from qa.index.store import SentenceIndex
+from qa.models import ReaderSpan
+
+
+@pytest.mark.parametrize("question, line, named", [
+    ("what is the Permit count for Kentucky?", "State: Kentucky | Permit: 264,140 | Handgun: 12,155", ["264,140"]),
+    ("what is the permit count for kentucky?", "State: Kansas | Permit: 9,140 | Handgun: 2,155", []),  # another row
+    ("GDP per capita for Norway in 2007?", "country: Norway | gdpPercap_2002: 44683.9 | gdpPercap_2007: 49357.1", ["49357.1"]),
+    ("What Guidance reference is given for DSTRYD_INDR?", "Name: DSTRYD_INDR | Guidance Ref: Chapter 4 | Guidance Page: 56",
+     ["Chapter 4"]),  # "Ref" stands for "reference"
+    ("What is the Totals figure for Ohio?", "State: Totals | Totals: 2,236,457", []),  # the column named, not the row
+    ("What is the Totals figure for Ohio?", "State: Ohio | Totals: 103,836", ["103,836"]),
+    ("Which airport is at index 4?", "index: 4 | Name: Changi | City: Singapore", []),  # "4" is too short a key to be named
+    ("Who is the owner?", "Owner: Ada | Pets: 2", []),  # no row key named
+])
+def test_a_question_names_a_cell_by_its_rows_key_and_its_header(question, line, named):
+    cells = named_cells(question, line)
+    assert [cell.value for cell in cells] == named
+    assert all(line[cell.start : cell.end] == cell.value for cell in cells)
+
+
+def test_row_cells_are_the_named_cells_of_a_row_line_with_their_offsets():
+    line = "Year: 2003 | Note: a: b | Votes: 459,640"
+    assert [(c.header, c.value, line[c.start : c.end]) for c in row_cells(line)] == [
+        ("Year", "2003", "2003"), ("Note", "a: b", "a: b"), ("Votes", "459,640", "459,640")]
+    assert row_cells("just a sentence: with a colon") == [] and row_cells("Only: one | notes") == []
+
+
+class CellReader:
+    """A reader that proposes, in each passage, the first two words of the text after 'Resolution: '."""
+
+    def read(self, question, passages, top_n=5):
+        spans = []
+        for passage in passages:
+            at = passage.text.find("Resolution: ")
+            if at >= 0:
+                start = passage.start + at + len("Resolution: ")
+                text = " ".join(passage.text[at + len("Resolution: "):].split()[:2])
+                spans.append(ReaderSpan(doc_id=passage.doc_id, start=start, end=start + len(text), text=text,
+                                        log_prob=-0.5, no_answer_log_prob=-9.0, passage=passage))
+        return spans
+
+
+def test_a_named_rows_cell_is_read_alone_and_answered_whole(hash_embedder):
+    rows = [f"Risk: {name} | Resolution: Policy statements {state}" for name, state in
+            [("Future Proof", "enforced"), ("Over Allocation", "drafted"), ("Budget Overrun", "tracked")]]
+    text = "Business risks\n" + "\n".join(rows) + "\nThe team reviews risks monthly and reports them."
+    index, _ = SentenceIndex.build([make_document("risks.txt", text)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, CellReader(), Confidence.load())
+    question = "What is the resolution for the Future Proof risk?"
+    (span,) = assistant.read_named_cells(question, assistant.retrieve(question))
+    assert span.text == "Policy statements enforced" and text[span.start : span.end] == span.text
+    assert assistant.read_named_cells("What is the resolution for the Cost risk?", assistant.retrieve("resolution for Cost")) == []
+
+
+@pytest.mark.slow
+def test_look_alike_rows_are_answered_from_the_row_the_question_names(tmp_path):
+    states = ["Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Delaware", "Florida", "Georgia", "Idaho",
+              "Illinois", "Indiana", "Iowa", "Kansas", "Kentucky", "Louisiana", "Maine", "Maryland", "Michigan", "Nevada"]
+    lines = ["State,Permit,Handgun,Long Gun,Totals"]
+    lines += [f'{state},"{(n * 7919) % 90000 + 10000:,}","{(n * 104729) % 50000 + 1000:,}","{n * 311 + 500:,}","{n * 9000 + 70000:,}"'
+              for n, state in enumerate(states, start=1)]
+    lines.append('Totals,"2,236,457","2,000,001","1,999,999","9,999,999"')
+    (tmp_path / "checks.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assistant = Assistant.from_folder([tmp_path])
+    text = assistant.index.document("checks.csv").text
+    for state, column in [("Kentucky", 1), ("Georgia", 4), ("Iowa", 2)]:
+        header = lines[0].split(",")[column]
+        expected = next(line for line in lines if line.startswith(state)).split('","')[column - 1].strip('"').split(',"')[-1]
+        answer = assistant.ask(f"What is the {header} figure for {state}?")
+        assert answer.answer == expected, (state, header, answer.answer)
+        assert text[answer.source.start : answer.source.end] == answer.answer
