@@ -7,7 +7,7 @@ Each page's extracted text is compared with the article body a person marked, ov
 shingles (tokens are runs of word characters): per page, true/false positives and false negatives
 are counted and normalised to sum to 1; precision and recall are averaged over pages, and F1 is
 taken of those averages, as the benchmark's own evaluation does. Extractors: `ours` (what the
-assistant indexes, `index.formats`: trafilatura favouring precision, tables with their headers, the
+assistant indexes, `index.readers`: trafilatura favouring precision, tables with their headers, the
 page title first), and the libraries it was compared with, where installed
 (`pip install readability-lxml`).
 """
@@ -53,7 +53,7 @@ def scores(counts: list[tuple[float, float, float]]) -> dict[str, float]:
 
 def extractors() -> dict[str, Callable[[bytes], str]]:
     """Name -> function from a page's bytes to its text, for each extractor installed here."""
-    from qa.index.formats import extract_text
+    from qa.index.readers import extract_text
 
     found: dict[str, Callable[[bytes], str]] = {"ours": lambda raw: extract_text(raw, ".html", "page.html").text}
     try:

@@ -7,11 +7,11 @@ Each page (the seeds' text, and a page of numbers, dates and codes) is printed t
 (200 dpi, turned 1 degree, noise, JPEG quality 35), `fax` (200 dpi, black and white) and `low`
 (100 dpi, blurred) and `poor` (75 dpi, blurred, heavy noise: past what OCR reads, to show that its
 low confidence is said). The scan is wrapped, image alone, into a PDF, which each engine reads back as
-`index/ocr.py` does (the page rendered at `--dpi`). Character accuracy is 1 - edit distance /
+`index/readers/ocr.py` does (the page rendered at `--dpi`). Character accuracy is 1 - edit distance /
 length of the known text (whitespace collapsed); word recall the share of its words read; seconds
 per page, wall and CPU (all threads, child processes too), count the engine alone.
 
-Engines: `ours` (index/ocr.py, the `ocr` extra) and the candidates it was chosen among, where
+Engines: `ours` (index/readers/ocr.py, the `ocr` extra) and the candidates it was chosen among, where
 installed: `rapidocr` (3.x, PP-OCRv6 models in its wheel), `rapidocr-onnxruntime` (1.4,
 PP-OCRv4 models in its wheel) and `tesseract` (Debian's tesseract-ocr, through pytesseract).
 """
@@ -28,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 from qa.eval.pdf_benchmark import make_layout_pdf, wrapped
-from qa.index.ocr import LOW_CONFIDENCE, OCR_DPI
+from qa.index.readers.ocr import LOW_CONFIDENCE, OCR_DPI
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 _ASCII = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " "})
@@ -90,10 +90,10 @@ def image_pdf(image, dpi: int) -> bytes:
 
 
 def rendered(pdf: bytes, dpi: int):
-    """The PDF's first page as index/ocr.py renders it for OCR (a PIL image, and its dpi)."""
+    """The PDF's first page as index/readers/ocr.py renders it for OCR (a PIL image, and its dpi)."""
     import pypdfium2
 
-    from qa.index.ocr import render_page
+    from qa.index.readers.ocr import render_page
 
     document = pypdfium2.PdfDocument(pdf)
     try:
@@ -144,7 +144,7 @@ def engines(names: list[str]) -> dict:
 
 
 def _ours():
-    from qa.index.ocr import read_image
+    from qa.index.readers.ocr import read_image
 
     def read(image, dpi: int) -> tuple[str, float | None]:
         found = read_image(image, dpi)

@@ -5,7 +5,7 @@ figures; asserts nothing).
     python -m qa.eval.pdf_benchmark
 
 A fragment is an indexed sentence that does not start with a capital letter or does not end with
-. ! or ?. Readers: `ours` (index.pdf: pdfminer.six layout, paragraphs rebuilt), pypdf's plain text
+. ! or ?. Readers: `ours` (index.readers.pdf: pdfminer.six layout, paragraphs rebuilt), pypdf's plain text
 (what was indexed before) and pypdfium2's, where installed. The PDF makers here serve the tests too.
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import io
 import time
 
-from qa.index.extracted import Budget
-from qa.index.pdf import pdf_text
+from qa.index.readers.extracted import Budget
+from qa.index.readers.pdf import pdf_text
 from qa.index.sentences import answerable_sentences
 
 

@@ -1,5 +1,5 @@
 """How well PDF tables are read: our table extraction (index.pdf_tables over the text layer that
-index.pdf reads) on the ICDAR 2013 table competition's US half, scored by its structure measure.
+index.readers.pdf reads) on the ICDAR 2013 table competition's US half, scored by its structure measure.
 
     python -m qa.eval.pdf_table_benchmark [--data ../shared/datasets/pdf-extraction/table-extraction]
                                           [--output OUTPUT.json] [-v]
@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from qa.errors import CorpusError
-from qa.index.extracted import Budget
-from qa.index.pdf import pdf_tables
+from qa.index.readers.extracted import Budget
+from qa.index.readers.pdf import pdf_tables
 
 HERE = Path(__file__).parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "datasets" / "pdf-extraction" / "table-extraction"

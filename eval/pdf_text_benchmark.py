@@ -8,7 +8,7 @@ turn one into the other over the two texts' length, which is 2 * LCS / (len(a) +
 found here bit-parallel on Python integers (Allison-Dix; seconds for the 117-page GeoTopo script), with
 no dependency. The benchmark's published outputs are scored first, as a check that this is its scorer
 (published on GeoTopo: pypdf 0.9268, pdftotext 0.9329, pypdfium2 0.9657). Then the assistant's reading
-(`index/pdf.py`) as shipped, and its prose alone (table finding off), to show what tables found in
+(`index/readers/pdf.py`) as shipped, and its prose alone (table finding off), to show what tables found in
 prose cost.
 """
 
@@ -18,7 +18,7 @@ import argparse
 import time
 from pathlib import Path
 
-from qa.index.extracted import Budget
+from qa.index.readers.extracted import Budget
 
 DEFAULT_DATA = Path(__file__).parent.parent.parent / "shared" / "datasets" / "pdf-extraction" / "text-extraction"
 PUBLISHED = ("pypdf", "pdftotext", "pdfium", "pymupdf")
@@ -46,7 +46,7 @@ def ratio(a: str, b: str) -> float:
 
 
 def ours(raw: bytes, tables: bool = True) -> str:
-    from qa.index import pdf
+    from qa.index.readers import pdf
 
     finder = pdf.find_tables
     if not tables:

@@ -4,7 +4,7 @@ Offsets everywhere index into the document's text. For .txt / .md that is the fi
 decoded as UTF-8, a leading byte-order mark dropped, nothing else changed (a CRLF line ending
 stays two characters): `open(path, encoding="utf-8-sig", newline="").read()`, not Python's
 default text mode, which turns CRLF into one character. For PDF, Word and HTML it is the text
-`index.formats` extracts, which the index stores. A first line such as `date 2022-01-28 ...`
+`index.readers` extracts, which the index stores. A first line such as `date 2022-01-28 ...`
 is metadata: its date is kept and its line is never indexed.
 """
 
@@ -23,9 +23,9 @@ from pydantic import BaseModel
 
 from qa.errors import CorpusError
 from qa.index.blocks import Heading, HeadingPaths
-from qa.index.extracted import reading_seconds
+from qa.index.readers.extracted import reading_seconds
 from qa.index.sentences import is_table_row
-from qa.index.formats import SUFFIXES, extract_text
+from qa.index.readers import SUFFIXES, extract_text
 from qa.text import clean_text, is_invisible_control
 
 MAX_DOCUMENT_BYTES = 20_000_000

@@ -196,7 +196,7 @@ def test_a_pdf_is_answered_from_with_its_page(page, tmp_path):
 def test_removing_a_file_with_x_stops_searching_it_and_other_types_get_a_message(page, tmp_path):
     tool = tmp_path / "tool.exe"
     tool.write_bytes(b"MZ not a document")
-    from qa.index.formats import SUFFIXES
+    from qa.index.readers import SUFFIXES
 
     assert f"tool.exe: only {' '.join(SUFFIXES)} files can be searched" in upload(page, tool)
     page.locator("#qa-upload button[aria-label='Remove this file']").first.click()  # lighthouse.txt

@@ -149,7 +149,7 @@ def test_pdf_word_and_html_are_answered_from_with_exact_offsets_and_the_pdf_page
     from docx import Document as WordDocument
 
     from conftest import make_pdf
-    from qa.index.formats import extract_text
+    from qa.index.readers import extract_text
 
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -105,7 +105,7 @@ def test_a_date_a_person_gives_wins_and_an_update_takes_it_without_embedding_aga
 
 
 def test_a_pdfs_creation_date_is_its_date_unless_it_is_an_unset_clock():
-    from qa.index.extracted import plausible_date
+    from qa.index.readers.extracted import plausible_date
 
     assert plausible_date(dt.datetime(2021, 5, 4, 10, 0)) == "2021-05-04"
     assert plausible_date(dt.datetime(1970, 1, 1)) is None and plausible_date(dt.datetime(2013, 12, 23, 23, 15)) is None

@@ -10,7 +10,7 @@ from conftest import make_layout_pdf, make_pdf
 from qa.eval.pdf_benchmark import two_column_paper
 from qa.errors import CorpusError
 from qa.index.documents import load_documents
-from qa.index.formats import extract_text
+from qa.index.readers import extract_text
 
 REPORT = [["Annual report of the harbour.", "Ships arrived all year round."],
           ["The harbour master is Ada Lovelace.", "She was appointed in May 2021."]]
@@ -90,7 +90,7 @@ def test_a_web_pages_date_becomes_its_documents_date(tmp_path):
 
 
 def test_a_word_table_without_a_header_row_keeps_plain_rows_and_merged_cells_count_once():
-    from qa.index.extracted import table_lines as _table_lines
+    from qa.index.readers.extracted import table_lines as _table_lines
 
     assert _table_lines([["Prototype ready", "30 June 2024"], ["", "1 November 2024"]]) == \
         ["Prototype ready | 30 June 2024", "1 November 2024"]
@@ -220,7 +220,7 @@ def test_a_two_column_pdf_is_read_as_paragraphs_in_column_order(tmp_path):
 
 
 def test_pdf_text_cleaning_and_glyph_soup():
-    from qa.index.pdf import _clean, _word_share
+    from qa.index.readers.pdf import _clean, _word_share
 
     assert _clean("e\ufb03cient \x93quoted\x94 de(cid:12)ned") == "efficient “quoted” dened"
     assert _word_share("The harbour master is Ada Lovelace, appointed in 2021.") == 1.0
@@ -284,13 +284,13 @@ def test_a_tables_header_is_found_below_title_rows_with_digits_and_its_repeats_l
     ([["Gold", "Silver"], ["1", "1"]], ["Gold: 1 | Silver: 1"]),  # equal cells side by side are two cells
 ])
 def test_a_header_is_recognised_by_what_it_names_and_never_invented(rows, lines):
-    from qa.index.extracted import table_lines
+    from qa.index.readers.extracted import table_lines
 
     assert table_lines(rows, merged=False) == lines
 
 
 def test_a_wide_row_is_split_into_lines_that_each_name_its_row():
-    from qa.index.extracted import WIDE_ROW_CHARS, table_lines
+    from qa.index.readers.extracted import WIDE_ROW_CHARS, table_lines
 
     header = ["Rank", "Country"] + [f"gdpPercap_{year}" for year in range(1952, 2012, 5)] + ["Notes on the figures"]
     row = ["7", "Austria"] + [f"{1000 + year}.{year % 97}" for year in range(1952, 2012, 5)] + ["estimated " * 50]

@@ -17,7 +17,7 @@ import pytest
 from qa import Assistant
 from qa.errors import CorpusError
 from qa.index.documents import load_documents
-from qa.index.formats import Budget, extract_text
+from qa.index.readers import Budget, extract_text
 from qa.index.sentences import split_sentences
 
 
@@ -137,7 +137,7 @@ def test_a_file_name_with_a_line_break_stays_on_its_line_in_readable_output():
 def ticking_clock(monkeypatch):
     """A clock that moves one second each time a budget looks at it: a budget of N seconds ends at
     its Nth look, so a test sees where the readers look, whatever the machine's speed."""
-    from qa.index import extracted
+    from qa.index.readers import extracted
 
     ticks = itertools.count()
     monkeypatch.setattr(extracted, "time", types.SimpleNamespace(monotonic=lambda: float(next(ticks))))
@@ -177,7 +177,7 @@ def one_page_pdf(stream: bytes, flate: bool = False) -> bytes:
 
 @pytest.mark.parametrize("cut", [0, 100], ids=["whole", "damaged"])
 def test_a_pdf_stream_inflating_to_gigabytes_stops_at_the_bytes_it_produced(monkeypatch, cut):
-    from qa.index import pdf
+    from qa.index.readers import pdf
 
     monkeypatch.setattr(pdf, "MAX_INFLATED_BYTES", 2_000_000)
     packed = deflated(b"BT /F1 10 Tf 72 700 Td (Bomb) Tj ET\n", 60_000_000)  # 60 MB from ~60 KB
@@ -205,7 +205,7 @@ def test_the_reading_budget_is_checked_inside_a_pdf_page(ticking_clock, content)
 
 
 def test_a_pdf_page_of_too_many_characters_is_refused_before_its_layout(monkeypatch):
-    from qa.index import pdf
+    from qa.index.readers import pdf
 
     monkeypatch.setattr(pdf, "MAX_PAGE_CHARS", 1_000)
     content = b"BT /F1 10 Tf " + b"".join(b"1 0 0 1 %d %d Tm (ab) Tj " % (n % 50 * 12, n // 50 * 12) for n in range(600)) + b"ET"
@@ -358,7 +358,7 @@ def test_word_tables_are_read_linearly_however_merged(tmp_path):
     table.cell(0, 1).merge(table.cell(0, 2))  # a header spanning two columns
     table.cell(1, 0).merge(table.cell(2, 0))  # a ship spanning two rows
     word.save(tmp_path / "merged.docx")
-    from qa.index.extracted import table_lines
+    from qa.index.readers.extracted import table_lines
 
     as_python_docx = table_lines([[cell.text.strip() for cell in row.cells] for row in table.rows])
     assert extract_text((tmp_path / "merged.docx").read_bytes(), ".docx", "merged.docx").text == "\n".join(as_python_docx)
@@ -416,7 +416,7 @@ def test_a_missing_reader_library_or_a_failing_reader_skips_only_that_file(tmp_p
 
 
 def test_a_file_may_take_longer_to_read_the_larger_it_is():
-    from qa.index.extracted import reading_seconds
+    from qa.index.readers.extracted import reading_seconds
 
     assert reading_seconds(0) == 20 and reading_seconds(5_000_000) == 45
 
@@ -430,7 +430,7 @@ def test_a_word_file_of_many_paragraphs_costs_work_only_for_those_with_text(monk
     from docx import Document as WordDocument
     from docx.text.paragraph import Paragraph
 
-    from qa.index.formats import extract_text
+    from qa.index.readers import extract_text
 
     word = WordDocument()
     word.add_heading("Harbour report", 1)

@@ -11,9 +11,9 @@ import pytest
 
 from conftest import make_pdf
 from qa.errors import CorpusError
-from qa.index import ocr
-from qa.index.extracted import Budget
-from qa.index.formats import extract_text
+from qa.index.readers import ocr
+from qa.index.readers.extracted import Budget
+from qa.index.readers import extract_text
 
 HARBOUR = ["The harbour master closes the northern gate", "at nine o'clock every evening in winter."]
 FERRY = ["The ferry to Lindholm leaves from pier seven", "twice a day, at eight and at four."]

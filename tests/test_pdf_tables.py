@@ -6,8 +6,8 @@ import re
 
 from conftest import make_layout_pdf
 from qa.eval.pdf_benchmark import two_column_paper
-from qa.index.extracted import Budget
-from qa.index.pdf import pdf_tables, pdf_text
+from qa.index.readers.extracted import Budget
+from qa.index.readers.pdf import pdf_tables, pdf_text
 from qa.index.sentences import answerable_sentences
 
 UNRULED = [(72, 740, "The permit office counts every application it receives."),
@@ -102,7 +102,7 @@ def test_tables_found_with_their_pages_and_prose_columns_are_not_tables():
 
 
 def test_a_grid_wider_than_the_column_bound_or_rulings_past_the_path_bound_still_read(monkeypatch):
-    from qa.index import pdf, pdf_tables as tables
+    from qa.index.readers import pdf, pdf_tables as tables
 
     monkeypatch.setattr(pdf, "MAX_PAGE_PATHS", 0)  # no rulings kept: the table is read from its text alone,
     text = read(ruled_pdf(SALES, RULES))  # a group header then going to the one column under it

@@ -4,10 +4,10 @@ math fonts read as the symbols they draw. Every PDF here is drawn by the test it
 
 from conftest import make_layout_pdf
 from qa.index.documents import make_document
-from qa.index.extracted import Budget
-from qa.index.pdf import _word_share, pdf_text
+from qa.index.readers.extracted import Budget
+from qa.index.readers.pdf import _word_share, pdf_text
 from qa.index.sentences import answerable_sentences
-from qa.index.tex_fonts import tex_math_text
+from qa.index.readers.tex_fonts import tex_math_text
 
 
 def read(raw: bytes):
@@ -94,7 +94,7 @@ def test_tex_math_fonts_without_a_unicode_map_read_as_their_symbols():
 def test_a_pdfs_larger_and_bold_short_lines_are_its_headings():
     from conftest import make_layout_pdf
     from qa.index.blocks import HeadingPaths
-    from qa.index.formats import extract_text
+    from qa.index.readers import extract_text
 
     body = ["The harbour opened in 1901 and has grown every decade since then, with",
             "new quays, cranes and warehouses built along both of its shores by the city."]

@@ -160,7 +160,7 @@ def test_a_web_pages_author_is_kept_as_a_byline_under_its_title(tmp_path, author
 
 
 def test_a_web_table_with_a_title_row_reads_its_rows_as_labels_and_values():
-    from qa.index.formats import _rows_with_headers
+    from qa.index.readers.web import _rows_with_headers
 
     infobox = ["| Harbour Board | |", "|---|---|", "| Founded | 1901 |", "| Chair | Ada Lovelace |", "| Staff | 40 | 2023 |"]
     assert _rows_with_headers(infobox) == ["Harbour Board", "Founded: 1901", "Chair: Ada Lovelace", "Staff | 40 | 2023"]

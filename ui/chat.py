@@ -5,7 +5,7 @@ Each tab's documents, conversation and choice of documents to ask within ("Ask w
 or folders ending in "/"; a document removed leaves it) live in `ui.sessions` on the server,
 found by the tab's session hash. Uploads are read once, deleted from disk as soon as they are
 read, and held in memory only; what an upload may cost is bounded (files, bytes, sentences per session).
-Uploads may be .txt, .md, .pdf, .docx or .html (see `index.formats`). Uploads are read and embedded
+Uploads may be .txt, .md, .pdf, .docx or .html (see `index.readers`). Uploads are read and embedded
 by one worker thread of lower priority, one upload at a time for the whole server: several tabs
 uploading take turns there, and questions, answered on other threads, never wait behind them.
 

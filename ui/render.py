@@ -22,7 +22,7 @@ from qa.text import is_invisible_control, visible_controls
 PARAGRAPH_SENTENCES = 2
 DOCUMENTS_LISTED = 50
 WITHIN_NAMED = 5  # documents or folders named above a reply asked within them; the rest are counted
-CELL_SEPARATOR, HEADER_SEPARATOR = " | ", ": "  # how index/extracted.py writes a table row
+CELL_SEPARATOR, HEADER_SEPARATOR = " | ", ": "  # how index/readers/extracted.py writes a table row
 
 
 def literal(text: str) -> str:

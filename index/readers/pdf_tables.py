@@ -64,7 +64,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 
 class Glyph(NamedTuple):
     """One drawn character, top-down coordinates (points from the page's top-left corner), with its
-    font's size, its weight and its baseline (what the prose reading in index/pdf.py uses too)."""
+    font's size, its weight and its baseline (what the prose reading in index/readers/pdf.py uses too)."""
 
     x0: float
     x1: float

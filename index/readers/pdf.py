@@ -46,10 +46,10 @@ from pydantic import BaseModel
 
 from qa.errors import CorpusError
 from qa.index.blocks import Heading
-from qa.index.extracted import Budget, ExtractedText, joined_at_line_end, plausible_date, table_lines
-from qa.index.ocr import scanned_pages
-from qa.index.tex_fonts import tex_math_text
-from qa.index.pdf_tables import RULING_THICKNESS, Glyph, Ruling, Table, find_tables, header_names
+from qa.index.readers.extracted import Budget, ExtractedText, joined_at_line_end, plausible_date, table_lines
+from qa.index.readers.ocr import scanned_pages
+from qa.index.readers.tex_fonts import tex_math_text
+from qa.index.readers.pdf_tables import RULING_THICKNESS, Glyph, Ruling, Table, find_tables, header_names
 
 MAX_INFLATED_BYTES = 100_000_000  # all of a PDF's streams, decoded (pdfminer keeps them in memory)
 MAX_PAGE_CHARS = 100_000  # characters laid out on one page (a dense page has ~5,000; each takes ~1 KB)

@@ -1,180 +1,29 @@
-"""Document formats: the text a file holds, and where each of its pages begins in that text.
-
-- `.txt` / `.md`: the file's UTF-8 text (a leading byte-order mark dropped, nothing else changed).
-- `.pdf`: see `index.pdf` (paragraphs rebuilt from the laid-out text layer, page by page).
-- `.docx`, `.pptx`, `.xlsx`: see `index.office` (zip bombs and entity-declaring XML refused first).
-- `.csv` (the standard library): rows one per line, cells with their header (see `index.extracted`);
-  the delimiter (comma, semicolon, tab) and backslash-escaped quotes are read from the file.
-- `.rtf` (striprtf, BSD-3): the text, one paragraph per line. `.odt`: see `index.office`.
-- `.eml` (the standard library): the subject, then the plain body (else the HTML body, read as a
-  page); the Date header becomes the document's date.
-- `.html` / `.htm` (trafilatura, Apache-2.0, chosen on the article-extraction benchmark:
-  `eval/html_benchmark.py`): the article with its title, headings, lists and tables, without
-  comments or related links; its publication date is kept. Pages too large for it, or where it
-  finds nothing, are read by linear rules on the standard library's parser (main content only).
-The extracted text is what the index stores and what every offset indexes into.
-"""
+"""Web pages (`.html` / `.htm`; trafilatura, Apache-2.0, chosen on the article-extraction benchmark:
+`eval/html_benchmark.py`): the article with its title, headings, lists and tables, without comments or
+related links; its publication date is kept. Pages too large for it, or where it finds nothing, are read
+by linear rules on the standard library's parser (main content only)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from email import policy
-from email.parser import BytesParser
 from collections import Counter
 from functools import lru_cache
 from html.parser import HTMLParser
 
-from qa.errors import CorpusError
-from qa.index.blocks import TextBuilder, markdown_headings
-from qa.index.extracted import Budget, ExtractedText, header_cells, table_lines
-from qa.index.office import docx_text, odt_text, pptx_text, xlsx_text
-from qa.index.pdf import pdf_text
+from qa.index.blocks import TextBuilder
+from qa.index.readers.extracted import Budget, ExtractedText, header_cells
 
-TEXT_SUFFIXES = (".txt", ".md")
-SUFFIXES = (*TEXT_SUFFIXES, ".pdf", ".docx", ".pptx", ".xlsx", ".odt", ".csv", ".rtf", ".html", ".htm", ".eml")
-MAX_TEXT_CHARS = 20_000_000  # as much as the largest text file read (20 MB)
 HTML_CHUNK = 65_536  # characters fed to the parser between two looks at the clock
 MAX_EXTRACTOR_ELEMENTS = 20_000  # trafilatura takes ~0.1 ms an element; real pages have ~800 (at most 1,709 of 181)
 MAX_EXTRACTOR_ATTRIBUTES = 60_000  # and copies the page's tree several times, attributes and all
 MAX_TAG_CHARS = 16_384  # lxml's HTML parser is quadratic in one tag's attributes (80,000 of them: 40 s)
-CSV_SNIFF_CHARS = 4_096  # of a CSV file, read to tell its delimiter and quote character
-CSV_ESCAPE_CHARS = 1_000_000  # and to tell whether a backslash escapes its quotes
-MAX_HEADER_CHARS = 4_096  # of an e-mail header: a subject is a line, not a book
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-csv.field_size_limit(MAX_TEXT_CHARS)  # a CSV field may be as long as a text file (Python's default: 131,072 characters)
 
 
-def extract_text(raw: bytes, suffix: str, name: str, seconds: float | None = None) -> ExtractedText:
-    """The text of a file's bytes in the format its suffix names, read within `seconds` (None: no
-    limit) and at most MAX_TEXT_CHARS long; CorpusError saying why not."""
-    suffix, budget = suffix.lower(), Budget(name, seconds)
-    if suffix not in SUFFIXES:
-        raise CorpusError(f"{name}: {suffix or 'this'} files cannot be read; use {', '.join(SUFFIXES)}")
-    try:
-        extracted = _read(raw, suffix, name, budget)
-    except ImportError as error:  # a reader's library missing or broken: this file is skipped, the others read
-        raise CorpusError(f"{name}: the library that reads {suffix} files cannot be loaded "
-                          f"({' '.join(str(error).split())}); reinstall the assistant to read it") from None
-    if not extracted.text.strip():
-        raise CorpusError(f"{name}: no text in it")
-    if len(extracted.text) > MAX_TEXT_CHARS:
-        raise CorpusError(f"{name}: {len(extracted.text):,} characters of text, over the {MAX_TEXT_CHARS:,} limit; split it")
-    return extracted
+def html_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
+    return page_text(_decode_html(raw), budget)
 
 
-def _read(raw: bytes, suffix: str, name: str, budget: Budget) -> ExtractedText:
-    if suffix in TEXT_SUFFIXES:
-        text = _decode_text(raw, name)
-        return ExtractedText(text=text, headings=markdown_headings(text) if suffix == ".md" else [])
-    if suffix == ".pdf":
-        return pdf_text(raw, name, budget)
-    if suffix == ".docx":
-        return docx_text(raw, name, budget)
-    if suffix == ".pptx":
-        return pptx_text(raw, name, budget)
-    if suffix == ".xlsx":
-        return xlsx_text(raw, name, budget)
-    if suffix == ".odt":
-        return odt_text(raw, name, budget)
-    if suffix == ".rtf":
-        return _rtf(_decode_rtf(raw, name))
-    if suffix == ".csv":
-        return _csv(_decode_text(raw, name), name, budget)
-    if suffix == ".eml":
-        return _email(raw, name, budget)
-    return _html(_decode_html(raw), budget)
-
-
-def _decode_text(raw: bytes, name: str) -> str:
-    """UTF-8 text with a leading byte-order mark dropped; CorpusError if binary or not UTF-8."""
-    if b"\x00" in raw:
-        raise CorpusError(f"{name}: looks binary, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CorpusError(f"{name}: not UTF-8 text; convert it to UTF-8") from None
-
-
-# ---- CSV, RTF and e-mail --------------------------------------------------------------------
-def _decode_rtf(raw: bytes, name: str) -> str:
-    """RTF is 7-bit text that escapes everything else; anything else is not RTF."""
-    if not raw.lstrip().startswith(b"{\\rtf"):
-        raise CorpusError(f"{name}: not an RTF file (it does not start with {{\\rtf)")
-    return raw.decode("latin-1")
-
-
-def _rtf(markup: str) -> ExtractedText:
-    """The text of an RTF file (striprtf, BSD-3), one paragraph per line."""
-    from striprtf.striprtf import rtf_to_text
-
-    lines = (" ".join(line.split()) for line in rtf_to_text(markup, errors="ignore").splitlines())
-    return ExtractedText(text="\n".join(line for line in lines if line))
-
-
-def _csv(text: str, name: str, budget: Budget) -> ExtractedText:
-    """Rows one per line, each cell with its column's header when the table has one (see
-    `table_lines`); fields of any length (up to the text limit), in time linear in the cells."""
-    rows = ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), _csv_dialect(text)))
-    try:
-        lines = table_lines((row for row in rows if any(row)), budget=budget, merged=False)
-    except csv.Error as error:
-        raise CorpusError(f"{name}: not a readable CSV file ({error})") from None
-    return ExtractedText(text="\n".join(lines))
-
-
-def _csv_dialect(text: str) -> type[csv.Dialect]:
-    """The file's delimiter and quoting as csv.Sniffer reads them from its start (comma, semicolon,
-    tab or bar; Excel's when it cannot tell), with quotes escaped by a backslash (\\") rather than
-    doubled when its first CSV_ESCAPE_CHARS hold such an escape."""
-    try:
-        sniffed = csv.Sniffer().sniff(text[:CSV_SNIFF_CHARS], delimiters=",;\t|")
-    except csv.Error:
-        sniffed = csv.excel
-    quote = sniffed.quotechar or '"'
-    escaped = "\\" + quote in text[:CSV_ESCAPE_CHARS]
-
-    class Dialect(csv.Dialect):
-        delimiter, quotechar, lineterminator = sniffed.delimiter, quote, "\r\n"
-        quoting, skipinitialspace = csv.QUOTE_MINIMAL, sniffed.skipinitialspace
-        doublequote, escapechar = not escaped, "\\" if escaped else None
-
-    return Dialect
-
-
-class _BoundedHeaders(policy.EmailPolicy):
-    """The standard e-mail policy, each header cut to MAX_HEADER_CHARS before it is parsed: the
-    parser's work grows faster than a header's length (20,000 encoded words took gigabytes)."""
-
-    def header_fetch_parse(self, name, value):
-        return super().header_fetch_parse(name, value[:MAX_HEADER_CHARS])
-
-
-_EMAIL_POLICY = _BoundedHeaders()
-
-
-def _email(raw: bytes, name: str, budget: Budget) -> ExtractedText:
-    """An e-mail's subject, then its body (the plain part, else the HTML part read as a page); its
-    Date header is the document's date."""
-    try:
-        message = BytesParser(policy=_EMAIL_POLICY).parsebytes(raw)
-        body = message.get_body(preferencelist=("plain", "html"))
-        content = body.get_content() if body is not None else ""
-        sent = message["date"].datetime if message["date"] is not None else None
-        subject = " ".join(str(message["subject"] or "").split())
-    except Exception as error:  # malformed headers raise many kinds
-        raise CorpusError(f"{name}: a damaged e-mail ({type(error).__name__})") from None
-    budget.check()
-    if body is not None and body.get_content_type() == "text/html":
-        content = _html(content, budget).text
-    text = "\n".join(part for part in (subject, content.strip()) if part)
-    written = next((value for key, value in message.raw_items() if key.lower() == "date"), "")
-    stated = sent is not None and f"{sent.year:04d}" in written  # "1 Jan 0001" is read as 2001: no date, not another
-    return ExtractedText(text=text, date=sent.date().isoformat() if stated else None, date_source="the e-mail's Date header")
-
-
-# ---- HTML ---------------------------------------------------------------------------------
 _SKIPPED = {"script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form",
             "button", "select", "iframe", "head", "menu", "dialog"}
 _SKIPPED_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "dialog"}
@@ -284,7 +133,7 @@ class _MainText(HTMLParser):
             [line for pieces in self.all_lines if (line := "".join(pieces))]
 
 
-def _html(markup: str, budget: Budget) -> ExtractedText:
+def page_text(markup: str, budget: Budget) -> ExtractedText:
     """The page's article: by trafilatura (chosen by measurement, eval/html_benchmark.py), its title
     first and its publication date kept; by our linear rules when trafilatura finds nothing or the
     page is too large for it to read in reasonable time (too many elements or attributes, a huge tag)."""

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pydantic import BaseModel
 
 from qa.errors import CorpusError
-from qa.index.extracted import Budget, joined_at_line_end
+from qa.index.readers.extracted import Budget, joined_at_line_end
 
 OCR_DPI = 200  # as accurate as 300 dpi on the measured scans, a quarter faster (docs/measurements.md)
 MAX_PAGE_PIXELS = 20_000_000  # a page rendered larger is rendered at fewer dots (A4 at 200 dpi: 3.9 million)
