@@ -166,3 +166,31 @@ def test_a_web_table_with_a_title_row_reads_its_rows_as_labels_and_values():
     assert _rows_with_headers(infobox) == ["Harbour Board", "Founded: 1901", "Chair: Ada Lovelace", "Staff | 40 | 2023"]
     table = ["| Milestone | Date |", "|---|---|", "| Launch | 1 May |"]
     assert _rows_with_headers(table) == ["Milestone: Launch | Date: 1 May"]
+
+
+def test_a_posted_by_line_the_extractor_leaves_out_is_the_byline(tmp_path):
+    paragraphs = "".join(f"<p>Filler sentence number {n} about the harbour and its long history.</p>" for n in range(6))
+    (tmp_path / "page.html").write_text(
+        f"<html><head><title>Harbour news</title></head><body><main><article><h1>Harbour news</h1>{paragraphs}"
+        f"<footer><p>Posted by Alon Zakai.</p></footer></article></main></body></html>")
+    assert read_document(tmp_path / "page.html", "page.html").text.splitlines()[:2] == ["Harbour news", "By Alon Zakai"]
+
+
+def test_readers_comments_are_kept_under_their_own_heading_with_their_authors(tmp_path):
+    paragraphs = "".join(f"<p>Filler sentence number {n} about the harbour and its long history.</p>" for n in range(6))
+    comment = ('<li id="comment-{n}" class="comment depth-1"><h4><cite class="author fn">{who}</cite> wrote on '
+               '<time>February 9, 2021</time></h4><blockquote class="entry-content"><p>{said}</p></blockquote>{replies}</li>')
+    reply = comment.format(n=3, who="Bruno Reis", said="The old ferry left from the north quay.", replies="")
+    comments = "".join([comment.format(n=1, who="John Doe", said="I have moved most of my work to another browser.",
+                                       replies=f'<ol class="children">{reply}</ol>'),
+                        comment.format(n=2, who="Ada Lima", said="Thanks for the harbour map!", replies="")])
+    (tmp_path / "page.html").write_text(
+        f"<html><head><title>Harbour news</title></head><body><article><h1>Harbour news</h1>{paragraphs}</article>"
+        f'<section id="comments"><h3>2 responses</h3><ol class="commentlist">{comments}</ol></section></body></html>')
+    document = read_document(tmp_path / "page.html", "page.html")
+    lines = document.text.splitlines()
+    at = lines.index("Comments")
+    assert lines[at + 1:] == ["John Doe: I have moved most of my work to another browser.",
+                              "Bruno Reis: The old ferry left from the north quay.", "Ada Lima: Thanks for the harbour map!"]
+    assert document.context_at(document.text.index("another browser")).endswith("Comments")
+    assert "Filler sentence number 5" in document.text and document.text.index("Filler") < document.text.index("Comments")

@@ -1,6 +1,9 @@
 """Web pages (`.html` / `.htm`; trafilatura, Apache-2.0, chosen on the article-extraction benchmark:
-`eval/html_benchmark.py`): the article with its title, headings, lists and tables, without comments or
-related links; its publication date is kept. Pages too large for it, or where it finds nothing, are read
+`eval/html_benchmark.py`): the article with its title, headings, lists and tables, without related
+links; its publication date is kept, and its author as a byline under the title ("By Mike Conley"; a
+"Posted by ..." line the extractor leaves out counts too). Readers' comments follow under a "Comments"
+heading, one a line after their author's name ("John Doe: Thank you for ..."), so a question about what a
+commenter said is answered and the answer says where it stands. Pages too large for it, or where it finds nothing, are read
 by linear rules on the standard library's parser (main content only)."""
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ HTML_CHUNK = 65_536  # characters fed to the parser between two looks at the clo
 MAX_EXTRACTOR_ELEMENTS = 20_000  # trafilatura takes ~0.1 ms an element; real pages have ~800 (at most 1,709 of 181)
 MAX_EXTRACTOR_ATTRIBUTES = 60_000  # and copies the page's tree several times, attributes and all
 MAX_TAG_CHARS = 16_384  # lxml's HTML parser is quadratic in one tag's attributes (80,000 of them: 40 s)
+MAX_COMMENTS = 500  # readers' comments kept from one page
+MAX_COMMENT_CHARS = 4_000  # of one comment
+_POSTED_BY = re.compile(r"\b(?:Posted|Written|Published|Authored)\s+by\s+([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3})")
+_COMMENT = re.compile(r"comment(?:-\d+)?")
+_COMMENT_BODY = {"comment-content", "comment-body", "comment-text", "entry-content"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -172,10 +180,15 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
     if not any(lines):
         return None
     title, lines = " ".join((found.title or "").split()), [line for line in lines if line]
-    if _is_byline(found.author or "", markup, lines):  # under the title, wherever the title stands
+    author = found.author or _posted_by(tree)
+    if _is_byline(author or "", markup, lines):  # under the title, wherever the title stands
         at = 1 if title and title in lines[0] else 0
-        lines = lines[:at] + [f"By {found.author}"] + lines[at:]
+        lines = lines[:at] + [f"By {author}"] + lines[at:]
     built = _with_headings(title, lines, _heading_levels(found.body))
+    comments = _comments(tree, budget)
+    if comments:
+        built.heading("Comments", 2)
+        built.lines(comments)
     return ExtractedText(text=built.text, headings=built.headings,
                          date=found.date if found.date and _ISO_DATE.fullmatch(found.date) and _stated(found.date, markup) else None,
                          date_source="the page's publication date")
@@ -215,6 +228,49 @@ def _is_byline(author: str, markup: str, lines: list[str]) -> bool:
     return (2 <= len(words) <= 4 and all(word[:1].isupper() and word[1:].replace(".", "").replace("-", "").isalpha()
                                           for word in words)
             and author in markup and not any(author in line for line in lines))
+
+
+def _posted_by(tree) -> str | None:
+    """The name of a "Posted by Alon Zakai" line in the page's own text (a footer the extractor leaves out)."""
+    for element in tree.iter("p", "span", "div", "footer", "address"):
+        found = _POSTED_BY.search(" ".join((element.text or "").split()))
+        if found:
+            return found.group(1).rstrip(".")
+    return None
+
+
+def _comments(tree, budget: Budget) -> list[str]:
+    """Readers' comments, "Author: text", from elements marked as one comment (class "comment" or id
+    "comment-7588", as blog engines write them); a reply inside a comment is its own."""
+    found = []
+    for element in tree.iter("li", "div", "article", "section"):
+        marks = (element.get("class") or "").split() + [element.get("id") or ""]
+        if not any(_COMMENT.fullmatch(mark) for mark in marks):
+            continue
+        budget.check()
+        own = [e for e in element.iter() if e is element or not _inside_reply(e, element)]
+        author = next((_words(e) for e in own if e.tag == "cite" or {"author", "fn", "comment-author"} & set((e.get("class") or "").split())), "")
+        body = next((_words(e) for e in own if e.tag == "blockquote" or _COMMENT_BODY & set((e.get("class") or "").split())), "")
+        if body:
+            found.append(f"{author}: {body[:MAX_COMMENT_CHARS]}" if author else body[:MAX_COMMENT_CHARS])
+        if len(found) == MAX_COMMENTS:
+            break
+    return found
+
+
+def _inside_reply(element, comment) -> bool:
+    """Whether `element` lies inside another comment nested in `comment` (a reply)."""
+    for ancestor in element.iterancestors():
+        if ancestor is comment:
+            return False
+        marks = (ancestor.get("class") or "").split() + [ancestor.get("id") or ""]
+        if any(_COMMENT.fullmatch(mark) for mark in marks):
+            return True
+    return False
+
+
+def _words(element) -> str:
+    return " ".join(" ".join(element.itertext()).split())
 
 
 def _heading_levels(body) -> dict[str, int]:
