@@ -194,3 +194,14 @@ def test_readers_comments_are_kept_under_their_own_heading_with_their_authors(tm
                               "Bruno Reis: The old ferry left from the north quay.", "Ada Lima: Thanks for the harbour map!"]
     assert document.context_at(document.text.index("another browser")).endswith("Comments")
     assert "Filler sentence number 5" in document.text and document.text.index("Filler") < document.text.index("Comments")
+
+
+def test_a_table_label_written_as_a_link_keeps_its_words(tmp_path):
+    paragraphs = "".join(f"<p>Filler sentence number {n} about the harbour and its long history.</p>" for n in range(6))
+    rows = ('<tr><th colspan="2">Harbour Board</th></tr><tr><th><a href="/wiki/Founded">Founded</a></th><td>1901</td></tr>'
+            '<tr><th><div><a href="/wiki/Net_income">Net income</a></div></th><td>US$7.4 million (2023)</td></tr>'
+            '<tr><th>Seat</th><td><a href="/wiki/Porto">Porto</a>, Portugal</td></tr>')
+    (tmp_path / "page.html").write_text(f'<html><head><title>Harbour Board</title></head><body><article>'
+                                        f'<table class="infobox">{rows}</table>{paragraphs}</article></body></html>')
+    text = read_document(tmp_path / "page.html", "page.html").text
+    assert "Net income: US$7.4 million (2023)" in text.splitlines() and "Seat: Porto, Portugal" in text.splitlines()

@@ -164,6 +164,7 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
     a low minimum size keeps a short page's text rather than falling back to every line of it.
     """
     import trafilatura
+    from lxml import etree
     from trafilatura.utils import load_html
 
     budget.check()
@@ -173,6 +174,8 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
     if tree is None or sum(1 for _ in tree.iter()) > MAX_EXTRACTOR_ELEMENTS \
             or sum(len(element.attrib) for element in tree.iter()) > MAX_EXTRACTOR_ATTRIBUTES:
         return None
+    for cell in tree.iter("th", "td"):  # a table cell whose words are a link ("Net income") loses them to trafilatura
+        etree.strip_tags(cell, "a")
     found = trafilatura.bare_extraction(tree, include_comments=False, include_tables=True, with_metadata=True,
                                         favor_precision=True, config=_extractor_config())
     budget.check()
