@@ -3,8 +3,8 @@
 
 Readers write a table row as one line of named cells, "State: Kentucky | Permit: 264,140 | Handgun:
 12,155" (a wide row a few cells a line, each line under the row's key cells). A row is named when the
-question holds its key (its first cell's value, with a letter or three characters at least) as whole
-words; a cell of it is named when the question holds its header: every word of it (a word may be a
+question holds its key (its first cell's value) as whole words, a short number only after its header
+("index 4"); a cell of it is named when the question holds its header: every word of it (a word may be a
 shortened form: "Ref" for "reference"), or the words that set it apart from the line's other headers
 ("2007" of "gdpPercap_2007" beside "gdpPercap_2002"); a header that only repeats the key ("Totals" in the
 row "Totals") names no cell. Look-alike rows sit side by side and the reader
@@ -49,7 +49,7 @@ def row_cells(line: str) -> list[Cell]:
 def named_cells(question: str, line: str) -> list[Cell]:
     """The cells of a row line that `question` names, by the row's key and the cell's header."""
     cells = row_cells(line)
-    if not cells or not _names_key(question, cells[0].value):
+    if not cells or not _names_key(question, cells[0]):
         return []
     asked, key_words = _words(question), _words(cells[0].value)
     named = []
@@ -64,11 +64,15 @@ def named_cells(question: str, line: str) -> list[Cell]:
     return named
 
 
-def _names_key(question: str, key: str) -> bool:
-    key_words = _words(key)
-    if not key_words or (len(key.strip()) < 3 and not any(word.isalpha() for word in key_words)):
+def _names_key(question: str, key: Cell) -> bool:
+    """Whether the question holds the key cell's value as whole words; a short number only after its
+    header ("index 4", "row 12")."""
+    key_words, asked = _words(key.value), f" {' '.join(_words(question))} "
+    if not key_words:
         return False
-    return f" {' '.join(key_words)} " in f" {' '.join(_words(question))} "
+    if len(key.value.strip()) < 3 and not any(word.isalpha() for word in key_words):
+        key_words = _words(key.header) + key_words
+    return f" {' '.join(key_words)} " in asked
 
 
 def _holds(asked: list[str], word: str) -> bool:

@@ -19,7 +19,8 @@ from qa.models import ReaderSpan
      ["Chapter 4"]),  # "Ref" stands for "reference"
     ("What is the Totals figure for Ohio?", "State: Totals | Totals: 2,236,457", []),  # the column named, not the row
     ("What is the Totals figure for Ohio?", "State: Ohio | Totals: 103,836", ["103,836"]),
-    ("Which airport is at index 4?", "index: 4 | Name: Changi | City: Singapore", []),  # "4" is too short a key to be named
+    ("Which city is at index 4?", "index: 4 | Name: Changi | City: Singapore", ["Singapore"]),  # a short number after its header
+    ("Which city is 4th?", "index: 4 | Name: Changi | City: Singapore", []),  # "4" alone is no key named
     ("Who is the owner?", "Owner: Ada | Pets: 2", []),  # no row key named
 ])
 def test_a_question_names_a_cell_by_its_rows_key_and_its_header(question, line, named):
