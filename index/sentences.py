@@ -42,6 +42,7 @@ _STRAIGHT_CLOSE = re.compile(r"(?<=[\w.,!?])'(?=[\s.,;:!?)\]]|$)")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _TAG_LINE = re.compile(r"^(?:Topics|Tags|Related|Categories|Keywords)\s*:", re.IGNORECASE)
 MIN_WORDS = 3
+_FIELD = re.compile(r"^[^\W\d_][\w./()&' -]{0,40}:\s+\S")  # "Label: value", the label a few words
 MAX_SENTENCE_CHARS = 600
 ROW_SEPARATOR = " | "  # between the cells of a table row, as the readers write it
 _NON_SPACE = re.compile(r"\S")
@@ -77,10 +78,11 @@ def answerable_sentences(text: str, begin: int = 0) -> list[SentenceSpan]:
 
 def is_boilerplate(sentence: str) -> bool:
     """Lines that never hold an answer: 'Advert', tag lists, fragments of fewer than three words. A table
-    row of named cells ("Year: 2003 | Votes: 459,640") is never one: its numbers are its answers."""
-    if is_table_row(sentence):
-        return False
-    return len(_WORD.findall(sentence)) < MIN_WORDS or bool(_TAG_LINE.match(sentence))
+    row of named cells ("Year: 2003 | Votes: 459,640") is never one, nor a labelled field ("Date:
+    08/01/2017", "ISIN: US5949181045"): their values are answers."""
+    if _TAG_LINE.match(sentence):
+        return True
+    return not (is_table_row(sentence) or _FIELD.match(sentence)) and len(_WORD.findall(sentence)) < MIN_WORDS
 
 
 def is_table_row(line: str) -> bool:

@@ -54,6 +54,16 @@ def test_boilerplate_is_recognised():
     assert not is_boilerplate("Parts of Ukraine have been at war since 2014.")
 
 
+@pytest.mark.parametrize("line", ["Date: 08/01/2017", "ISIN: US5949181045", "Page(s):  Reporting", "Net income: $7m"])
+def test_a_labelled_field_is_indexed_however_short(line):
+    assert not is_boilerplate(line)
+
+
+@pytest.mark.parametrize("line", ["Note:", "12:30", "Tags: harbour, ferry", "Advert"])
+def test_a_label_without_a_value_a_time_or_a_tag_list_is_not_a_field(line):
+    assert is_boilerplate(line)
+
+
 def test_metadata_date_line_is_kept_out_of_sentences(seed_texts):
     document = make_document("b.txt", seed_texts["001_d95d3f940847946e.txt"])
     assert document.date == "2022-01-28"
