@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.confidence import Confidence, span_features
-from qa.cells import named_cells
+from qa.cells import named_row
 from qa.conversation import Turn, reading
 from qa.dates import find_relative, has_explicit_date, resolve_answer
 from qa.errors import CorpusError, IndexRebuildableError, QAError, UnknownDocumentError
@@ -232,18 +232,17 @@ class Assistant:
         return self.retriever.sentences(f"{question} {context}" if context else question, first=first, documents=documents)
 
     def _rows_naming_cells(self, question: str, documents: frozenset[str] | None) -> list[int]:
-        """The table rows, among the question's best word matches, whose key and a cell's header the question
-        names (`qa.cells`), at most MAX_NAMED_ROWS: look-alike rows that similarity alone mixes up."""
+        """The table rows, among the question's best word matches, that the question names (`qa.cells`), those
+        whose cells it names by header first, at most MAX_NAMED_ROWS: look-alike rows that similarity alone
+        mixes up."""
         found = self.index.lexical_search(question, NAMED_ROW_DEPTH)
         rows = self.index.rows([n for n, _ in found])
         named = []
         for n, _ in found:
             row = rows.get(n)
-            if row and (documents is None or row.doc_id in documents) and named_cells(question, self.index.sentence_text(n)):
-                named.append(n)
-                if len(named) == MAX_NAMED_ROWS:
-                    break
-        return named
+            if row and (documents is None or row.doc_id in documents) and (match := named_row(question, self.index.sentence_text(n))):
+                named.append((not match.by_header, len(named), n))
+        return [n for *_, n in sorted(named)[:MAX_NAMED_ROWS]]
 
     def as_spelt(self, question: str, hits: list[RetrievedSentence]) -> str:
         """The question with its misspelt words as the retrieved sentences spell them (`qa.spelling`)."""
@@ -254,26 +253,26 @@ class Assistant:
         return self.kept(question, self.reader.read(question, self.retriever.passages(hits, neighbours)) if hits else [])
 
     def read_named_cells(self, question: str, hits: list[RetrievedSentence]) -> list[ReaderSpan]:
-        """The reader's spans in the cells the question names (`qa.cells`), the hits' rows naming them read
-        each alone; a span inside a short cell (MAX_WHOLE_CELL_WORDS) grows to the whole cell."""
-        named = [hit for hit in hits if named_cells(question, self.index.sentence_text(hit.row))]
-        if not named:
+        """The reader's spans in the cells the question names (`qa.cells`), the hits' rows it names read each
+        alone: the cells named by header, or, when it names no header, any cell but those naming the row. A
+        span inside a short cell (MAX_WHOLE_CELL_WORDS) grows to the whole cell."""
+        matches = {hit.row: match for hit in hits if (match := named_row(question, self.index.sentence_text(hit.row)))}
+        if any(match.by_header for match in matches.values()):
+            matches = {n: match for n, match in matches.items() if match.by_header}
+        if not matches:
             return []
         best: dict[tuple[str, int, int], ReaderSpan] = {}
-        for span in self.reader.read(question, self.retriever.passages(named, 0), top_n=NAMED_CELL_SPANS):
-            row = self.index.rows_overlapping(span.doc_id, span.start, span.end)
-            if len(row) != 1:
-                continue
-            line_start = row[0][1].start
-            line = self.index.document(span.doc_id).text[line_start : row[0][1].end]
-            for cell in named_cells(question, line):
-                start, end = line_start + cell.start, line_start + cell.end
-                if start <= span.start and span.end <= end:
-                    if len(cell.value.split()) <= MAX_WHOLE_CELL_WORDS:
-                        span = span.model_copy(update={"start": start, "end": end, "text": cell.value})
-                    place = (span.doc_id, span.start, span.end)
-                    if place not in best or best[place].log_prob < span.log_prob:
-                        best[place] = span
+        for hit in (hit for hit in hits if hit.row in matches):
+            line_start = self.index.row(hit.row).start
+            for span in self.reader.read(question, self.retriever.passages([hit], 0), top_n=NAMED_CELL_SPANS):
+                for cell in matches[hit.row].answers:
+                    start, end = line_start + cell.start, line_start + cell.end
+                    if span.doc_id == hit.doc_id and start <= span.start and span.end <= end:
+                        if len(cell.value.split()) <= MAX_WHOLE_CELL_WORDS:
+                            span = span.model_copy(update={"start": start, "end": end, "text": cell.value})
+                        place = (span.doc_id, span.start, span.end)
+                        if place not in best or best[place].log_prob < span.log_prob:
+                            best[place] = span
         return sorted(best.values(), key=lambda span: -span.log_prob)
 
     def read_until(self, question: str, hits: list[RetrievedSentence],

@@ -3,13 +3,14 @@
 
 Readers write a table row as one line of named cells, "State: Kentucky | Permit: 264,140 | Handgun:
 12,155" (a wide row a few cells a line, each line under the row's key cells). A row is named when the
-question holds its key (its first cell's value) as whole words, a short number only after its header
-("index 4"); a cell of it is named when the question holds its header: every word of it (a word may be a
-shortened form: "Ref" for "reference"), or the words that set it apart from the line's other headers
-("2007" of "gdpPercap_2007" beside "gdpPercap_2002"); a header that only repeats the key ("Totals" in the
-row "Totals") names no cell. Look-alike rows sit side by side and the reader
+question holds one of its values as whole words: its first cell's (a short number only after its
+header: "index 4"), or another's of four characters or more with a letter ("Pakistan" beside its rank);
+a value that is also a header names the column, not the row ("Totals" in the row "Totals"). A cell of
+the row is named when the question holds its header: every word of it (a word may be a shortened form:
+"Ref" for "reference"), or the words that set it apart from the line's other headers ("2007" of
+"gdpPercap_2007" beside "gdpPercap_2002"). Look-alike rows sit side by side and the reader
 does not tell them apart: the assistant reads the rows a question names, each alone, and answers from
-their named cells when the reader proposes them (a short cell whole: "Policy statements enforced", not
+their named cells (from any other cell of theirs when no header is named) when the reader proposes them (a short cell whole: "Policy statements enforced", not
 "Policy statements").
 """
 
@@ -23,6 +24,7 @@ from qa.index.sentences import ROW_SEPARATOR
 
 _WORD = re.compile(r"[a-z]+|\d+")
 MIN_SHORTENED = 3  # a header word this long may stand for a longer question word ("ref", "reference")
+MIN_OTHER_KEY_CHARS = 4  # a value, not the row's first, this long names its row ("Pakistan" beside rank "7")
 
 
 class Cell(BaseModel, frozen=True):
@@ -46,33 +48,55 @@ def row_cells(line: str) -> list[Cell]:
     return cells if len(cells) >= 2 else []
 
 
-def named_cells(question: str, line: str) -> list[Cell]:
-    """The cells of a row line that `question` names, by the row's key and the cell's header."""
+class NamedRow(BaseModel, frozen=True):
+    """A row line a question names: the cells whose values it names (the row's keys), and the cells its
+    answer may be: those whose headers it names, else every other cell (`by_header` says which)."""
+
+    keys: list[Cell]
+    answers: list[Cell]
+    by_header: bool
+
+
+def named_row(question: str, line: str) -> NamedRow | None:
+    """How `question` names the row `line`, or None when it names none of its values."""
     cells = row_cells(line)
-    if not cells or not _names_key(question, cells[0]):
-        return []
-    asked, key_words = _words(question), _words(cells[0].value)
-    named = []
-    for cell in cells[1:]:
-        words = _words(cell.header)
-        if words == key_words:  # "Totals: 2,236,457" in the row "Totals": the question named the column, not the row
-            continue
-        others = set().union(*(_words(other.header) for other in cells if other is not cell))
-        apart = [word for word in words if word not in others]
-        if words and (all(_holds(asked, word) for word in words) or (apart and all(_holds(asked, word) for word in apart))):
-            named.append(cell)
-    return named
+    asked = _words(question)
+    headers = [_words(cell.header) for cell in cells]
+    keys = [cell for number, cell in enumerate(cells) if _names_value(asked, cell, number == 0)
+            and _words(cell.value) not in headers]  # "Totals" in the row "Totals": the question named the column
+    if not keys:
+        return None
+    others = [cell for cell in cells if cell not in keys]
+    named = [cell for cell in others if _names_header(asked, cell, cells)]
+    return NamedRow(keys=keys, answers=named or others, by_header=bool(named))
 
 
-def _names_key(question: str, key: Cell) -> bool:
-    """Whether the question holds the key cell's value as whole words; a short number only after its
-    header ("index 4", "row 12")."""
-    key_words, asked = _words(key.value), f" {' '.join(_words(question))} "
-    if not key_words:
+def named_cells(question: str, line: str) -> list[Cell]:
+    """The cells of a row line that `question` names by one of the row's values and the cell's header."""
+    row = named_row(question, line)
+    return row.answers if row is not None and row.by_header else []
+
+
+def _names_value(asked: list[str], cell: Cell, first: bool) -> bool:
+    """Whether the question holds the cell's value as whole words: the row's first cell when it has a letter
+    or three characters (a short number only after its header: "index 4", "row 12"), another cell when it
+    is a word of four letters or more."""
+    words = _words(cell.value)
+    if not words:
         return False
-    if len(key.value.strip()) < 3 and not any(word.isalpha() for word in key_words):
-        key_words = _words(key.header) + key_words
-    return f" {' '.join(key_words)} " in asked
+    if first and len(cell.value.strip()) < 3 and not any(word.isalpha() for word in words):
+        words = _words(cell.header) + words
+    elif not first and (len(cell.value.strip()) < MIN_OTHER_KEY_CHARS or not any(word.isalpha() for word in words)):
+        return False
+    return f" {' '.join(words)} " in f" {' '.join(asked)} "
+
+
+def _names_header(asked: list[str], cell: Cell, cells: list[Cell]) -> bool:
+    """Every word of the cell's header, or the words that set it apart from the line's other headers."""
+    words = _words(cell.header)
+    others = set().union(*(_words(other.header) for other in cells if other is not cell))
+    apart = [word for word in words if word not in others]
+    return bool(words) and (all(_holds(asked, word) for word in words) or bool(apart) and all(_holds(asked, word) for word in apart))
 
 
 def _holds(asked: list[str], word: str) -> bool:

@@ -4,7 +4,7 @@ write, read first, each row alone, and answered from whole, as exact spans of th
 import pytest
 
 from qa.assistant import Assistant
-from qa.cells import named_cells, row_cells
+from qa.cells import named_cells, named_row, row_cells
 from qa.confidence import Confidence
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
@@ -27,6 +27,20 @@ def test_a_question_names_a_cell_by_its_rows_key_and_its_header(question, line, 
     cells = named_cells(question, line)
     assert [cell.value for cell in cells] == named
     assert all(line[cell.start : cell.end] == cell.value for cell in cells)
+
+
+@pytest.mark.parametrize("question, line, keys, answers, by_header", [
+    ("how many silver medals did Pakistan win?", "Rank: 7 | Nation: Pakistan | Gold: 1 | Silver: 36", ["Pakistan"], ["36"], True),
+    ("how long did it take Tina Maze to finish?", "Rank: 3 | Name: Tina Maze | Time: 2:20.54", ["Tina Maze"], ["3", "2:20.54"], False),
+    ("what was the total for Ohio?", "State: Totals | Totals: 2,236,457", None, None, None),  # "Totals" is the column's name
+    ("who scored in the Gold Cup?", "Rank: 7 | Nation: Pakistan | Gold: 1", None, None, None),  # "1" is too short a value
+])
+def test_a_row_is_named_by_any_of_its_values_and_answers_from_its_named_or_other_cells(question, line, keys, answers, by_header):
+    row = named_row(question, line)
+    if keys is None:
+        assert row is None
+    else:
+        assert [c.value for c in row.keys] == keys and [c.value for c in row.answers] == answers and row.by_header == by_header
 
 
 def test_row_cells_are_the_named_cells_of_a_row_line_with_their_offsets():
