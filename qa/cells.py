@@ -3,8 +3,9 @@
 
 Readers write a table row as one line of named cells, "State: Kentucky | Permit: 264,140 | Handgun:
 12,155" (a wide row a few cells a line, each line under the row's key cells). A row is named when the
-question holds one of its values as whole words: its first cell's (a short number only after its
-header: "index 4"), or another's of four characters or more with a letter ("Pakistan" beside its rank);
+question holds one of its values as whole words: its first cell's, or another's of four characters or
+more with a letter ("Pakistan" beside its rank), or any value beside its header ("index 4", "13 silver",
+"a density of 51");
 a value that is also a header names the column, not the row ("Totals" in the row "Totals"). A cell of
 the row is named when the question holds its header: every word of it (a word may be a shortened form:
 "Ref" for "reference"), or the words that set it apart from the line's other headers ("2007" of
@@ -24,6 +25,7 @@ from qa.index.sentences import ROW_SEPARATOR
 
 _WORD = re.compile(r"[a-z]+|\d+")
 MIN_SHORTENED = 3  # a header word this long may stand for a longer question word ("ref", "reference")
+_FILLERS = ("of", "at", "is", "was", "in", "to", "for", "as")  # between a header and its value: "a density of 51"
 MIN_OTHER_KEY_CHARS = 4  # a value, not the row's first, this long names its row ("Pakistan" beside rank "7")
 
 
@@ -79,16 +81,21 @@ def named_cells(question: str, line: str) -> list[Cell]:
 
 def _names_value(asked: list[str], cell: Cell, first: bool) -> bool:
     """Whether the question holds the cell's value as whole words: the row's first cell when it has a letter
-    or three characters (a short number only after its header: "index 4", "row 12"), another cell when it
-    is a word of four letters or more."""
-    words = _words(cell.value)
+    or three characters, another cell when it is a word of four letters or more; a short value or a number
+    only beside its header ("index 4", "13 silver", "a density of 51", "grid at 2")."""
+    words, header = _words(cell.value), _words(cell.header)
     if not words:
         return False
-    if first and len(cell.value.strip()) < 3 and not any(word.isalpha() for word in words):
-        words = _words(cell.header) + words
-    elif not first and (len(cell.value.strip()) < MIN_OTHER_KEY_CHARS or not any(word.isalpha() for word in words)):
+    text = f" {' '.join(asked)} "
+    if (first and (len(cell.value.strip()) >= 3 or any(word.isalpha() for word in words))) or \
+            (len(cell.value.strip()) >= MIN_OTHER_KEY_CHARS and any(word.isalpha() for word in words)):
+        if f" {' '.join(words)} " in text:
+            return True
+    if not header:
         return False
-    return f" {' '.join(words)} " in f" {' '.join(asked)} "
+    value, named = " ".join(words), " ".join(header)
+    return any(f" {phrase} " in text for phrase in (f"{named} {value}", f"{value} {named}")) or \
+        any(f" {named} {filler} {value} " in text for filler in _FILLERS)
 
 
 def _names_header(asked: list[str], cell: Cell, cells: list[Cell]) -> bool:

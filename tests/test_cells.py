@@ -32,6 +32,9 @@ def test_a_question_names_a_cell_by_its_rows_key_and_its_header(question, line, 
 @pytest.mark.parametrize("question, line, keys, answers, by_header", [
     ("how many silver medals did Pakistan win?", "Rank: 7 | Nation: Pakistan | Gold: 1 | Silver: 36", ["Pakistan"], ["36"], True),
     ("how long did it take Tina Maze to finish?", "Rank: 3 | Name: Tina Maze | Time: 2:20.54", ["Tina Maze"], ["3", "2:20.54"], False),
+    ("which driver has his grid at 2?", "Driver: Jenson Button | Grid: 2 | Laps: 58", ["2"], ["Jenson Button"], True),
+    ("who only won 13 silver medals?", "Nation: Italy | Gold: 5 | Silver: 13", ["13"], ["Italy", "5"], False),
+    ("who won 13 medals?", "Nation: Italy | Gold: 5 | Silver: 13", None, None, None),  # a number away from its header
     ("what was the total for Ohio?", "State: Totals | Totals: 2,236,457", None, None, None),  # "Totals" is the column's name
     ("who scored in the Gold Cup?", "Rank: 7 | Nation: Pakistan | Gold: 1", None, None, None),  # "1" is too short a value
 ])
