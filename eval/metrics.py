@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from qa.normalize import normalize_answer
 
@@ -56,3 +57,14 @@ def contains_answer(prediction: str | None, references: list[str]) -> bool:
         if gold and any(predicted[i : i + len(gold)] == gold for i in range(len(predicted) - len(gold) + 1)):
             return True
     return False
+
+
+def reader_options(reader_dir: Path | None) -> dict:
+    """`Assistant` options that read with the reader in `reader_dir` and its own calibration; none for the
+    shipped reader. A missing calibration fails here, before any work."""
+    if reader_dir is None:
+        return {}
+    from qa.confidence import Confidence
+    from qa.reader.span_reader import SpanReader
+
+    return {"confidence": Confidence.of_reader(reader_dir), "reader": SpanReader(reader_dir)}

@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from qa.assistant import Assistant
-from qa.eval.metrics import contains_answer, mean
+from qa.eval.metrics import contains_answer, mean, reader_options
 
 HERE = Path(__file__).parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "datasets" / "real-documents"
@@ -63,10 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the set's folder (documents/, questions.jsonl)")
     parser.add_argument("--json", action="store_true", help="the whole report as JSON")
+    parser.add_argument("--reader", type=Path, help="another reader's weights folder, read with its calibration.json")
     args = parser.parse_args(argv)
     if not (args.data / "questions.jsonl").is_file():
         raise SystemExit(f"no questions.jsonl in {args.data}: give --data the real-documents folder")
-    assistant = Assistant.from_folder([args.data / "documents"])
+    assistant = Assistant.from_folder([args.data / "documents"], **reader_options(args.reader))
     report = evaluate(assistant, load_questions(args.data))
     floors = json.loads(FLOORS.read_text(encoding="utf-8"))
     failures = [f"{name} {report['figures'][name]} < floor {floor}" for name, floor in floors.items()

@@ -17,12 +17,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from qa.assistant import Assistant, default_assistant
-from qa.confidence import Confidence
 from qa.eval.dates_eval import evaluate_dates
 from qa.eval.dialogues_eval import HARD_DIALOGUES, evaluate_dialogues, load_dialogues
-from qa.eval.metrics import answer_scores, is_right, mean
+from qa.eval.metrics import answer_scores, is_right, mean, reader_options
 from qa.normalize import normalize_answer
-from qa.reader.span_reader import SpanReader
 
 HERE = Path(__file__).parent
 EVAL_SET = HERE / "seeds_eval.jsonl"
@@ -93,10 +91,10 @@ def below_floors(figures: dict, floors: dict) -> list[str]:
 
 def run(as_json: bool = False, reader_dir: Path | None = None) -> int:
     """Score the shipped reader, or the one in `reader_dir` with its own calibration, on the seeds."""
-    confidence = Confidence.of_reader(reader_dir)  # first: a missing calibration fails before any work
+    options = reader_options(reader_dir)  # first: a missing calibration fails before any work
     assistant = default_assistant()
-    if reader_dir:
-        assistant = Assistant(assistant.index, assistant.retriever.embedder, SpanReader(reader_dir), confidence)
+    if options:
+        assistant = Assistant(assistant.index, assistant.retriever.embedder, **options)
     report = evaluate(assistant, load_items())
     floors = json.loads(FLOORS.read_text(encoding="utf-8"))
     failures = below_floors(report["figures"], floors)

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from qa.assistant import Assistant
-from qa.eval.metrics import contains_answer, mean
+from qa.eval.metrics import contains_answer, mean, reader_options
 
 DEFAULT_DATA = Path(__file__).parent.parent.parent / "shared" / "datasets" / "table-qa"
 
@@ -35,13 +35,15 @@ def load_questions(data: Path, split: str) -> list[TableQuestion]:
     return [TableQuestion.model_validate_json(line) for line in lines if line.strip()]
 
 
-def evaluate(questions: list[TableQuestion], data: Path) -> dict:
-    """Figures (percent) and one record per question; each question's table is indexed alone, in memory."""
+def evaluate(questions: list[TableQuestion], data: Path, reader: Path | None = None) -> dict:
+    """Figures (percent) and one record per question; each question's table is indexed alone, in memory
+    (read by the reader in `reader`, with its calibration, when given)."""
+    options = reader_options(reader)
     records, assistants = [], {}
     for item in questions:
         if item.table not in assistants:
             assistants.clear()  # one table's index in memory at a time (questions come grouped by table mostly)
-            assistants[item.table] = Assistant.from_folder([data / item.table])
+            assistants[item.table] = Assistant.from_folder([data / item.table], **options)
         answer = assistants[item.table].ask(item.question)
         records.append({"id": item.id, "question": item.question, "answer": answer.answer, "expected": item.answers,
                         "score": round(answer.score, 3), "right": contains_answer(answer.answer, item.answers),
@@ -57,10 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="dev", choices=["dev", "train"], help="which questions (dev: measuring only)")
     parser.add_argument("--limit", type=int, default=None, help="the first N questions only")
     parser.add_argument("--json", action="store_true", help="the whole report as JSON")
+    parser.add_argument("--reader", type=Path, help="another reader's weights folder, read with its calibration.json")
     args = parser.parse_args(argv)
     if not (args.data / f"{args.split}.jsonl").is_file():
         raise SystemExit(f"no {args.split}.jsonl in {args.data}: give --data the table-qa folder")
-    report = evaluate(load_questions(args.data, args.split)[: args.limit], args.data)
+    report = evaluate(load_questions(args.data, args.split)[: args.limit], args.data, args.reader)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
