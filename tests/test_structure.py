@@ -61,6 +61,29 @@ def test_word_headings_are_read_with_their_levels(tmp_path):
     assert document.context_at(document.text.index("Dredging")) == "Harbour report › Costs"
 
 
+def test_a_short_line_above_a_word_table_is_its_caption_and_its_rows_context(tmp_path):
+    from docx import Document as WordDocument
+
+    word = WordDocument()
+    word.add_heading("Review", level=1)
+    for component, problem in [("Reporting (STATE)", "States unsorted"), ("Reporting (DISASTERS)", "Disasters unsorted")]:
+        word.add_paragraph(f"Component: {component}")
+        table = word.add_table(rows=2, cols=2)
+        for cell, text in zip(table.rows[0].cells + table.rows[1].cells, ["Heuristic", "Problem", "Memorization", problem]):
+            cell.text = text
+    word.add_paragraph("The review ends here.")
+    word.add_paragraph("A sentence that ends.")
+    table = word.add_table(rows=2, cols=2)
+    for cell, text in zip(table.rows[0].cells + table.rows[1].cells, ["Item", "Cost", "Dredging", "40"]):
+        cell.text = text
+    word.save(tmp_path / "review.docx")
+    document = read_document(tmp_path / "review.docx", "review.docx")
+    row = document.text.index("Disasters unsorted")
+    assert document.context_at(row) == "Review › Component: Reporting (DISASTERS)"
+    assert document.context_at(document.text.index("States unsorted")) == "Review › Component: Reporting (STATE)"
+    assert document.context_at(document.text.index("Item: Dredging")) != "Review › A sentence that ends."  # a sentence is no caption
+
+
 def test_a_web_pages_title_and_headings_are_its_context(tmp_path):
     paragraphs = "".join(f"<p>Filler sentence number {n} about the harbour and its long history.</p>" for n in range(6))
     (tmp_path / "page.html").write_text(

@@ -1,5 +1,6 @@
 """Word (`.docx`, python-docx, MIT): paragraphs and headings (by style or outline level) one per line,
-tables one row per line with their headers."""
+tables one row per line with their headers. A short line just above a table (no sentence) is its
+caption: a heading one level under the section, so its rows are read under it."""
 
 from __future__ import annotations
 
@@ -23,16 +24,29 @@ def docx_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
     try:
         document = WordDocument(io.BytesIO(raw))
         built, levels = TextBuilder(), _style_levels(document)
+        section, pending = 0, None  # the last heading's level; a plain paragraph held until what follows is known
         for block in document.element.body.iterchildren():
             budget.check()
             if block.tag.endswith("}p"):
                 if next(block.iter(_WORD_TEXT), None) is None:
                     continue  # no text run: nothing to read (a file of a million empty paragraphs costs no time)
+                if pending is not None:
+                    built.line(pending)
+                    pending = None
                 text, level = Paragraph(block, document).text.strip(), levels.get(block.style) or _outline_level(block)
-                built.heading(text, level) if level else built.line(text)
+                if level:
+                    built.heading(text, level)
+                    section = level
+                else:
+                    pending = text
             elif block.tag.endswith("}tbl") and block.tr_lst:
+                if pending is not None:  # a short line just above a table is its caption: the rows' context
+                    built.heading(pending, section + 1) if _is_caption(pending) else built.line(pending)
+                    pending = None
                 marked = bool(block.tr_lst[0].xpath("./w:trPr/w:tblHeader"))
                 built.lines(table_lines(_word_rows(block, document), marked, budget))
+        if pending is not None:
+            built.line(pending)
         created = plausible_date(document.core_properties.created)
     except CorpusError:
         raise
@@ -43,6 +57,13 @@ def docx_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
 
 
 _WORD_TEXT = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
+MAX_CAPTION_WORDS = 12
+
+
+def _is_caption(text: str) -> bool:
+    """A table's caption or label ("Component: Reporting Parameters (DISASTERS)", "Table 3: Costs"): a short
+    line that is no sentence."""
+    return 0 < len(text.split()) <= MAX_CAPTION_WORDS and not text.endswith((".", "!", "?", ";"))
 
 
 def _style_levels(document) -> dict[str, int]:
