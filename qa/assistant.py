@@ -200,9 +200,9 @@ class Assistant:
         shipped only `early_exit` is set) read less: with `quick_accept`, the best sentence is read
         alone first and answers when it scores that much; with `early_exit`, the passages are read
         one at a time, best first, and reading stops once an answer scores that much. A `previous`
-        answer's sentence (a follow-up's) is read first. Table rows whose cells the question names are read
-        first, each alone, and answer when one of those cells scores above the threshold
-        (`read_named_cells`). The question is read with its misspelt words
+        answer's sentence (a follow-up's) is read first. Table rows the question names by a value are read
+        first, each alone, and answer when a cell of theirs (the one whose header it names, if any) scores
+        above the threshold (`read_named_cells`). The question is read with its misspelt words
         as the retrieved sentences spell them (`as_spelt`). `documents`: the ids to retrieve from (default: all).
         """
         hits = self.retrieve(question, context, previous, documents)
