@@ -96,3 +96,13 @@ def test_a_titled_paragraph_is_read_under_its_title_and_some_questions_name_it(h
     assert not any(d.text.startswith("Old Town") for d in untitled.values())
     files, _ = questions_of([{**articles[0], "title": "tables/a.csv"}], titled_share=1.0)
     assert not any(d.headings for d in files.values())  # a file name is no title
+
+
+def test_articles_of_one_title_keep_their_paragraphs_apart():
+    articles = [{"title": "Town", "paragraphs": [{"context": text, "qas": [
+        {"id": doc_id, "question": "Who lives here?", "answers": [{"text": text.split()[0], "answer_start": 0}]}]}]}
+        for doc_id, text in PARAGRAPHS.items()]  # three one-paragraph articles titled alike (as made questions come)
+    documents, questions = questions_of(articles)
+    assert len(documents) == 3 and len(set(q.doc_id for q in questions)) == 3
+    for question in questions:
+        assert documents[question.doc_id].text[question.answer_start : question.answer_end] == question.answers[0]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import random
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,13 +66,15 @@ NAMING = ("In the {title} article, {question}", "According to {title}, {question
 
 def questions_of(articles: list[dict], titled_share: float = 0.0) -> tuple[dict[str, Document], list[Question]]:
     """({doc_id: paragraph as a document}, questions) of SQuAD-format articles; doc_id is
-    'title/paragraph-number'. `titled_share` of the paragraphs (chosen by their doc_id) stand under their
+    'title/paragraph-number' ('title #2/0' for the second article of a title). `titled_share` of the paragraphs (chosen by their doc_id) stand under their
     title, and a third of their questions name it."""
-    documents, questions = {}, []
+    documents, questions, seen = {}, [], Counter()
     for article in articles:
         title = " ".join(article["title"].replace("_", " ").split())
+        seen[article["title"]] += 1  # made questions come as articles of their own title: each keeps its own ids
+        name = article["title"] if seen[article["title"]] == 1 else f"{article['title']} #{seen[article['title']]}"
         for number, paragraph in enumerate(article["paragraphs"]):
-            doc_id = f"{article['title']}/{number}"
+            doc_id = f"{name}/{number}"
             titled = "/" not in article["title"] and zlib.crc32(doc_id.encode()) % 1000 < titled_share * 1000
             shift = len(title) + 1 if titled else 0
             documents[doc_id] = make_document(doc_id, f"{title}\n{paragraph['context']}" if titled else paragraph["context"],
