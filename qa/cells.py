@@ -2,18 +2,18 @@
 "Kentucky" and, in it, the cell under "Permit".
 
 Readers write a table row as one line of named cells, "State: Kentucky | Permit: 264,140 | Handgun:
-12,155" (a wide row a few cells a line, each line under the row's key cells). A row is named when the
-question holds one of its values as whole words: its first cell's, or another's of four characters or
-more with a letter ("Pakistan" beside its rank), or any value beside its header ("index 4", "13 silver",
-"a density of 51");
-a value that is also a header names the column, not the row ("Totals" in the row "Totals"). A cell of
-the row is named when the question holds its header: every word of it (a word may be a shortened form:
-"Ref" for "reference"), or the words that set it apart from the line's other headers ("2007" of
-"gdpPercap_2007" beside "gdpPercap_2002"). Look-alike rows sit side by side and the reader
-does not tell them apart: the assistant reads the rows a question names, each alone, and answers from
-their named cells (from any other cell of theirs when no header is named) when the reader proposes them (a short cell whole: "Policy statements enforced", not
-"Policy statements").
-"""
+12,155" (a wide row a few cells a line, each line under the row's key cells).
+- A row is named when the question holds one of its values as whole words: its first cell's, another's
+  of four characters or more with a letter ("Pakistan" beside its rank), or any value beside its
+  header ("index 4", "13 silver", "a density of 51"). A value that is also a header names the column,
+  not the row ("Totals" in the row "Totals").
+- A cell of the row is named when the question holds its header: every word of it (a word may be a
+  shortened form: "Ref" for "reference"), or the words that set it apart from the line's other headers
+  ("2007" of "gdpPercap_2007" beside "gdpPercap_2002").
+Look-alike rows sit side by side and the reader does not tell them apart: the assistant reads the rows
+a question names, each alone, and answers from their named cells (from any other cell of theirs when
+no header is named) when the reader proposes them; a short cell answers whole ("Policy statements
+enforced", not "Policy statements")."""
 
 from __future__ import annotations
 
@@ -71,12 +71,6 @@ def named_row(question: str, line: str) -> NamedRow | None:
     others = [cell for cell in cells if cell not in keys]
     named = [cell for cell in others if _names_header(asked, cell, cells)]
     return NamedRow(keys=keys, answers=named or others, by_header=bool(named))
-
-
-def named_cells(question: str, line: str) -> list[Cell]:
-    """The cells of a row line that `question` names by one of the row's values and the cell's header."""
-    row = named_row(question, line)
-    return row.answers if row is not None and row.by_header else []
 
 
 def _names_value(asked: list[str], cell: Cell, first: bool) -> bool:
