@@ -25,6 +25,7 @@ MAX_COMMENT_CHARS = 4_000  # of one comment
 _POSTED_BY = re.compile(r"\b(?:Posted|Written|Published|Authored)\s+by\s+([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3})")
 _COMMENT = re.compile(r"comment(?:-\d+)?")
 _COMMENT_BODY = {"comment-content", "comment-body", "comment-text", "entry-content"}
+_AUTHOR = {"author", "fn", "comment-author"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -244,16 +245,16 @@ def _posted_by(tree) -> str | None:
 
 def _comments(tree, budget: Budget) -> list[str]:
     """Readers' comments, "Author: text", from elements marked as one comment (class "comment" or id
-    "comment-7588", as blog engines write them); a reply inside a comment is its own."""
+    "comment-7588", as blog engines write them); a reply inside a comment is its own. Each element is
+    looked at once for the comment it belongs to, so nested threads are read in linear time."""
     found = []
     for element in tree.iter("li", "div", "article", "section"):
-        marks = (element.get("class") or "").split() + [element.get("id") or ""]
-        if not any(_COMMENT.fullmatch(mark) for mark in marks):
+        if not _is_comment(element):
             continue
         budget.check()
-        own = [e for e in element.iter() if e is element or not _inside_reply(e, element)]
-        author = next((_words(e) for e in own if e.tag == "cite" or {"author", "fn", "comment-author"} & set((e.get("class") or "").split())), "")
-        body = next((_words(e) for e in own if e.tag == "blockquote" or _COMMENT_BODY & set((e.get("class") or "").split())), "")
+        own = list(_own_elements(element))
+        author = next((_words(e) for e in own if e.tag == "cite" or _AUTHOR & _classes(e)), "")
+        body = next((_words(e) for e in own if e.tag == "blockquote" or _COMMENT_BODY & _classes(e)), "")
         if body:
             found.append(f"{author}: {body[:MAX_COMMENT_CHARS]}" if author else body[:MAX_COMMENT_CHARS])
         if len(found) == MAX_COMMENTS:
@@ -261,15 +262,23 @@ def _comments(tree, budget: Budget) -> list[str]:
     return found
 
 
-def _inside_reply(element, comment) -> bool:
-    """Whether `element` lies inside another comment nested in `comment` (a reply)."""
-    for ancestor in element.iterancestors():
-        if ancestor is comment:
-            return False
-        marks = (ancestor.get("class") or "").split() + [ancestor.get("id") or ""]
-        if any(_COMMENT.fullmatch(mark) for mark in marks):
-            return True
-    return False
+def _own_elements(comment):
+    """The elements inside a comment, those of the replies nested in it left out."""
+    pending = list(reversed(comment))
+    while pending:
+        element = pending.pop()
+        if not isinstance(element.tag, str) or _is_comment(element):
+            continue
+        yield element
+        pending.extend(reversed(element))
+
+
+def _is_comment(element) -> bool:
+    return any(_COMMENT.fullmatch(mark) for mark in [*_classes(element), element.get("id") or ""])
+
+
+def _classes(element) -> set[str]:
+    return set((element.get("class") or "").split())
 
 
 def _words(element) -> str:
