@@ -20,7 +20,8 @@ _MARKDOWN_LINE = re.compile(r"^(#+)[^\n]*", re.MULTILINE)  # a line opening with
 
 
 class Heading(BaseModel, frozen=True):
-    """A heading's text at [start, end) of the document's text, and its level (1: the highest)."""
+    """A heading's text at [start, end) of the document's text, and its level (1: the highest). One of no
+    words (start == end) is an end mark: the headings of its level and below stop enclosing there."""
 
     start: int
     end: int
@@ -47,6 +48,12 @@ class TextBuilder:
             start = self._length + (1 if self._lines else 0)
             self.headings.append(Heading(start=start, end=start + len(text), level=max(1, level)))
         self.line(text)
+
+    def end_headings(self, level: int) -> None:
+        """The headings of `level` and below enclose no more: what follows stands under the ones above
+        (a table's caption encloses its table alone)."""
+        start = self._length + (1 if self._lines else 0)
+        self.headings.append(Heading(start=start, end=start, level=max(1, level)))
 
     def lines(self, texts: list[str]) -> None:
         for text in texts:
@@ -83,7 +90,7 @@ def markdown_headings(text: str) -> list[Heading]:
 class HeadingPaths:
     """The context of every place in a text: the headings above it that enclose it, highest first
     ("Report › Findings › Table 3"), empty where there are none. A heading encloses what follows it until
-    the next heading of its level or higher. Found in O(log n) a place, after O(n) once."""
+    the next heading (or end mark) of its level or higher. Found in O(log n) a place, after O(n) once."""
 
     def __init__(self, text: str, headings: list[Heading]) -> None:
         self._starts = [heading.start for heading in headings]
@@ -94,7 +101,8 @@ class HeadingPaths:
             while path and path[-1][0] >= heading.level:
                 path.pop()
             self._before.append(CONTEXT_SEPARATOR.join(words for _, words in path))
-            path.append((heading.level, " ".join(text[heading.start : heading.end].split())))
+            if heading.end > heading.start:
+                path.append((heading.level, " ".join(text[heading.start : heading.end].split())))
             self._after.append(CONTEXT_SEPARATOR.join(words for _, words in path))
 
     def at(self, offset: int) -> str:

@@ -82,6 +82,20 @@ def test_a_short_line_above_a_word_table_is_its_caption_and_its_rows_context(tmp
     assert document.context_at(row) == "Review › Component: Reporting (DISASTERS)"
     assert document.context_at(document.text.index("States unsorted")) == "Review › Component: Reporting (STATE)"
     assert document.context_at(document.text.index("Item: Dredging")) != "Review › A sentence that ends."  # a sentence is no caption
+    assert document.context_at(document.text.index("The review ends")) == "Review"  # a caption encloses its table alone
+
+
+def test_an_end_mark_closes_headings_of_its_level_and_below():
+    built = TextBuilder()
+    built.heading("Report", 1)
+    built.heading("Table 3: Costs", 2)
+    built.line("Item: Dredging | Cost: 40")
+    built.end_headings(2)
+    built.line("After the table.")
+    paths = HeadingPaths(built.text, built.headings)
+    assert paths.at(built.text.index("Item")) == "Report › Table 3: Costs"
+    assert paths.at(built.text.index("After")) == "Report"
+    assert [built.text[h.start : h.end] for h in built.headings if h.end > h.start] == ["Report", "Table 3: Costs"]
 
 
 def test_a_web_pages_title_and_headings_are_its_context(tmp_path):

@@ -1,6 +1,6 @@
 """Word (`.docx`, python-docx, MIT): paragraphs and headings (by style or outline level) one per line,
 tables one row per line with their headers. A short line just above a table (no sentence) is its
-caption: a heading one level under the section, so its rows are read under it."""
+caption: a heading one level under the section, so its rows, and only they, are read under it."""
 
 from __future__ import annotations
 
@@ -40,11 +40,14 @@ def docx_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
                 else:
                     pending = text
             elif block.tag.endswith("}tbl") and block.tr_lst:
-                if pending is not None:  # a short line just above a table is its caption: the rows' context
-                    built.heading(pending, section + 1) if _is_caption(pending) else built.line(pending)
+                captioned = pending is not None and _is_caption(pending)  # a short line just above a table: its caption
+                if pending is not None:
+                    built.heading(pending, section + 1) if captioned else built.line(pending)
                     pending = None
                 marked = bool(block.tr_lst[0].xpath("./w:trPr/w:tblHeader"))
                 built.lines(table_lines(_word_rows(block, document), marked, budget))
+                if captioned:
+                    built.end_headings(section + 1)
         if pending is not None:
             built.line(pending)
         created = plausible_date(document.core_properties.created)
