@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.confidence import Confidence, span_features
-from qa.cells import named_row
+from qa.cells import lacks_asked_year, named_row
 from qa.conversation import Turn, reading
 from qa.dates import find_relative, has_explicit_date, resolve_answer
 from qa.errors import CorpusError, IndexRebuildableError, QAError, UnknownDocumentError
@@ -302,12 +302,14 @@ class Assistant:
         """The reader's spans that may answer.
 
         A span must lie inside one indexed sentence: text between sentences (an "Advert" line
-        inside a passage, say) is never an answer. A question naming a code (a part number, "F-16")
+        inside a passage, say) is never an answer, nor is a table row that lacks the year the question
+        asks for (`lacks_asked_year`: "in 2012" of a row of 1952 to 2007). A question naming a code (a part number, "F-16")
         is answered from a sentence that holds it whenever a candidate's sentence does: look-alike
         entries sit side by side in one passage, and the reader does not tell them apart.
         """
         sentences = [(span, sentence) for span in spans
-                     if (sentence := self._sentence_of(span.doc_id, span.start, span.end)) is not None]
+                     if (sentence := self._sentence_of(span.doc_id, span.start, span.end)) is not None
+                     and not lacks_asked_year(question, sentence)]
         codes = identifiers(question)
         naming = [span for span, sentence in sentences if codes and names_every(sentence, codes)]
         return naming or [span for span, _ in sentences]

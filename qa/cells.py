@@ -10,6 +10,8 @@ Readers write a table row as one line of named cells, "State: Kentucky | Permit:
 - A cell of the row is named when the question holds its header: every word of it (a word may be a
   shortened form: "Ref" for "reference"), or the words that set it apart from the line's other headers
   ("2007" of "gdpPercap_2007" beside "gdpPercap_2002").
+- A row lacks the column a question asks for when its headers are told apart by years ("gdpPercap_1952" ...
+  "gdpPercap_2007") and the question holds a year that none of them, and none of its values, holds.
 Look-alike rows sit side by side and the reader does not tell them apart: the assistant reads the rows
 a question names, each alone, and answers from their named cells (from any other cell of theirs when
 no header is named) when the reader proposes them; a short cell answers whole ("Policy statements
@@ -27,6 +29,7 @@ _WORD = re.compile(r"[a-z]+|\d+")
 MIN_SHORTENED = 3  # a header word this long may stand for a longer question word ("ref", "reference")
 _FILLERS = ("of", "at", "is", "was", "in", "to", "for", "as")  # between a header and its value: "a density of 51"
 MIN_OTHER_KEY_CHARS = 4  # a value, not the row's first, this long names its row ("Pakistan" beside rank "7")
+_YEAR = re.compile(r"1[0-9]{3}|20[0-9]{2}")
 
 
 class Cell(BaseModel, frozen=True):
@@ -71,6 +74,18 @@ def named_row(question: str, line: str) -> NamedRow | None:
     others = [cell for cell in cells if cell not in keys]
     named = [cell for cell in others if _names_header(asked, cell, cells)]
     return NamedRow(keys=keys, answers=named or others, by_header=bool(named))
+
+
+def lacks_asked_year(question: str, line: str) -> bool:
+    """Whether the row line lacks the column the question asks for: its headers hold two or more years, and
+    the question holds a year that no header and no value of the line holds ("Austria in 2012" of a row of
+    1952 to 2007)."""
+    cells = row_cells(line)
+    header_years = {word for cell in cells for word in _words(cell.header) if _YEAR.fullmatch(word)}
+    if len(header_years) < 2:
+        return False
+    held = header_years.union(*(_words(cell.value) for cell in cells))
+    return any(_YEAR.fullmatch(word) and word not in held for word in _words(question))
 
 
 def _names_value(asked: list[str], cell: Cell, first: bool) -> bool:

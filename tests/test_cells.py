@@ -1,10 +1,12 @@
 """Table cells a question names by its row's key and the cell's header: found in the row lines the readers
 write, read first, each row alone, and answered from whole, as exact spans of the document."""
 
+import re
+
 import pytest
 
 from qa.assistant import Assistant
-from qa.cells import named_row, row_cells
+from qa.cells import lacks_asked_year, named_row, row_cells
 from qa.confidence import Confidence
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
@@ -52,6 +54,36 @@ def test_row_cells_are_the_named_cells_of_a_row_line_with_their_offsets():
     assert [(c.header, c.value, line[c.start : c.end]) for c in row_cells(line)] == [
         ("Year", "2003", "2003"), ("Note", "a: b", "a: b"), ("Votes", "459,640", "459,640")]
     assert row_cells("just a sentence: with a colon") == [] and row_cells("Only: one | notes") == []
+
+
+@pytest.mark.parametrize("question, lacks", [
+    ("What was Austria's GDP per capita in 2012?", True),   # the row's years are 1952 to 2007
+    ("What was Austria's GDP per capita in 2007?", False),
+    ("What was Austria's GDP per capita?", False),
+    ("What was Austria's GDP per capita in 1,000 dollars?", False),  # no year
+])
+def test_a_row_lacks_a_year_its_headers_do_not_hold(question, lacks):
+    line = "country: Austria | gdpPercap_1952: 6137.07 | gdpPercap_2002: 32417.61 | gdpPercap_2007: 36126.49"
+    assert lacks_asked_year(question, line) is lacks
+    assert not lacks_asked_year("Who won in 2012?", "Year: 2012 | Winner: Ada | Runner-up: Bo")  # years as values
+    assert not lacks_asked_year("Who won in 2012?", "Winner 2008: Ada | Runner-up: Bo")  # one header year is no pattern
+
+
+def test_no_answer_comes_from_a_row_that_lacks_the_asked_year(hash_embedder):
+    text = "GDP per capita\n" + "\n".join(f"country: {name} | gdpPercap_2002: {a} | gdpPercap_2007: {b}"
+                                           for name, a, b in [("Austria", "32417", "36126"), ("Belgium", "30485", "33692")])
+    index, _ = SentenceIndex.build([make_document("gdp.txt", text)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, AnyNumberReader(), Confidence.load())
+    assert assistant.candidates("What was Austria's GDP per capita in 2007?").scored
+    assert not assistant.candidates("What was Austria's GDP per capita in 2012?").scored
+
+
+class AnyNumberReader:
+    """A reader that proposes every number of every passage."""
+
+    def read(self, question, passages, top_n=5):
+        return [ReaderSpan(doc_id=p.doc_id, start=p.start + m.start(), end=p.start + m.end(), text=m.group(), log_prob=-0.5,
+                           no_answer_log_prob=-9.0, passage=p) for p in passages for m in re.finditer(r"\b\d{5}\b", p.text)]
 
 
 class CellReader:
