@@ -304,14 +304,17 @@ class Assistant:
         A span must lie inside one indexed sentence: text between sentences (an "Advert" line
         inside a passage, say) is never an answer, nor is a table row that lacks the year the question
         asks for (`lacks_asked_year`: "in 2012" of a row of 1952 to 2007). A question naming a code (a part number, "F-16")
-        is answered from a sentence that holds it whenever a candidate's sentence does: look-alike
-        entries sit side by side in one passage, and the reader does not tell them apart.
+        is answered from a sentence that holds it, or from a document whose title holds it, whenever a
+        candidate's does: look-alike entries sit side by side in one passage, and the reader does not
+        tell them apart. A code in the title names the whole document, not one line of it (the form
+        W-9's header row is no better an answer to a question about Form W-9 than its other lines).
         """
         sentences = [(span, sentence) for span in spans
                      if (sentence := self._sentence_of(span.doc_id, span.start, span.end)) is not None
                      and not lacks_asked_year(question, sentence)]
         codes = identifiers(question)
-        naming = [span for span, sentence in sentences if codes and names_every(sentence, codes)]
+        naming = [span for span, sentence in sentences
+                  if codes and names_every(f"{self.index.document(span.doc_id).title}\n{sentence}", codes)]
         return naming or [span for span, _ in sentences]
 
     def scored(self, question: str, hits: list[RetrievedSentence], spans: list[ReaderSpan]) -> list[tuple[float, ReaderSpan]]:

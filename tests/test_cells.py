@@ -130,3 +130,25 @@ def test_look_alike_rows_are_answered_from_the_row_the_question_names(tmp_path):
         answer = assistant.ask(f"What is the {header} figure for {state}?")
         assert answer.answer == expected, (state, header, answer.answer)
         assert text[answer.source.start : answer.source.end] == answer.answer
+
+
+def test_a_code_in_a_documents_title_names_the_document_not_one_line(hash_embedder):
+    """"Form W-9" is no reason to answer from the form's header row, the one line that repeats the code; it
+    still sets the form apart from another form."""
+    from qa.index.retriever import Passage
+
+    form = "Form W-9\nW-9: Rev. October 2018 | Request for: Taxpayer Number\nCall the hotline at 1-800-908-4490 for help."
+    other = "Form W-4\nCall the payroll desk at 1-800-555-0100 for help."
+    documents = [make_document("w9.txt", form), make_document("w4.txt", other)]
+    index, _ = SentenceIndex.build(documents, hash_embedder)
+    assistant = Assistant(index, hash_embedder, CellReader(), Confidence.load())
+
+    def span(document, text):
+        start = document.text.index(text)
+        passage = Passage(doc_id=document.doc_id, start=0, end=len(document.text), text=document.text, retrieval_score=0.5, rank=0)
+        return ReaderSpan(doc_id=document.doc_id, start=start, end=start + len(text), text=text, log_prob=-0.5,
+                          no_answer_log_prob=-9.0, passage=passage)
+
+    spans = [span(documents[0], "Rev. October 2018"), span(documents[0], "1-800-908-4490"), span(documents[1], "1-800-555-0100")]
+    kept = [s.text for s in assistant.kept("What phone number does Form W-9 give for the hotline?", spans)]
+    assert kept == ["Rev. October 2018", "1-800-908-4490"]
