@@ -10,6 +10,8 @@ Readers write a table row as one line of named cells, "State: Kentucky | Permit:
 - A cell of the row is named when the question holds its header: every word of it (a word may be a
   shortened form: "Ref" for "reference"), or the words that set it apart from the line's other headers
   ("2007" of "gdpPercap_2007" beside "gdpPercap_2002").
+- A header the question sets aside (", not pre-pawn, redemption or other", "except ...") is never named
+  by it; a plain "not" ("which state did not vote?") sets nothing aside.
 - A row lacks the column a question asks for when its headers are told apart by years ("gdpPercap_1952" ...
   "gdpPercap_2007") and the question holds a year that none of them, and none of its values, holds.
 Look-alike rows sit side by side and the reader does not tell them apart: the assistant reads the rows
@@ -29,6 +31,7 @@ _WORD = re.compile(r"[a-z]+|\d+")
 MIN_SHORTENED = 3  # a header word this long may stand for a longer question word ("ref", "reference")
 _FILLERS = ("of", "at", "is", "was", "in", "to", "for", "as")  # between a header and its value: "a density of 51"
 MIN_OTHER_KEY_CHARS = 4  # a value, not the row's first, this long names its row ("Pakistan" beside rank "7")
+_EXCLUDED = re.compile(r"(?:[,(]\s*not|\bexcept|\bexcluding|\bother than)\b([^()?.;]*)", re.IGNORECASE)  # ", not pre-pawn"
 _YEAR = re.compile(r"1[0-9]{3}|20[0-9]{2}")
 
 
@@ -72,7 +75,8 @@ def named_row(question: str, line: str) -> NamedRow | None:
     if not keys:
         return None
     others = [cell for cell in cells if cell not in keys]
-    named = [cell for cell in others if _names_header(asked, cell, cells)]
+    excluded = set(_words(" ".join(_EXCLUDED.findall(question))))
+    named = [cell for cell in others if _names_header(asked, cell, cells) and not excluded & set(_words(cell.header))]
     return NamedRow(keys=keys, answers=named or others, by_header=bool(named))
 
 

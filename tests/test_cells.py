@@ -24,6 +24,9 @@ from qa.models import ReaderSpan
     ("Which city is at index 4?", "index: 4 | Name: Changi | City: Singapore", ["Singapore"]),  # a short number after its header
     ("Which city is 4th?", "index: 4 | Name: Changi | City: Singapore", []),  # "4" alone is no key named
     ("Who is the owner?", "Owner: Ada | Pets: 2", []),  # no row key named
+    ("Texas handgun checks (the main column, not pre-pawn or other)?", "State: Texas | Pre-Pawn Handgun: 29 | Other: 3", []),
+    ("Texas handgun checks, except pre-pawn ones?", "State: Texas | Pre-Pawn Handgun: 29 | Handgun: 56,941", ["56,941"]),
+    ("Which handgun count did Texas not report?", "State: Texas | Pre-Pawn Handgun: 29 | Handgun: 56,941", ["56,941"]),
 ])
 def test_a_question_names_a_cell_by_its_rows_key_and_its_header(question, line, named):
     row = named_row(question, line)
