@@ -118,6 +118,19 @@ def test_retrieval_reads_each_sentence_under_its_headings_and_answers_stay_in_th
     assert passages[0].text == "The crane needs new cables." and passages[0].context == "Harbour report › Costs › Repairs"
 
 
+def test_a_sentence_that_points_back_is_retrieved_with_the_one_before_it(hash_embedder):
+    text = ("HASY is a dataset of handwritten symbols. It contains 168 233 instances of 369 classes.\n"
+            "Another dataset holds 477 instances of digits. Its authors are unknown.")
+    document = make_document("paper.txt", text)
+    leaning = text.index("It contains")
+    assert document.indexed_text(leaning, text.index("\nAnother")) == \
+        "HASY is a dataset of handwritten symbols. It contains 168 233 instances of 369 classes."
+    assert document.indexed_text(0, leaning - 1) == "HASY is a dataset of handwritten symbols."  # no lean: itself
+    index, _ = SentenceIndex.build([document], hash_embedder)
+    (best, _), *_ = index.lexical_search("how many instances does HASY contain", 1)
+    assert index.sentence_text(best) == "It contains 168 233 instances of 369 classes."  # the sentence alone is its text
+
+
 def test_the_reader_reads_the_context_first_but_never_answers_from_it(tiny_reader):
     text = "Ada leads the harbour team."
     passage = Passage(doc_id="d", start=100, end=100 + len(text), text=text, retrieval_score=1.0, rank=0,
