@@ -42,6 +42,7 @@ EARLIEST_YEAR = 1000  # a year written 0001 is no year a document is dated with
 _LEANING = re.compile(r"(?:It|Its|This|These|Those|They|Their|He|His|She|Her)\b")  # opens a sentence that leans back
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 MAX_LEAD_IN_CHARS = 300  # how far back the sentence a leaning one leans on is looked for
+LEAD_IN_WORDS = 8  # the words of that sentence read before it: where its subject stands, for little embedding time
 
 
 class Document(BaseModel, frozen=True):
@@ -67,19 +68,20 @@ class Document(BaseModel, frozen=True):
 
     def indexed_text(self, start: int, end: int) -> str:
         """What retrieval reads for the span [start, end): its text, after the headings it stands under when it
-        has any ("Metrics › Indicators: The text"), and after the sentence before it when it opens with a word
-        that points back ("It contains 168 233 instances" after "HASY is a dataset of symbols."). The store
-        embeds and word-indexes each sentence as this."""
+        has any ("Metrics › Indicators: The text"), and after the first words of the sentence before it when it
+        opens with a word that points back ("It contains 168 233 instances" after "HASY is a dataset of"). The
+        store embeds and word-indexes each sentence as this."""
         context, text = self.context_at(start), self.text[start:end]
         if _LEANING.match(text):
             text = f"{self._sentence_before(start)} {text}".lstrip()
         return f"{context}: {text}" if context else text
 
     def _sentence_before(self, start: int) -> str:
-        """The sentence (at most MAX_LEAD_IN_CHARS of it) that ends just before `start`."""
+        """The first LEAD_IN_WORDS words of the sentence that ends just before `start` (looked for in the
+        MAX_LEAD_IN_CHARS before it)."""
         window = self.text[max(self.body_start, start - MAX_LEAD_IN_CHARS) : start].rstrip()
         ends = [match.end() for match in _SENTENCE_END.finditer(window, 0, max(len(window) - 1, 0))]
-        return window[ends[-1] if ends else 0 :].strip()
+        return " ".join(window[ends[-1] if ends else 0 :].split()[:LEAD_IN_WORDS])
 
     @cached_property
     def _heading_paths(self) -> HeadingPaths:

@@ -124,7 +124,8 @@ def test_a_sentence_that_points_back_is_retrieved_with_the_one_before_it(hash_em
     document = make_document("paper.txt", text)
     leaning = text.index("It contains")
     assert document.indexed_text(leaning, text.index("\nAnother")) == \
-        "HASY is a dataset of handwritten symbols. It contains 168 233 instances of 369 classes."
+        "HASY is a dataset of handwritten symbols. It contains 168 233 instances of 369 classes."  # 7 words before
+    assert document.indexed_text(text.index("Its"), len(text)) == "Another dataset holds 477 instances of digits. Its authors are unknown."
     assert document.indexed_text(0, leaning - 1) == "HASY is a dataset of handwritten symbols."  # no lean: itself
     index, _ = SentenceIndex.build([document], hash_embedder)
     (best, _), *_ = index.lexical_search("how many instances does HASY contain", 1)
