@@ -19,7 +19,7 @@ from qa.errors import CorpusError, IndexRebuildableError, QAError, UnknownDocume
 from qa.index.build import build_new, embedded_documents
 from qa.index.documents import (Document, SkippedFile, check_dates, dated, make_document, named_files, no_document_error,
                                 read_files, with_dates)
-from qa.index.lexical import identifiers, names_every
+from qa.index.lexical import content_words, identifiers, names_every
 from qa.index.embedder import DEFAULT_MODEL, Embedder, shared_embedder
 from qa.index.folders import DATABASE, check_replaceable, held_lock, is_index_database
 from qa.index.retriever import Passage, RetrievedSentence, Retriever
@@ -43,6 +43,10 @@ DATE_PREFERENCE_MARGIN = 0.2  # "close" scores, for preferring a usable date (se
 PREFERRED_DATE = ("scored higher, but it is a relative date that no document date resolves; "
                   "the answer is a date you can use")
 WHEN_QUESTION = re.compile(r"\s*(?:when|what (?:date|day|month|year|time)|which (?:date|day|month|year))\b", re.IGNORECASE)
+MIN_NAME_CHARS = 3
+_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*(?:[ ][A-Z][\w'’-]*)*")  # "RiskIQ", "Carolina Panthers"
+_HAS_LOWER = re.compile(r"[a-z]")
+_POSSESSIVE = re.compile(r"['’]s\b")
 
 
 class Candidates(NamedTuple):
@@ -154,7 +158,7 @@ class Assistant:
             scored = self._usable_date_first(question, scored)
         if not hits:
             return Answer(question=asked, answer=None, score=0.0, source=None, evidence=[], read_as=read_as)
-        if not scored or scored[0][0] < self.confidence.threshold:
+        if not scored or scored[0][0] < self.confidence.threshold or self.unknown_names(question):
             best = scored[0][0] if scored else 0.0
             return Answer(question=asked, answer=None, score=best, source=None, evidence=self._closest(hits), read_as=read_as)
         score, best = scored[0]
@@ -166,6 +170,23 @@ class Assistant:
         return Answer(question=asked, answer=best.text, score=score, source=source, evidence=evidence,
                       alternatives=self._alternatives(scored),
                       resolved_date=resolve_answer(best.text, source.sentence, source.date, source.date_source), read_as=read_as)
+
+    def unknown_names(self, question: str) -> list[str]:
+        """The names the question holds (runs of capitalised words, not opening it) of which no word is held
+        by any indexed sentence, stems and accents aside, or by any document's name: the documents say
+        nothing about "RiskIQ" when none names it, however well another acquisition's price reads. A name
+        with one known word is known ("Carolina Panthers" of a text saying "the Panthers"); only words of
+        MIN_NAME_CHARS with a lower-case letter that carry content count ("FBI" may never be spelt out, "The"
+        says nothing)."""
+        runs = [[word for word in _POSSESSIVE.sub("", run).split()
+                 if len(word) >= MIN_NAME_CHARS and _HAS_LOWER.search(word) and content_words(word)]
+                for run in _NAME.findall(question.strip())]
+        unknown = [" ".join(words) for words in runs
+                   if words and not any(self.index.lexical_search(word, 1) for word in words)]
+        if not unknown:
+            return []
+        named = " ".join(self.index.document_ids()).lower()
+        return [name for name in unknown if not any(word.lower() in named for word in name.split())]
 
     def chosen(self, documents: Iterable[str] | None) -> frozenset[str] | None:
         """The ids of the documents named: an id, or a folder ("minutes/", every document whose id starts

@@ -61,6 +61,17 @@ def assistant_with(script, hash_embedder, threshold=0.5):
     return Assistant(index, hash_embedder, reader=ScriptedReader(index, script), confidence=confidence)
 
 
+def test_a_question_naming_what_no_document_names_is_not_answered(hash_embedder):
+    assistant = assistant_with([("two.txt", "Emily Horne", -0.5)], hash_embedder)
+    assert assistant.ask("Who is the spokesperson of the White House?").answer == "Emily Horne"
+    assert assistant.ask("Who is the spokesperson of the Kremlin?").answer is None  # no document names it
+    assert assistant.ask("Who is the spokesperson of the Whites House?").answer == "Emily Horne"  # stems aside
+    assert assistant.ask("Who is the spokesperson in the Two file?").answer == "Emily Horne"  # a document's name
+    assert assistant.ask("Who is the spokesperson of the NSC's office?").answer == "Emily Horne"  # acronyms are left alone
+    assert assistant.ask("Who is the spokesperson of the Washington White House?").answer == "Emily Horne"  # one word known
+    assert assistant.unknown_names("Kremlin says who? Ask Dmitry Peskov, not Ed or The Times.") == ["Dmitry Peskov", "Times"]
+
+
 def test_one_answer_found_in_two_documents_has_two_sources(hash_embedder):
     assistant = assistant_with([("two.txt", "Emily Horne", -0.5), ("one.txt", "Emily Horne", -1.0),
                                 ("two.txt", "Thursday", -1.5)], hash_embedder)
