@@ -61,8 +61,9 @@ def split(questions: list[Squad2Question]) -> dict[str, set[str]]:
 
 def best_spans(questions: list[Squad2Question], open_corpus: bool, reader: SpanReader | None = None,
                confidence: Confidence | None = None) -> list[tuple[float, str | None]]:
-    """(score, text) of each question's best span (None: nothing read), through the full pipeline
-    (with `reader` and its `confidence`, when given)."""
+    """(score, text) of each question's best span (None: nothing read, or a question naming what no
+    document names, which `ask` does not answer), through the full pipeline (with `reader` and its
+    `confidence`, when given)."""
     embedder = shared_embedder()
     paragraphs = {q.paragraph: q.context for q in questions}
 
@@ -76,8 +77,10 @@ def best_spans(questions: list[Squad2Question], open_corpus: bool, reader: SpanR
     for question in questions:
         if shared is None and (current is None or current[0] != question.paragraph):
             current = (question.paragraph, assistant_over([question.paragraph]))
-        scored = (shared or current[1]).candidates(question.question).scored
-        found.append((scored[0][0], scored[0][1].text) if scored else (0.0, None))
+        assistant = shared or current[1]
+        reading = assistant.candidates(question.question)
+        named = not assistant.unknown_names(reading.question)  # as `ask`: a name no document holds is not answered
+        found.append((reading.scored[0][0], reading.scored[0][1].text) if reading.scored and named else (0.0, None))
     return found
 
 
