@@ -21,11 +21,14 @@ _MARKDOWN_LINE = re.compile(r"^(#+)[^\n]*", re.MULTILINE)  # a line opening with
 
 class Heading(BaseModel, frozen=True):
     """A heading's text at [start, end) of the document's text, and its level (1: the highest). One of no
-    words (start == end) is an end mark: the headings of its level and below stop enclosing there."""
+    words (start == end) is an end mark: the headings of its level and below stop enclosing there. An
+    `aside` heading sets what it encloses apart from the document's own text (a page's readers' comments):
+    answers from there rank after the document's own."""
 
     start: int
     end: int
     level: int
+    aside: bool = False
 
 
 class TextBuilder:
@@ -42,11 +45,11 @@ class TextBuilder:
             self._lines.append(text)
             self._length += len(text)
 
-    def heading(self, text: str, level: int) -> None:
-        """A heading line; one too long to be a heading is kept as a plain line."""
+    def heading(self, text: str, level: int, aside: bool = False) -> None:
+        """A heading line (`aside`: see Heading); one too long to be a heading is kept as a plain line."""
         if text and len(text) <= MAX_HEADING_CHARS:
             start = self._length + (1 if self._lines else 0)
-            self.headings.append(Heading(start=start, end=start + len(text), level=max(1, level)))
+            self.headings.append(Heading(start=start, end=start + len(text), level=max(1, level), aside=aside))
         self.line(text)
 
     def end_headings(self, level: int) -> None:
@@ -89,24 +92,37 @@ def markdown_headings(text: str) -> list[Heading]:
 
 class HeadingPaths:
     """The context of every place in a text: the headings above it that enclose it, highest first
-    ("Report › Findings › Table 3"), empty where there are none. A heading encloses what follows it until
-    the next heading (or end mark) of its level or higher. Found in O(log n) a place, after O(n) once."""
+    ("Report › Findings › Table 3"), empty where there are none, and whether an `aside` heading is among
+    them. A heading encloses what follows it until the next heading (or end mark) of its level or higher.
+    Found in O(log n) a place, after O(n) once."""
 
     def __init__(self, text: str, headings: list[Heading]) -> None:
         self._starts = [heading.start for heading in headings]
         self._ends = [heading.end for heading in headings]
-        self._before, self._after = [], []
-        path: list[tuple[int, str]] = []  # (level, words) from the highest
+        self._before: list[tuple[str, bool]] = []
+        self._after: list[tuple[str, bool]] = []
+        path: list[tuple[int, str, bool]] = []  # (level, words, aside) from the highest
         for heading in headings:
             while path and path[-1][0] >= heading.level:
                 path.pop()
-            self._before.append(CONTEXT_SEPARATOR.join(words for _, words in path))
+            self._before.append(_joined(path))
             if heading.end > heading.start:
-                path.append((heading.level, " ".join(text[heading.start : heading.end].split())))
-            self._after.append(CONTEXT_SEPARATOR.join(words for _, words in path))
+                path.append((heading.level, " ".join(text[heading.start : heading.end].split()), heading.aside))
+            self._after.append(_joined(path))
 
     def at(self, offset: int) -> str:
+        return self._enclosing(offset)[0]
+
+    def aside_at(self, offset: int) -> bool:
+        """Does an `aside` heading enclose `offset`?"""
+        return self._enclosing(offset)[1]
+
+    def _enclosing(self, offset: int) -> tuple[str, bool]:
         found = bisect.bisect_right(self._starts, offset) - 1
         if found < 0:
-            return ""
+            return "", False
         return self._before[found] if self._ends[found] > offset else self._after[found]  # inside a heading: above it
+
+
+def _joined(path: list[tuple[int, str, bool]]) -> tuple[str, bool]:
+    return CONTEXT_SEPARATOR.join(words for _, words, _ in path), any(aside for *_, aside in path)

@@ -66,6 +66,10 @@ class Document(BaseModel, frozen=True):
         """The path of headings enclosing `offset` ("Report › Findings"); empty for a document without headings."""
         return self._heading_paths.at(offset) if self.headings else ""
 
+    def aside_at(self, offset: int) -> bool:
+        """Is `offset` set apart from the document's own text (under an `aside` heading: readers' comments)?"""
+        return self._heading_paths.aside_at(offset) if self.headings else False
+
     def indexed_text(self, start: int, end: int) -> str:
         """What retrieval reads for the span [start, end): its text, after the headings it stands under when it
         has any ("Metrics › Indicators: The text"), and after the first words of the sentence before it when it

@@ -548,12 +548,14 @@ def _document_row(document: Document) -> tuple:
 
 
 def _headings_json(document: Document) -> str | None:
-    """The document's headings as stored: [[start, end, level], ...]; None (as indexes before headings hold) for none."""
-    return json.dumps([[h.start, h.end, h.level] for h in document.headings]) if document.headings else None
+    """The document's headings as stored: [[start, end, level], ...], an aside one [start, end, level, 1];
+    None (as indexes before headings hold) for none."""
+    return json.dumps([[h.start, h.end, h.level] + ([1] if h.aside else []) for h in document.headings]) \
+        if document.headings else None
 
 
 def _headings_of(stored: str | None) -> list[Heading]:
-    return [Heading(start=s, end=e, level=n) for s, e, n in json.loads(stored or "[]")]
+    return [Heading(start=s, end=e, level=n, aside=bool(aside)) for s, e, n, *aside in json.loads(stored or "[]")]
 
 
 def _add_columns(db: sqlite3.Connection) -> None:

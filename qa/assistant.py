@@ -339,10 +339,15 @@ class Assistant:
         return naming or [span for span, _ in sentences]
 
     def scored(self, question: str, hits: list[RetrievedSentence], spans: list[ReaderSpan]) -> list[tuple[float, ReaderSpan]]:
-        """Spans with their calibrated scores, best first."""
+        """Spans with their calibrated scores, best first; when the document's own text answers (a span above the
+        threshold), spans set apart from it (readers' comments: `Document.aside_at`) come after its spans."""
         features = span_features(question, hits, spans)
-        scored = [(self.confidence.probability(vector), span) for vector, span in zip(features, spans)]
-        return sorted(scored, key=lambda pair: -pair[0])
+        scored = sorted(((self.confidence.probability(vector), span) for vector, span in zip(features, spans)),
+                        key=lambda pair: -pair[0])
+        aside = {id(span) for _, span in scored if self.index.document(span.doc_id).aside_at(span.start)}
+        if aside and any(score >= self.confidence.threshold and id(span) not in aside for score, span in scored):
+            scored.sort(key=lambda pair: id(pair[1]) in aside)  # stable: best first within each
+        return scored
 
     def _sentence_of(self, doc_id: str, start: int, end: int) -> str | None:
         """The text of the one indexed sentence holding the span; None when it lies across or between sentences."""

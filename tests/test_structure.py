@@ -244,7 +244,40 @@ def test_readers_comments_are_kept_under_their_own_heading_with_their_authors(tm
     assert lines[at + 1:] == ["John Doe: I have moved most of my work to another browser.",
                               "Bruno Reis: The old ferry left from the north quay.", "Ada Lima: Thanks for the harbour map!"]
     assert document.context_at(document.text.index("another browser")).endswith("Comments")
+    assert document.aside_at(document.text.index("north quay")) and not document.aside_at(document.text.index("Filler"))
     assert "Filler sentence number 5" in document.text and document.text.index("Filler") < document.text.index("Comments")
+
+
+def commented_page() -> "Document":
+    built = TextBuilder()
+    built.heading("Harbour news", 1)
+    built.lines(["The ferry left from the south quay.", "It sailed at noon."])
+    built.heading("Comments", 2, aside=True)
+    built.line("Ada Lima: The ferry left from the north quay, and it ran late.")
+    return make_document("page.html", built.text, headings=built.headings)
+
+
+def test_an_aside_heading_is_stored_and_sets_apart_only_what_it_encloses(tmp_path, hash_embedder):
+    document = commented_page()
+    build_or_update([document], hash_embedder, tmp_path / "ix")
+    stored = SentenceIndex.open(tmp_path / "ix").document("page.html")
+    assert stored.headings == document.headings and [h.aside for h in stored.headings] == [False, True]
+    assert stored.aside_at(stored.text.index("north quay")) and not stored.aside_at(stored.text.index("south quay"))
+    assert stored.context_at(stored.text.index("north quay")) == "Harbour news › Comments"
+
+
+@pytest.mark.parametrize("own_log_prob, answer", [(-0.5, "south quay"), (-4.0, "north quay")])
+def test_readers_comments_answer_after_the_pages_own_text(hash_embedder, own_log_prob, answer):
+    from test_answer_rules import ScriptedReader
+    from qa.confidence import FEATURES, Confidence
+
+    index, _ = SentenceIndex.build([commented_page()], hash_embedder)
+    confidence = Confidence(features=list(FEATURES), weights=[1.0, 0.0, 0.0, 0.0, 0.0], bias=2.0, threshold=0.5)
+    reader = ScriptedReader(index, [("page.html", "north quay", -0.1), ("page.html", "south quay", own_log_prob)])
+    found = Assistant(index, hash_embedder, reader=reader, confidence=confidence).ask("Where did the ferry leave from?")
+    assert found.answer == answer  # the page's own answer first when it passes the threshold; else the comment's
+    assert index.document("page.html").text[found.source.start : found.source.end] == answer
+    assert [alternative.answer for alternative in found.alternatives] == [{"south quay", "north quay"}.difference([answer]).pop()]
 
 
 def test_a_table_label_written_as_a_link_keeps_its_words(tmp_path):

@@ -191,7 +191,7 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
     built = _with_headings(title, lines, _heading_levels(found.body))
     comments = _comments(tree, budget)
     if comments:
-        built.heading("Comments", 2)
+        built.heading("Comments", 2, aside=True)
         built.lines(comments)
     return ExtractedText(text=built.text, headings=built.headings,
                          date=found.date if found.date and _ISO_DATE.fullmatch(found.date) and _stated(found.date, markup) else None,
