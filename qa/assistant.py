@@ -14,7 +14,7 @@ from typing import NamedTuple, Protocol
 from qa.confidence import Confidence, span_features
 from qa.cells import lacks_asked_year, named_row
 from qa.conversation import Turn, reading
-from qa.dates import find_relative, has_explicit_date, resolve_answer
+from qa.dates import asked_months, find_relative, has_explicit_date, holds_month, resolve_answer
 from qa.errors import CorpusError, IndexRebuildableError, QAError, UnknownDocumentError
 from qa.index.build import build_new, embedded_documents
 from qa.index.documents import (Document, SkippedFile, check_dates, dated, make_document, named_files, no_document_error,
@@ -276,7 +276,7 @@ class Assistant:
     def read_named_cells(self, question: str, hits: list[RetrievedSentence]) -> list[ReaderSpan]:
         """The reader's spans in the cells the question names (`qa.cells`), the hits' rows it names read each
         alone: the cells named by header, or, when it names no header, any cell but those naming the row. A
-        span inside a short cell (MAX_WHOLE_CELL_WORDS) grows to the whole cell."""
+        span inside a short cell (MAX_WHOLE_CELL_WORDS) grows to the whole cell. The spans `kept` only."""
         matches = {hit.row: match for hit in hits if (match := named_row(question, self.index.sentence_text(hit.row)))}
         if any(match.by_header for match in matches.values()):
             matches = {n: match for n, match in matches.items() if match.by_header}
@@ -294,7 +294,7 @@ class Assistant:
                         place = (span.doc_id, span.start, span.end)
                         if place not in best or best[place].log_prob < span.log_prob:
                             best[place] = span
-        return sorted(best.values(), key=lambda span: -span.log_prob)
+        return self.kept(question, sorted(best.values(), key=lambda span: -span.log_prob))
 
     def read_until(self, question: str, hits: list[RetrievedSentence],
                    bar: float) -> tuple[list[tuple[float, ReaderSpan]], list[Passage]]:
@@ -328,15 +328,24 @@ class Assistant:
         is answered from a sentence that holds it, or from a document whose title holds it, whenever a
         candidate's does: look-alike entries sit side by side in one passage, and the reader does not
         tell them apart. A code in the title names the whole document, not one line of it (the form
-        W-9's header row is no better an answer to a question about Form W-9 than its other lines).
+        W-9's header row is no better an answer to a question about Form W-9 than its other lines). A question
+        naming a month of a year ("in October 2015") is answered only from a document that names that month and
+        year: a November report's figures do not answer for October.
         """
+        months = asked_months(question)
+        dated = {doc_id: self._names_months(doc_id, months) for doc_id in {span.doc_id for span in spans}}
         sentences = [(span, sentence) for span in spans
-                     if (sentence := self._sentence_of(span.doc_id, span.start, span.end)) is not None
+                     if dated[span.doc_id] and (sentence := self._sentence_of(span.doc_id, span.start, span.end)) is not None
                      and not lacks_asked_year(question, sentence)]
         codes = identifiers(question)
         naming = [span for span, sentence in sentences
                   if codes and names_every(f"{self.index.document(span.doc_id).title}\n{sentence}", codes)]
         return naming or [span for span, _ in sentences]
+
+    def _names_months(self, doc_id: str, months: list[tuple[int, str]]) -> bool:
+        """Does the document name every (month, year) (`asked_months`)?"""
+        text = self.index.document(doc_id).text if months else ""
+        return all(holds_month(text, month, year) for month, year in months)
 
     def scored(self, question: str, hits: list[RetrievedSentence], spans: list[ReaderSpan]) -> list[tuple[float, ReaderSpan]]:
         """Spans with their calibrated scores, best first; when the document's own text answers (a span above the

@@ -77,6 +77,29 @@ def has_explicit_date(text: str) -> bool:
     return bool(_EXPLICIT.search(text) or re.search(rf"\b(?:{_MONTH})\b", text))
 
 
+_MONTH_OF_YEAR = re.compile(r"\b([A-Z][A-Za-z]{2,8})\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?,?)?\s+(\d{4})\b")  # "Oct. 3, 2015"
+
+
+def asked_months(question: str) -> list[tuple[int, str]]:
+    """The months of a year a question names ("in October 2015", "on Oct. 3, 2015"): (month number, year)."""
+    return [(month, year) for word, year in _MONTH_OF_YEAR.findall(question) if (month := month_number(word))]
+
+
+def holds_month(text: str, month: int, year: str) -> bool:
+    """Does the text name the month (in full or by its first three letters, as written or in capitals) and the year?"""
+    name = calendar.month_name[month]
+    return bool(re.search(rf"\b{year}\b", text)) and any(
+        re.search(rf"\b{written}\b", text) for written in {name, name.upper(), name[:3], name[:3].upper()})
+
+
+def month_number(word: str) -> int | None:
+    """The month a word names ("October", "Oct", "Sept": 10, 10, 9), or None."""
+    for month in range(1, 13):
+        if word.capitalize() in (calendar.month_name[month], calendar.month_abbr[month], "Sept" * (month == 9)):
+            return month
+    return None
+
+
 def find_relative(text: str) -> re.Match | None:
     """The first date expression in the text that needs an anchor (no year of its own)."""
     return RELATIVE.search(text)

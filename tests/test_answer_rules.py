@@ -72,6 +72,22 @@ def test_a_question_naming_what_no_document_names_is_not_answered(hash_embedder)
     assert assistant.unknown_names("Kremlin says who? Ask Dmitry Peskov, not Ed or The Times.") == ["Dmitry Peskov", "Times"]
 
 
+def test_a_month_of_a_year_is_answered_only_from_a_document_naming_it(hash_embedder):
+    texts = {"nov.txt": "Checks run in November 2015, by state.\nTexas: 56,941 checks.",
+             "oct.txt": "Checks run in OCTOBER 2015, by state.\nTexas: 51,203 checks."}
+    index, _ = SentenceIndex.build([make_document(d, t) for d, t in texts.items()], hash_embedder)
+    confidence = Confidence(features=list(FEATURES), weights=[1.0, 0.0, 0.0, 0.0], bias=2.0, threshold=0.5)
+
+    def asked(question, script):
+        return Assistant(index, hash_embedder, reader=ScriptedReader(index, script), confidence=confidence).ask(question).answer
+
+    assert asked("How many checks were run for Texas in November 2015?", [("nov.txt", "56,941", -0.5)]) == "56,941"
+    assert asked("How many checks were run for Texas in October 2015?", [("nov.txt", "56,941", -0.5)]) is None
+    assert asked("How many checks were run for Texas in October 2015?",
+                 [("nov.txt", "56,941", -0.2), ("oct.txt", "51,203", -0.5)]) == "51,203"
+    assert asked("How many checks were run for Texas in November 2014?", [("nov.txt", "56,941", -0.5)]) is None
+
+
 def test_one_answer_found_in_two_documents_has_two_sources(hash_embedder):
     assistant = assistant_with([("two.txt", "Emily Horne", -0.5), ("one.txt", "Emily Horne", -1.0),
                                 ("two.txt", "Thursday", -1.5)], hash_embedder)

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from qa.dates import find_relative, resolve, resolve_answer
+from qa.dates import asked_months, find_relative, holds_month, resolve, resolve_answer
 
 FRIDAY = dt.date(2022, 1, 28)
 
@@ -212,3 +212,11 @@ def test_an_e_mail_of_year_0001_is_undated(tmp_path):
     for header, date in [("Mon, 1 Jan 0001 10:00:00 +0000", None), ("Thu, 27 Jan 2022 10:00:00 +0000", "2022-01-27")]:
         (tmp_path / "m.eml").write_text(f"From: a@example.org\nSubject: Tide tables\nDate: {header}\n\nThe tide is high.\n")
         assert read_document(tmp_path / "m.eml", "m.eml").date == date
+
+
+def test_a_questions_months_of_a_year_and_the_texts_that_name_them():
+    assert asked_months("How many checks in October 2015, and on Sept. 3rd, 2016?") == [(10, "2015"), (9, "2016")]
+    assert asked_months("In May 2012, who won the 2015 race?") == [(5, "2012")]
+    assert asked_months("Who Won 2015? What did Table 2015 say?") == []  # words that are no month
+    assert holds_month("NOVEMBER 2015 REPORT", 11, "2015") and holds_month("Nov. 12, 2015", 11, "2015")
+    assert not holds_month("November 2014, and 2015 later", 10, "2015") and not holds_month("it may rise in 2015", 5, "2015")
