@@ -19,16 +19,19 @@ UNRULED = [(72, 740, "The permit office counts every application it receives."),
            (72, 600, "Figures for December are provisional and may change.")]
 
 
-def ruled_pdf(lines: list[tuple[float, float, str]], rules: list[tuple[float, float, float, float]], rotate: bool = False) -> bytes:
+def ruled_pdf(lines: list[tuple[float, float, str]], rules: list[tuple[float, float, float, float]], rotate: bool = False,
+              fills: list[tuple[float, float, float, float]] = ()) -> bytes:
     """A one-page PDF with text at (x, y) and lines drawn from (x0, y0) to (x1, y1); `rotate`: the
-    page is stored turned (content drawn a quarter turn, /Rotate 90), as landscape scans often are."""
+    page is stored turned (content drawn a quarter turn, /Rotate 90), as landscape scans often are;
+    `fills`: grey rectangles (x, y, width, height) painted behind the text, not stroked."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject, NumberObject
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_layout_pdf([lines]))))
     page = writer.pages[0]
     content = page.get_contents()
-    drawn = content.get_data() + "".join(f"\n{a} {b} m {c} {d} l S" for a, b, c, d in rules).encode()
+    painted = "".join(f"0.8 g {x} {y} {w} {h} re f\n" for x, y, w, h in fills) + "0 g\n"
+    drawn = painted.encode() + content.get_data() + "".join(f"\n{a} {b} m {c} {d} l S" for a, b, c, d in rules).encode()
     if rotate:  # the same drawing turned a quarter to the left on a portrait sheet; /Rotate 90 turns it back
         drawn = b"q 0 1 -1 0 612 0 cm\n" + drawn + b"\nQ"
         page[NameObject("/Rotate")] = NumberObject(90)
@@ -165,3 +168,92 @@ def test_a_displayed_formula_and_a_book_index_in_columns_are_not_tables():
         assert pdf_tables(make_layout_pdf([page]), "page.pdf", Budget("page.pdf", None)) == []
     assert [row[1] for row in pdf_tables(make_layout_pdf([UNRULED]), "t.pdf", Budget("t.pdf", None))[0][1].rows][1:] \
         == ["264,140", "98 452", "3,208"]  # a table of aligned columns is still one
+
+
+def tables_of(lines: list[tuple]) -> list[list[list[str]]]:
+    """The rows of each table found on a one-page PDF of these lines."""
+    return [table.rows for _, table in pdf_tables(make_layout_pdf([lines]), "t.pdf", Budget("t.pdf", None))]
+
+
+def test_a_value_and_its_interval_are_two_cells_and_a_footnote_mark_stays_with_its_number():
+    lines = [(72, 700, "State"), (200, 700, "Rate"), (240, 700, "Interval")]
+    for row, (state, rate, interval) in enumerate([("Ohio", "12.5", "(10.1-14.9)"), ("Utah", "10.4", "(9.1-11.8)"),
+                                                   ("Iowa", "11.7", "(10.2-13.0)")]):
+        lines += [(72, 686 - 14 * row, state), (200, 686 - 14 * row, rate), (227, 686 - 14 * row, interval)]
+    lines += [(72, 644, "Texas"), (200, 644, "3,208"), (235, 644, "(1)")]  # 7 points apart, as the intervals
+    (rows,) = tables_of(lines)
+    assert rows[1] == ["Ohio", "12.5", "(10.1-14.9)"] and rows[4][:2] == ["Texas", "3,208 (1)"], rows
+
+
+def test_leader_dots_lead_to_the_next_cell_and_a_spread_out_header_is_cells_not_a_sentence():
+    lines = [(72, 700, "Proportion"), (122, 700, "1.0"), (180, 700, "1.1")]
+    for row, (share, first, second) in enumerate([("0.99", "800", "880"), ("0.95", "160", "176"), ("0.90", "80", "88")]):
+        lines += [(72, 686 - 14 * row, f"{share} ..........{first}"), (180, 686 - 14 * row, second)]
+    assert tables_of(lines)[0][1:] == [["0.99", "800", "880"], ["0.95", "160", "176"], ["0.90", "80", "88"]]
+    heads = ["Age", "Hispanic", "non-Hispanic", "Hispanic", "non-Hispanic"]  # far apart: no justified sentence
+    spread = [(x, 700, head) for x, head in zip((72, 150, 250, 350, 450), heads)]
+    for row, values in enumerate([("45-54", "345", "5,663", "1,205", "17,707"), ("55-64", "806", "12,273", "1,906", "31,564"),
+                                  ("65-74", "1,512", "22,270", "2,430", "40,266")]):
+        spread += [(x, 686 - 14 * row, value) for x, value in zip((72, 150, 250, 350, 450), values)]
+    assert tables_of(spread)[0][0] == heads
+
+
+def test_group_labels_in_the_first_column_keep_a_table_whole_and_a_caption_starts_the_next():
+    lines = [(72, 700, "Group"), (200, 700, "Count"), (300, 700, "Share")]
+    labels = ["White", "American Indian/", "  Alaska Native", "Sex, by race", "Male", "White", "Black"]
+    y = 686
+    for label in labels:  # three lines of the first column alone: a wrapped label and two group labels
+        lines.append((72, y, label))
+        if label not in ("  Alaska Native", "Sex, by race", "Male"):
+            lines += [(200, y, f"{y},000"), (300, y, f"{y % 7}.5")]
+        y -= 12
+    lines += [(72, y, "Table 2."), (72, y - 12, "Deaths by state and year, 2010 (numbers in thousands)")]
+    for row in range(3):
+        at = y - 26 - 12 * row
+        lines += [(72, at, f"State {row}"), (200, at, f"{row + 4},100"), (300, at, "2.5")]
+    first, second = tables_of(lines)
+    assert [row[0] for row in first] == ["Group", "White", "American Indian/", "Alaska Native", "Sex, by race", "Male", "White",
+                                         "Black"], first
+    assert second[0] == ["State 0", "4,100", "2.5"]
+
+
+def test_long_row_labels_are_cells_and_a_header_repeated_starts_a_table_stacked_below():
+    label = "Projections of Education Statistics to 2011"  # wide and many-worded, as a prose column's lines
+    lines = [(72, 720, "Table A-3. Example of projections"), (72, 700, "Source"), (300, 700, "2008"), (400, 700, "2009")]
+    lines += [line for row in range(3) for line in ((72, 686 - 12 * row, label), (300, 686 - 12 * row, f"49,{row}44"),
+                                                    (400, 686 - 12 * row, f"50,{row}67"))]
+    ((header, *rows),) = tables_of(lines)
+    assert rows[0] == [label, "49,044", "50,067"], rows
+    stacked = [(72, 700, "Proportion"), (200, 700, "1.0"), (260, 700, "1.1")]
+    for row, y in enumerate(range(686, 600, -14)):
+        stacked += [(72, y, "Proportion"), (200, y, "1.7"), (260, y, "1.8")] if row == 3 else \
+            [(72, y, f"0.{90 + row}"), (200, y, f"{row + 1}0"), (260, y, f"{row + 1}5")]
+    assert [rows[0] for rows in tables_of(stacked)] == [["Proportion", "1.0", "1.1"], ["Proportion", "1.7", "1.8"]]
+
+
+def test_a_table_of_sentences_with_short_row_labels_is_read_with_its_wrapped_labels():
+    lines = [(72, 700, "Standard"), (170, 700, "General"), (330, 700, "Alternate"), (490, 700, "Notes")]
+    rows = [("Content", "Grade level for all", "Extended grade level for some", "Set by each state"), ("taught", "", "", ""),
+            ("Achievement", "Grade level for all", "Alternate level for few", "Set by the state"),
+            ("Participation", "All general education students", "Students most in need", "Some with extra support")]
+    for row, cells in enumerate(rows):
+        lines += [(x, 686 - 12 * row, cell) for x, cell in zip((72, 170, 330, 490), cells) if cell]
+    (table,) = tables_of(lines)
+    assert [row[0] for row in table] == ["Standard", "Content taught", "Achievement", "Participation"], table
+
+
+def test_a_cell_wrapped_over_lines_shaded_a_strip_a_line_is_one_cell():
+    lines = [(72, 700, "Source"), (170, 700, "Definition"), (330, 700, "Examples"),
+             (72, 686, "Major"), (170, 686, "10 tons or more"), (330, 686, "Refineries"), (170, 674, "of any toxic"),
+             (72, 650, "Area"), (170, 650, "Less than 10 tons"), (330, 650, "Dry cleaners"),
+             (72, 630, "Mobile"), (170, 630, "Motor vehicles"), (330, 630, "Cars")]
+    strips = [(68, 683, 90, 12), (68, 671, 90, 12)]  # the row label's shading, drawn a line at a time
+    ((page, table),) = pdf_tables(ruled_pdf(lines, [], fills=strips), "t.pdf", Budget("t.pdf", None))
+    assert table.rows[1] == ["Major", "10 tons or more of any toxic", "Refineries"], table.rows
+
+
+def test_a_table_of_contents_led_by_dots_to_its_page_numbers_is_prose():
+    entries = ["1.1 Spaces", "1.2 Metrics", "1.3 Continuity", "1.4 Compactness"]
+    lines = [line for row, entry in enumerate(entries)
+             for line in ((72, 700 - 14 * row, f"{entry} . . . . . . . ."), (230, 700 - 14 * row, str(2 + 4 * row)))]
+    assert tables_of(lines) == []

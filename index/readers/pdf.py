@@ -177,10 +177,11 @@ def _read_pages(raw: bytes, name: str, budget: Budget, found: list[tuple[int, Ta
 
 
 def _marks(layout) -> tuple[list[Glyph], list[Ruling]]:
-    """A page's characters in the order the page draws them (those in figures too) and its rulings, top-down."""
+    """A page's characters in the order the page draws them (those in figures too) and its rulings, top-down
+    (lines, thin rectangles, and the edges of others but where a shaded strip meets one of its colour)."""
     from pdfminer.layout import LTChar, LTFigure, LTLine, LTRect
 
-    height, chars, rulings = layout.height, [], []
+    height, chars, rulings, shaded = layout.height, [], [], []
     items = list(reversed(list(layout)))
     while items:
         item = items.pop()
@@ -195,10 +196,32 @@ def _marks(layout) -> tuple[list[Glyph], list[Ruling]]:
             box = Ruling(item.x0, item.x1, height - item.y1, height - item.y0)
             if min(box.x1 - box.x0, box.bottom - box.top) <= RULING_THICKNESS:
                 rulings.append(box)
+            elif isinstance(item, LTRect) and item.fill and not item.stroke:
+                shaded.append((box, str(item.non_stroking_color)))
             elif isinstance(item, LTRect):
                 rulings += [box._replace(bottom=box.top), box._replace(top=box.bottom),
                             box._replace(x1=box.x0), box._replace(x0=box.x1)]
-    return chars, rulings
+    return chars, rulings + _shading_edges(shaded)
+
+
+def _shading_edges(shaded: list[tuple[Ruling, str]]) -> list[Ruling]:
+    """The edges of filled rectangles (with their colours) as rulings, but for an edge one shares with
+    another of its colour: a shaded area drawn in strips, a line at a time, shows no line between them."""
+    tops = {(round(b.x0), round(b.x1), round(b.top), colour) for b, colour in shaded}
+    bottoms = {(round(b.x0), round(b.x1), round(b.bottom), colour) for b, colour in shaded}
+    lefts = {(round(b.top), round(b.bottom), round(b.x0), colour) for b, colour in shaded}
+    rights = {(round(b.top), round(b.bottom), round(b.x1), colour) for b, colour in shaded}
+    edges = []
+    for b, colour in shaded:
+        if (round(b.x0), round(b.x1), round(b.top), colour) not in bottoms:
+            edges.append(b._replace(bottom=b.top))
+        if (round(b.x0), round(b.x1), round(b.bottom), colour) not in tops:
+            edges.append(b._replace(top=b.bottom))
+        if (round(b.top), round(b.bottom), round(b.x0), colour) not in rights:
+            edges.append(b._replace(x1=b.x0))
+        if (round(b.top), round(b.bottom), round(b.x1), colour) not in lefts:
+            edges.append(b._replace(x0=b.x1))
+    return edges
 
 
 def _lines(chars: list[Glyph]) -> list[_Line]:

@@ -2,24 +2,29 @@
 page draws them) rebuilt into rows and columns of cells.
 
 - Text rows: glyphs sharing a baseline band; a row splits into segments at gaps wider than
-  SEGMENT_GAP font sizes, so "98 452" (a space between thousands) stays one segment.
+  SEGMENT_GAP font sizes, so "98 452" (a space between thousands) stays one segment, but at narrower
+  ones between a value and its interval ("12.5 (10.1–14.9)"; a footnote mark "(1)" stays) and after
+  leader dots running into the next cell.
 - Table regions: runs of consecutive rows holding two or more segments (lines of prose from a
   neighbouring text column are not counted, and bound the region), with few single-segment rows
-  between them, after any caption line ("Table 3."); a region of long cells (prose) or a sparse
-  grid (a chart's labels) is not a table. Leader dots ("Total . . . .") are left out of cells.
+  between them (a label alone in the first column does not count), ended by a caption line ("Table
+  3.") or by the header's first cell again (a table stacked under); a region of long cells, row labels
+  too (prose), a sparse grid (a chart's labels) or entries led by dots to rising page numbers (a table
+  of contents) is not a table. Leader dots ("Total . . . .") are left out of cells. Prose beside a
+  table is cut off when it goes on above or below it (a column of long row labels stops with it).
 - Evidence of a table, not of wide gaps: a gap no wider than STRETCH times the line's gaps before
-  lower-case words is a word gap (justified text spreads a line's words evenly, however wide);
-  most cells line up with another of their column (MIN_ALIGNED; a displayed formula's pieces do
-  not); a sparse grid with lone symbols is a formula; columns of "word, 86" entries are a book's
-  index set in columns. Such text stays prose.
+  lower-case words is a word gap (justified text spreads a line's words evenly, however wide, but
+  stays mostly ink: MAX_SPREAD); most cells line up with another of their column (MIN_ALIGNED; a
+  displayed formula's pieces do not); a sparse grid with lone symbols is a formula; columns of
+  "word, 86" entries are a book's index set in columns. Such text stays prose.
 - Columns: x ranges covered by segments in many rows, split at vertical rulings; a segment lying
   in no such range opens a column of its own; a segment over several columns is put in the first,
   as is a cell alone between the vertical rulings around it (a grouped header in its box).
-- Rows: a line whose first column is empty continues the row above (a wrapped cell), unless a
-  ruling lies between them or its cells would overwrite numbers; a stub that wraps (the next line
-  goes on in lower case) is joined too. Header lines: the leading lines before the first line of
-  numbers; a grouped header ("Pre-Pawn" over "Handgun | Long Gun") is given to every column under
-  it (`header_names`).
+- Rows: a line whose first column is empty, or whose cells all go on in lower case, continues the
+  row above (a wrapped cell), unless a ruling lies between them or its cells would overwrite numbers;
+  a stub that wraps (the next line goes on in lower case) is joined too. Header lines: the leading
+  lines before the first line of numbers; a grouped header ("Pre-Pawn" over "Handgun | Long Gun") is
+  given to every column under it (`header_names`).
 Work is bounded: a table has at most MAX_COLUMNS columns and MAX_TABLE_CELLS cells, each segment
 costs at most a pass over its row's columns and rulings, and `tick` (the reading budget) is called
 per line.
@@ -37,10 +42,12 @@ from pydantic import BaseModel
 
 SEGMENT_GAP = 1.0  # a gap wider than this many font sizes separates two cells of a row
 STRETCH = 1.5  # ... and wider than this many times the line's gaps between the words of a sentence
-NUMBER_GAP = 0.5  # ... or this many between two numbers ("98 452", a thousands space, is narrower)
+MAX_SPREAD = 0.5  # a justified line is mostly ink: gaps over this share of its width part cells, not words
+NUMBER_GAP = 0.5  # ... or this many between two numbers, or a value and its interval ("98 452", a thousands space, is narrower)
+MIN_LEADER_DOTS = 4  # a run of this many dots leads to the next cell ("..." is an ellipsis)
 WORD_GAP = 0.15  # a gap wider than this many font sizes (or a space glyph) separates two words
 ROW_GAP = 2.2  # a table's lines are at most this many font sizes apart
-MAX_LOOSE_ROWS = 2  # single-segment lines (wrapped cells, group labels) allowed between table lines
+MAX_LOOSE_ROWS = 2  # single-segment lines (wrapped cells, captions) allowed between table lines, beyond the first column's
 MIN_TABLE_ROWS = 3  # lines with two or more cells that a table needs
 PROSE_WORDS = 5  # a segment of this many words or more, as wide as PROSE_WIDTH of the page...
 PROSE_WIDTH = 0.22  # ... stacked on another such segment, is a line of a prose column, not a cell
@@ -50,15 +57,20 @@ MIN_SPARSE_FILL = 0.6  # a grid filled less than this, ...
 MAX_SPARSE_SYMBOLS = 0.1  # ... with this share of its cells lone symbols ("∈", "→"), is a displayed formula
 MAX_HEADER_ROWS = 5  # lines of a table's header, grouped headers included
 MIN_FILLED = 0.35  # a table fills at least this share of its grid (a chart's scattered labels do not)
-PROSE_BESIDE = 0.5  # prose on this share of a table's lines, to one side, is a text column beside it
+PROSE_BESIDE = 0.5  # prose on this share of a table's lines, to one side, is a text column beside it ...
+BESIDE_REACH = 2  # ... when it is on one of this many lines above or below the table too
 COLUMN_SHARE = 0.35  # an x range covered by more than this share of a table's lines is a column
 MAX_COLUMNS = 300  # more columns than this is not a table a person reads
 MAX_TABLE_CELLS = 200_000  # rows x columns of one table; a larger grid is left as text
 RULING_MARGIN = 4.0  # rulings this many font sizes around a table's text are its own (its frame)
 RULING_THICKNESS = 2.0  # a drawn line or rectangle at most this thick is a ruling
 _NUMBER = re.compile(r"[-–+(]?[$€£]?\d[\d,.\s]*%?\)?")
+_LEADER_DOTS = set(".·…_")  # what leaders are drawn with
 _LEADERS = re.compile(r"(?:\s*[.·…_-]){3,}\s*$|^\s*[.·…_-](?:\s*[.·…_-]){2,}")  # dots leading to the next cell
 _CAPTION = re.compile(r"(?:table|exhibit|figure|fig\.|chart)\s+[\w.-]+[.:]?\s*$", re.IGNORECASE)
+_NUMBER_START = set("0123456789(")  # "98 452", "12.5 (10.1-14.9)": a number, then a number or its interval
+_NUMBER_END = set("0123456789)%")  # how a number or an interval ends
+_FOOTNOTE_MARK = re.compile(r"\(\w{1,2}\)")  # "10,000 (1)": a number's footnote mark, not a cell of its own
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
@@ -93,6 +105,7 @@ class Segment(NamedTuple):
     text: str
     words: int
     size: float
+    led: bool = False  # it ended in leader dots (left out of its text)
 
 
 class Table(BaseModel):
@@ -145,16 +158,20 @@ def _text_rows(glyphs: list[Glyph], tick: Callable[[], None]) -> list[list[Segme
 
 def _segments(row: list[Glyph]) -> list[Segment]:
     """A line's glyphs split into segments at gaps wider than SEGMENT_GAP font sizes and than
-    STRETCH times the line's stretched word gaps (justified text spaces its words evenly, however wide)."""
-    segments, current, words, end, space = [], [], 1, None, False
+    STRETCH times the line's stretched word gaps (justified text spaces its words evenly, however wide),
+    and after leader dots ("0.99 . . . . 1,360": the dots lead to the next cell)."""
+    segments, current, words, end, space, dots = [], [], 1, None, False, 0
     stretch = STRETCH * _word_gap(row)
-    for glyph in row:
+    for index, glyph in enumerate(row):
         if not glyph.text.strip():
             space = True
             continue
         gap = None if end is None else glyph.x0 - end
-        numbers = current and current[-1].text[-1:].isdigit() and glyph.text[:1].isdigit()
-        if gap is not None and gap > max((NUMBER_GAP if numbers else SEGMENT_GAP) * glyph.size, stretch):
+        numbers = (current and current[-1].text[-1:] in _NUMBER_END and glyph.text[:1] in _NUMBER_START
+                   and not _FOOTNOTE_MARK.match("".join(g.text for g in row[index : index + 4])))
+        leader = glyph.text in _LEADER_DOTS
+        if (gap is not None and gap > max((NUMBER_GAP if numbers else SEGMENT_GAP) * glyph.size, stretch)
+                or dots >= MIN_LEADER_DOTS and not leader):
             segments.append(_segment(current, words))
             current, words, space = [], 1, False
         elif current and (space or gap > WORD_GAP * glyph.size) and current[-1].text != " ":
@@ -163,7 +180,7 @@ def _segments(row: list[Glyph]) -> list[Segment]:
         if glyph.x1 > (end or glyph.x0) or not current:
             end = max(glyph.x1, end or glyph.x1)
         current.append(glyph)
-        space = False
+        space, dots = False, dots + 1 if leader else 0
     if current:
         segments.append(_segment(current, words))
     return [segment for segment in segments if segment.text]
@@ -171,26 +188,32 @@ def _segments(row: list[Glyph]) -> list[Segment]:
 
 def _word_gap(row: list[Glyph]) -> float:
     """The median gap before the line's words that go on a sentence (a letter, then a lower-case
-    word), where it has two or more such; else 0."""
-    gaps, previous, end, space = [], None, None, False
+    word), where it has two or more such and its gaps fill at most MAX_SPREAD of it (a header's
+    "Hispanic   non-Hispanic" words stand far apart); else 0."""
+    gaps, previous, end, space, blank = [], None, None, False, 0.0
     for glyph in row:
         if not glyph.text.strip():
             space = True
             continue
+        if end is not None:
+            blank += max(glyph.x0 - end, 0.0)
         if previous is not None and previous.text[-1:].isalpha() and glyph.text[:1].islower():
             gap = glyph.x0 - end
             if space or gap > WORD_GAP * glyph.size:
                 gaps.append(gap)
         end = max(glyph.x1, end if end is not None else glyph.x1)
         previous, space = glyph, False
-    return statistics.median(gaps) if len(gaps) >= 2 else 0.0
+    drawn = [glyph for glyph in row if glyph.text.strip()]
+    spread = blank > MAX_SPREAD * (end - drawn[0].x0) if drawn else False
+    return statistics.median(gaps) if len(gaps) >= 2 and not spread else 0.0
 
 
 def _segment(glyphs: list[Glyph], words: int) -> Segment:
     drawn = [g for g in glyphs if g.text != " "]
+    text = "".join(g.text for g in glyphs)
     return Segment(min(g.x0 for g in drawn), max(g.x1 for g in drawn), min(g.top for g in drawn),
-                   max(g.bottom for g in drawn), _LEADERS.sub("", "".join(g.text for g in glyphs)), words,
-                   statistics.median(g.size for g in drawn))
+                   max(g.bottom for g in drawn), _LEADERS.sub("", text), words,
+                   statistics.median(g.size for g in drawn), drawn[-1].text in _LEADER_DOTS and bool(_LEADERS.search(text)))
 
 
 def _is_wide(segment: Segment, width: float) -> bool:
@@ -233,16 +256,20 @@ def _regions(lines: list[list[Segment]], prose: set[Segment], tick: Callable[[],
         beside = [[s for s in lines[i] if s in prose and not s.x0 <= centre <= s.x1] for i in kept]
         rights = [min(s.x0 for s in row if s.x0 > centre) for row in beside if any(s.x0 > centre for s in row)]
         lefts = [max(s.x1 for s in row if s.x1 < centre) for row in beside if any(s.x1 < centre for s in row)]
-        if len(rights) >= PROSE_BESIDE * len(kept):  # a prose column beside the table, on most of its lines
+        around = [s for i in [*range(kept[0] - BESIDE_REACH, kept[0]), *range(kept[-1] + 1, kept[-1] + 1 + BESIDE_REACH)]
+                  if 0 <= i < len(lines) for s in lines[i] if s in prose]
+        # a prose column beside the table, on most of its lines and going on above or below it (a column
+        # of long row labels stops with the table)
+        if len(rights) >= PROSE_BESIDE * len(kept) and any(s.x0 > centre for s in around):
             right = min(right, min(rights) - 1)
-        if len(lefts) >= PROSE_BESIDE * len(kept):
+        if len(lefts) >= PROSE_BESIDE * len(kept) and any(s.x1 < centre for s in around):
             left = max(left, max(lefts) + 1)
         region = [[s for s in lines[i] if s.x1 > left and s.x0 < right] for i in kept]
         if sum(1 for line in region if len(line) >= 2) < MIN_TABLE_ROWS:
             return None
         return [line for line in region if line]
 
-    loose = 0
+    loose, stub_end, head = 0, 0.0, None
     for index, line in enumerate(lines):
         tick()
         multi = len(cells[index]) >= 2
@@ -250,21 +277,36 @@ def _regions(lines: list[list[Segment]], prose: set[Segment], tick: Callable[[],
             previous = lines[run[-1]]
             size = max(s.size for s in line + previous)
             near = min(s.top for s in line) - max(s.bottom for s in previous) <= ROW_GAP * size
-            if not near or (not multi and loose >= MAX_LOOSE_ROWS):
+            caption = len(line) == 1 and _CAPTION.match(line[0].text)
+            if not near or caption or (not multi and loose >= MAX_LOOSE_ROWS):
                 region = close(run)
                 if region:
                     yield region
                 run, loose = [], 0
+            elif multi and head and _repeats(cells[index][0], head):  # the header again: a table stacked under
+                last = max(at for at, i in enumerate(run) if len(cells[i]) >= 2)
+                region = close(run[: last + 1])
+                if region:
+                    yield region
+                run = run[last + 1 :]  # lines over the new header (a group header) go with it
+        if not run:
+            head = cells[index][0] if multi else None
         if multi:
             run.append(index)
-            loose = 0
+            loose, stub_end = 0, cells[index][1].x0
         elif run and cells[index]:
             run.append(index)
-            loose += 1
+            label = max(s.x1 for s in cells[index]) < stub_end and any(c.isalpha() for s in cells[index] for c in s.text)
+            loose += 0 if label else 1  # a group label or a wrapped one in the first column stays in the table
     if run:
         region = close(run)
         if region:
             yield region
+
+
+def _repeats(segment: Segment, head: Segment) -> bool:
+    """Whether a line's first cell repeats the first cell of its table's header, text and column."""
+    return segment.text == head.text and not _is_number(head.text) and segment.x0 < head.x1 and head.x0 < segment.x1
 
 
 def _table(region: list[list[Segment]], rulings: list[Ruling], tick: Callable[[], None]) -> Table | None:
@@ -300,13 +342,30 @@ def _table(region: list[list[Segment]], rulings: list[Ruling], tick: Callable[[]
     grid, last, boxes = _merged(grid, last, boxes, horizontals)
     filled = [cell for row in grid for cell in row if cell]
     if (sum(1 for row in grid if sum(1 for cell in row if cell) >= 2) < 2 or len(filled) < MIN_FILLED * len(grid) * len(columns)
-            or statistics.median(len(cell.split()) for cell in filled) >= PROSE_WORDS - 1):
+            or _is_prose(grid)):
         return None
-    if _aligned_share(placed) < MIN_ALIGNED or _is_formula(grid) or _is_index(grid):
+    if _aligned_share(placed) < MIN_ALIGNED or _is_formula(grid) or _is_index(grid) or _is_contents(region):
         return None
     heads = _header_count(grid)
     grid, last = _without_header_only_columns(grid, last, heads)
     return Table(x0=x0, x1=x1, top=top, bottom=bottom, rows=grid, header_rows=heads, spans=last[:heads])
+
+
+def _is_prose(grid: list[list[str]]) -> bool:
+    """Cells mostly of PROSE_WORDS - 1 words or more, those of the first column too: lines of prose side
+    by side. A table of sentences still has short row labels."""
+    def long(cells: list[str]) -> bool:
+        return statistics.median(len(cell.split()) for cell in cells) >= PROSE_WORDS - 1
+
+    labels = [row[0] for row in grid if row[0]]
+    return long([cell for row in grid for cell in row if cell]) and (not labels or long(labels))
+
+
+def _is_contents(region: list[list[Segment]]) -> bool:
+    """Most lines an entry led by dots to a whole number, the numbers never decreasing: a table of
+    contents, read as prose."""
+    pages = [int(line[-1].text) for line in region if len(line) >= 2 and line[-2].led and line[-1].text.isdigit()]
+    return 2 * len(pages) >= len(region) and pages == sorted(pages)
 
 
 def _is_formula(grid: list[list[str]]) -> bool:
@@ -439,7 +498,8 @@ def _merged(grid: list[list[str]], last: list[list[int]], boxes: list[tuple[floa
     for line, span, box in zip(grid[1:], last[1:], boxes[1:]):
         above = rows[-1]
         ruled = any(extents[-1][1] - 1 <= (r.top + r.bottom) / 2 <= box[0] + 1 for r in horizontals)
-        continues = (not line[0] and not any(cell and above[i] and _is_number(cell) for i, cell in enumerate(line))
+        wrapped = not line[0] or (above[0] and all(cell[:1].islower() for cell in line if cell))  # all cells going on
+        continues = (wrapped and not any(cell and above[i] and _is_number(cell) for i, cell in enumerate(line))
                      and not _spanning(span) and not _spanning(spans[-1]))
         wraps = above[0] and not any(above[1:]) and line[0][:1].islower()
         if not ruled and (continues or wraps):
