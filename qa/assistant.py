@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.confidence import Confidence, span_features
-from qa.cells import lacks_asked_year, named_row
+from qa.cells import lacks_asked_year, named_row, without_set_aside
 from qa.conversation import Turn, reading
 from qa.dates import asked_months, find_relative, has_explicit_date, holds_month, resolve_answer
 from qa.errors import CorpusError, IndexRebuildableError, QAError, UnknownDocumentError
@@ -253,10 +253,10 @@ class Assistant:
         return self.retriever.sentences(f"{question} {context}" if context else question, first=first, documents=documents)
 
     def _rows_naming_cells(self, question: str, documents: frozenset[str] | None) -> list[int]:
-        """The table rows, among the question's best word matches, that the question names (`qa.cells`), those
-        whose cells it names by header first, at most MAX_NAMED_ROWS: look-alike rows that similarity alone
-        mixes up."""
-        found = self.index.lexical_search(question, NAMED_ROW_DEPTH)
+        """The table rows, among the best word matches of the question (without what it sets aside), that the
+        question names (`qa.cells`), those whose cells it names by header first, at most MAX_NAMED_ROWS:
+        look-alike rows that similarity alone mixes up."""
+        found = self.index.lexical_search(without_set_aside(question), NAMED_ROW_DEPTH)
         rows = self.index.rows([n for n, _ in found])
         named = []
         for n, _ in found:

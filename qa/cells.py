@@ -11,7 +11,8 @@ Readers write a table row as one line of named cells, "State: Kentucky | Permit:
   shortened form: "Ref" for "reference"), or the words that set it apart from the line's other headers
   ("2007" of "gdpPercap_2007" beside "gdpPercap_2002").
 - A header the question sets aside (", not pre-pawn, redemption or other", "except ...") is never named
-  by it; a plain "not" ("which state did not vote?") sets nothing aside.
+  by it, nor its cell answered; rows are looked for without those words. A plain "not" ("which state did
+  not vote?") sets nothing aside.
 - A row lacks the column a question asks for when its headers are told apart by years ("gdpPercap_1952" ...
   "gdpPercap_2007") and the question holds a year that none of them, and none of its values, holds.
 Look-alike rows sit side by side and the reader does not tell them apart: the assistant reads the rows
@@ -74,10 +75,16 @@ def named_row(question: str, line: str) -> NamedRow | None:
             and _words(cell.value) not in headers]  # "Totals" in the row "Totals": the question named the column
     if not keys:
         return None
-    others = [cell for cell in cells if cell not in keys]
     excluded = set(_words(" ".join(_EXCLUDED.findall(question))))
-    named = [cell for cell in others if _names_header(asked, cell, cells) and not excluded & set(_words(cell.header))]
+    others = [cell for cell in cells if cell not in keys and not excluded & set(_words(cell.header))]
+    named = [cell for cell in others if _names_header(asked, cell, cells)]
     return NamedRow(keys=keys, answers=named or others, by_header=bool(named))
+
+
+def without_set_aside(question: str) -> str:
+    """The question without what it sets aside ("Handgun for Texas, not pre-pawn or redemption" -> "Handgun
+    for Texas"): the words to look for its rows by."""
+    return _EXCLUDED.sub("", question)
 
 
 def lacks_asked_year(question: str, line: str) -> bool:

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from qa.assistant import Assistant
-from qa.cells import lacks_asked_year, named_row, row_cells
+from qa.cells import lacks_asked_year, named_row, row_cells, without_set_aside
 from qa.confidence import Confidence
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
@@ -43,6 +43,8 @@ def test_a_question_names_a_cell_by_its_rows_key_and_its_header(question, line, 
     ("who won 13 medals?", "Nation: Italy | Gold: 5 | Silver: 13", None, None, None),  # a number away from its header
     ("what was the total for Ohio?", "State: Totals | Totals: 2,236,457", None, None, None),  # "Totals" is the column's name
     ("who scored in the Gold Cup?", "Rank: 7 | Nation: Pakistan | Gold: 1", None, None, None),  # "1" is too short a value
+    ("Texas handgun checks (not pre-pawn or redemption)?", "State: Texas | Pre-Pawn Other: 0 | Redemption Handgun: 5,748",
+     ["Texas"], [], False),  # the cells it sets aside never answer
 ])
 def test_a_row_is_named_by_any_of_its_values_and_answers_from_its_named_or_other_cells(question, line, keys, answers, by_header):
     row = named_row(question, line)
@@ -50,6 +52,13 @@ def test_a_row_is_named_by_any_of_its_values_and_answers_from_its_named_or_other
         assert row is None
     else:
         assert [c.value for c in row.keys] == keys and [c.value for c in row.answers] == answers and row.by_header == by_header
+
+
+def test_rows_are_looked_for_without_what_the_question_sets_aside():
+    assert without_set_aside("Handgun checks for Texas (the main column, not pre-pawn or redemption)?") == \
+        "Handgun checks for Texas (the main column)?"
+    assert without_set_aside("Which state voted, except Ohio?") == "Which state voted, ?"
+    assert without_set_aside("Which state did not vote?") == "Which state did not vote?"
 
 
 def test_row_cells_are_the_named_cells_of_a_row_line_with_their_offsets():
