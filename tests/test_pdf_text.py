@@ -87,7 +87,36 @@ def test_paragraphs_are_kept_apart_and_a_heading_is_not_split():
 def test_tex_math_fonts_without_a_unicode_map_read_as_their_symbols():
     assert tex_math_text("BIKXFS+CMSY10", 0x38) == "∀" and tex_math_text("CMSY10", 0x29) == "⇒"
     assert tex_math_text("ABCDEF+CMMI10", 0x0D) == "γ" and tex_math_text("CMEX10", 0x50) == "∑"
+    assert tex_math_text("CMSY10", 0x0E) == "◦" and tex_math_text("CMMI10", 0x22) == "ε"  # openbullet; \varepsilon
     assert tex_math_text("Helvetica", 0x38) is None
+
+
+def test_tex_text_and_ams_fonts_read_their_codes_that_are_not_ascii():
+    assert tex_math_text("AAABNJ+CMR10", 0x01) == "∆" and tex_math_text("CMBX12", 0x7B) == "–"  # OT1 Delta, endash
+    assert tex_math_text("CMR10", 0x7E) == "˜" and tex_math_text("CMR10", 0x41) is None  # an accent; ASCII as it is
+    assert tex_math_text("DUGPCC+MSAM10", 0x04) == "■" and tex_math_text("MSAM10", 0x5C) == "∠"
+    assert tex_math_text("CMEX10", 0x65) == "\u0303" and tex_math_text("CMEX10", 0x7A) == ""  # wide tilde; brace tip
+    assert tex_math_text("CMTT10", 0x7E) is None  # typewriter fonts draw ASCII there
+
+
+def test_an_accent_drawn_over_a_letter_is_set_on_it_and_a_tilde_beside_a_word_stays():
+    # Helvetica 10: "Espa" is 22.79 points wide; the tilde (5.84) is drawn first, over the n (5.56) that follows
+    accented = [(72, 700, "Espa"), (94.79, 700, "~"), (94.79, 700, "n"), (100.35, 700, "a")]
+    assert read(make_layout_pdf([accented])).text == "España"
+    assert read(make_layout_pdf([[(72, 700, "see ~user and x^2")]])).text == "see ~user and x^2"
+
+
+def test_a_square_set_flush_right_ends_the_line_it_stands_on():
+    lines = [(72, 700, "Hence the pier stands on firm ground."), (530, 700, "#"), (72, 670, "The next survey follows.")]
+    assert read(make_layout_pdf([lines])).text.split("\n\n") == [
+        "Hence the pier stands on firm ground. #", "The next survey follows."]
+
+
+def test_lines_are_read_by_their_baselines_not_by_the_boxes_a_lowered_glyph_stretches():
+    lines = [(72, 700, "The quay was measured at x"), (72, 688, "and found sound in every season.")]
+    raw = make_layout_pdf([lines]).replace(b"(The quay was measured at x) Tj", b"(The quay was measured at ) Tj -16 Ts")
+    raw = raw.replace(b"-16 Ts ET", b"-16 Ts (x) Tj 0 Ts ET")
+    assert read(raw).text == "The quay was measured at x and found sound in every season."
     assert _word_share("Sei γ ein Weg mit γ(0) = x und ∀ x ∈ X gilt d(x, y) ≥ 0.") > 0.8  # math is not glyph soup
 
 

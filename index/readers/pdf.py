@@ -3,11 +3,13 @@ into words, lines and paragraphs in the order the page draws them.
 
 - Words: a space where the page draws one or leaves a gap wider than WORD_GAP font sizes (justified
   text, as browsers print it, often draws no space glyphs). Lines: characters on one baseline (a
-  superscript too), left to right.
+  superscript too), left to right; an accent drawn as a glyph of its own over a letter is set on it
+  ("x̃"), and a lone symbol flush right on a line's baseline (a proof's square) ends that line.
 - Paragraphs, a blank line between them: a line goes on the paragraph above when set in the same
-  type just below it, not indented, the line before not a short one ending a sentence; a heading
-  (larger or bold) is one paragraph however many lines it takes. A paragraph whose last line fills
-  its column without ending the sentence goes on at the top of the next column or page.
+  type just below it (by baselines: math fonts' boxes reach far below theirs), not indented, the
+  line before not a short one ending a sentence; a heading (larger or bold) is one paragraph however
+  many lines it takes. A paragraph whose last line fills its column without ending the sentence goes
+  on at the top of the next column or page.
 - A word hyphenated at a line end is joined back ("sys-" + "tem" -> "system"; "Schwarz-" + "Weiß"
   keeps its hyphen). Ligatures (U+FB00-FB06) become their letters; C1 control codes, which some PDFs
   use for Windows-1252 quotes and dashes, become those characters; TeX's math fonts without a
@@ -36,6 +38,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
 import zlib
 from collections import Counter
 from contextvars import ContextVar
@@ -65,19 +68,21 @@ _WORDLIKE = re.compile(r"[\"'“‘(\[]*[^\W\d_]*[aeiouyàâäéèêëîïôöû
 MAX_PAGE_PATHS = 10_000  # drawn lines and rectangles kept from one page, where rulings are looked for
 WORD_GAP = 0.15  # a gap wider than this many font sizes between two characters is a space
 MAX_LINE_GAP = 3.0  # a character further right than this many font sizes starts a line of its own
-LINE_GAP = 0.6  # a paragraph's lines are at most this many font sizes apart (between their boxes)
+LINE_GAP = 0.6  # a paragraph's lines are at most this many font sizes apart (baseline step less one size)
 INDENT = 0.8  # a line starting this many font sizes right of the line above opens a paragraph
 FULL_LINE = 2.0  # a line ending within this many font sizes of its paragraph's right edge fills it
 SIZE_TOLERANCE = 0.1  # font sizes this close (as a share) are one type
 PARAGRAPH_BREAK = "\n\n"  # between paragraphs (and pages), as plain text is written
 _SENTENCE_END = (".", "!", "?", ":", ".\"", ".”", ".)", "?\"", "!\"", "?”", "!”")
 _BOLD = re.compile(r"bold|black|heavy|cmbx", re.IGNORECASE)
+_COMBINING = {"˜": "\u0303", "~": "\u0303", "ˆ": "\u0302", "^": "\u0302", "¨": "\u0308", "˙": "\u0307", "´": "\u0301",
+              "`": "\u0300", "¯": "\u0304", "˘": "\u0306", "ˇ": "\u030c", "˚": "\u030a", "˝": "\u030b"}  # spacing accents
 HEADING_SIZE = 1.15  # a short paragraph set this many times larger than the body text is a heading
 MAX_HEADING_CHARS = 200  # and so is a short bold one at body size that ends no sentence
 
 
 class _Line(NamedTuple):
-    """A line of text, top-down coordinates, with the size and weight of most of its characters."""
+    """A line of text, top-down coordinates, with the size, weight and baseline of most of its characters."""
 
     text: str
     x0: float
@@ -86,6 +91,7 @@ class _Line(NamedTuple):
     bottom: float
     size: float
     bold: bool
+    baseline: float
 
 
 class _Paragraph(BaseModel):
@@ -201,7 +207,49 @@ def _marks(layout) -> tuple[list[Glyph], list[Ruling]]:
             elif isinstance(item, LTRect):
                 rulings += [box._replace(bottom=box.top), box._replace(top=box.bottom),
                             box._replace(x1=box.x0), box._replace(x0=box.x1)]
-    return chars, rulings + _shading_edges(shaded)
+    return _accented(chars), rulings + _shading_edges(shaded)
+
+
+def _accented(chars: list[Glyph]) -> list[Glyph]:
+    """Accents drawn as glyphs of their own over a letter (TeX's math accents, an OT1 font's umlauts) set
+    on that letter as combining marks ("x̃", "ü"): the letter is the first glyph drawn after the accent,
+    on its line and before passing its right edge, whose width takes in the accent's middle (or else the
+    glyph drawn just before it, if it does). An accent over no letter stays as it is."""
+    marks: dict[int, str] = {}
+    for index, char in enumerate(chars):
+        mark = _mark(char.text)
+        base = _accent_base(chars, index) if mark else None
+        if base is not None:
+            marks[base] = marks.get(base, "") + mark
+            marks[index] = ""
+    return [char._replace(text=unicodedata.normalize("NFC", char.text + marks[index])) if marks.get(index) else char
+            for index, char in enumerate(chars) if marks.get(index, None) != ""]
+
+
+def _mark(text: str) -> str | None:
+    """The combining mark a glyph's text is (a spacing accent's combining form), or None."""
+    text = text.strip()
+    if len(text) != 1:
+        return None
+    return _COMBINING.get(text) or (text if unicodedata.category(text) == "Mn" else None)
+
+
+def _accent_base(chars: list[Glyph], index: int) -> int | None:
+    """The index of the letter the accent at `index` stands on (see `_accented`), or None."""
+    accent = chars[index]
+    middle = (accent.x0 + accent.x1) / 2
+
+    def under(char: Glyph) -> bool:
+        return (char.x0 <= middle <= char.x1 and abs(char.baseline - accent.baseline) <= char.size
+                and bool(char.text.strip()) and not _mark(char.text))
+
+    for later in range(index + 1, len(chars)):
+        char = chars[later]
+        if char.x0 > accent.x1 or abs(char.baseline - accent.baseline) > char.size:
+            break
+        if under(char):
+            return later
+    return index - 1 if index and under(chars[index - 1]) else None
 
 
 def _shading_edges(shaded: list[tuple[Ruling, str]]) -> list[Ruling]:
@@ -246,7 +294,21 @@ def _lines(chars: list[Glyph]) -> list[_Line]:
         spaced = False
     if current:
         lines.append(_line(current))
-    return [line for line in lines if line.text]
+    return _end_marks_kept([line for line in lines if line.text])
+
+
+def _end_marks_kept(lines: list[_Line]) -> list[_Line]:
+    """A lone symbol set flush right on the baseline of the line drawn before it (the square ending a
+    proof, pushed to the margin) ends that line instead of standing as a line of its own."""
+    kept: list[_Line] = []
+    for line in lines:
+        last = kept[-1] if kept else None
+        if (last is not None and len(line.text) == 1 and not line.text.isalnum() and line.x0 > last.x1
+                and abs(line.baseline - last.baseline) <= SIZE_TOLERANCE * line.size):
+            kept[-1] = last._replace(text=f"{last.text} {line.text}")
+        else:
+            kept.append(line)
+    return kept
 
 
 def _on_line(line: list[Glyph], char: Glyph) -> bool:
@@ -261,9 +323,10 @@ def _line(chars: list[Glyph]) -> _Line:
     size = Counter(round(char.size, 1) for char in chars).most_common(1)[0][0]
     main = [char for char in chars if round(char.size, 1) == size] or chars
     bold = 2 * sum(char.bold for char in chars) > len(chars)
+    baseline = Counter(round(char.baseline, 1) for char in main).most_common(1)[0][0]
     return _Line(_clean("".join(char.text for char in chars)), min(char.x0 for char in chars),
                  max(char.x1 for char in chars), min(char.top for char in main), max(char.bottom for char in main),
-                 size, bold)
+                 size, bold, baseline)
 
 
 def _placed(lines: list[_Line], tables: list[Table]) -> list[_Line | list[str]]:
@@ -478,7 +541,8 @@ def _goes_on(lines: list[_Line], line: _Line, new_page: bool) -> bool:
     full = last.x1 >= right - FULL_LINE * size if len(lines) > 1 else line.text[:1].islower()
     if new_page or line.top < last.top - size:
         return full and not last.text.endswith(_SENTENCE_END)
-    below = -0.5 * size <= line.top - last.bottom <= LINE_GAP * size and line.x0 < last.x1 and last.x0 < line.x1
+    step = line.baseline - last.baseline  # not the boxes: a math font's deep descent would make them overlap
+    below = 0.5 * size <= step <= (1 + LINE_GAP) * size and line.x0 < last.x1 and last.x0 < line.x1
     indented = line.x0 > last.x0 + INDENT * size and abs((line.x0 + line.x1) - (last.x0 + last.x1)) > 2 * size
     ends = last.text.endswith(_SENTENCE_END) and last.x1 < right - FULL_LINE * size
     return below and not indented and not ends
