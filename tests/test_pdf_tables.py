@@ -257,3 +257,18 @@ def test_a_table_of_contents_led_by_dots_to_its_page_numbers_is_prose():
     lines = [line for row, entry in enumerate(entries)
              for line in ((72, 700 - 14 * row, f"{entry} . . . . . . . ."), (230, 700 - 14 * row, str(2 + 4 * row)))]
     assert tables_of(lines) == []
+
+
+def test_a_records_description_going_on_under_it_in_a_frame_stays_in_its_row():
+    lines = [(72, 700, "Doc"), (150, 700, "Payee"), (250, 700, "Description"), (450, 700, "Amount")]
+    for row, (doc, payee, kind, note, amount) in enumerate([
+            ("D001", "Acme", "Travel", "TRAIN FARE FOR STAFF OHIO TO UTAH", "618.00"),
+            ("D002", "Zenith", "Supplies", "PAPER AND INK FOR THE OHIO OFFICE", "75.10"),
+            ("D003", "Acme", "Travel", "AIRFARE FOR STAFF UTAH TO IOWA", "412.50")]):
+        y = 680 - 26 * row
+        lines += [(72, y, doc), (150, y, payee), (250, y, kind), (450, y, amount), (250, y - 12, note)]
+    rules = ([(66, y, 520, y) for y in (710, 694)] + [(x, 710, x, 694) for x in (66, 140, 240, 440, 520)]
+             + [(x, 692, x, 590) for x in (66, 520)] + [(66, 590, 520, 590)])  # a frame, undivided, around the body
+    ((page, table),) = pdf_tables(ruled_pdf(lines, rules), "t.pdf", Budget("t.pdf", None))
+    assert table.rows[1] == ["D001", "Acme", "Travel TRAIN FARE FOR STAFF OHIO TO UTAH", "618.00"], table.rows
+    assert len(table.rows) == 4

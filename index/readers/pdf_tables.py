@@ -19,7 +19,9 @@ page draws them) rebuilt into rows and columns of cells.
   "word, 86" entries are a book's index set in columns. Such text stays prose.
 - Columns: x ranges covered by segments in many rows, split at vertical rulings; a segment lying
   in no such range opens a column of its own; a segment over several columns is put in the first,
-  as is a cell alone between the vertical rulings around it (a grouped header in its box).
+  as is a cell alone between the vertical rulings around it (a grouped header in its box), unless
+  no ruling divides them below it and it starts where a cell of the line of cells above starts (a
+  record's description going on under it, in a frame around the body): it goes on that cell.
 - Rows: a line whose first column is empty, or whose cells all go on in lower case, continues the
   row above (a wrapped cell), unless a ruling lies between them or its cells would overwrite numbers;
   a stub that wraps (the next line goes on in lower case) is joined too. Header lines: the leading
@@ -325,17 +327,21 @@ def _table(region: list[list[Segment]], rulings: list[Ruling], tick: Callable[[]
     last: list[list[int]] = []
     boxes: list[tuple[float, float]] = []
     placed: list[tuple[int, Segment]] = []
+    above: list[tuple[int, Segment]] = []  # the cells of the last line of several, with their columns
     for line in region:
         tick()
         row, spans = [""] * len(columns), [-1] * len(columns)
         band = (min(s.top for s in line) + 1, max(s.bottom for s in line) - 1)
         crossing = sorted(v.x0 for v in verticals if v.top <= band[0] and v.bottom >= band[1])
+        cells = []
         for index, segment in enumerate(line):
-            first, end = _enclosed(index, line, columns, crossing) or _placed(segment, columns)
+            first, end = _enclosed(index, line, columns, crossing, verticals, above) or _placed(segment, columns)
             row[first] = f"{row[first]} {segment.text}".strip()
             if first == end:
                 placed.append((first, segment))
             spans[first] = max(spans[first], end)
+            cells.append((first, segment))
+        above = cells if len(line) >= 2 else above
         grid.append(row)
         last.append(spans)
         boxes.append((min(s.top for s in line), max(s.bottom for s in line)))
@@ -469,10 +475,13 @@ def _placed(segment: Segment, columns: list[tuple[float, float]]) -> tuple[int, 
     return best, best
 
 
-def _enclosed(index: int, line: list[Segment], columns: list[tuple[float, float]],
-              crossing: list[float]) -> tuple[int, int] | None:
+def _enclosed(index: int, line: list[Segment], columns: list[tuple[float, float]], crossing: list[float],
+              verticals: list[Ruling], above: list[tuple[int, Segment]]) -> tuple[int, int] | None:
     """For a cell alone between the vertical rulings around it (a grouped header in its box): the
-    first and last columns between those rulings. `crossing`: the rulings crossing its line, sorted."""
+    first and last columns between those rulings; but when no ruling divides them below it (a frame
+    around the body) and it starts where a cell of the last line of several cells starts (a record's
+    description going on under it, however wide), that cell's column. `crossing`: the rulings crossing
+    its line, sorted; `verticals`: the table's, sorted by x; `above`: that line's cells, with their columns."""
     segment = line[index]
     at = bisect.bisect_right(crossing, segment.x0 + 1)
     if at == 0 or at == len(crossing) or crossing[at] < segment.x1 - 1:
@@ -480,6 +489,11 @@ def _enclosed(index: int, line: list[Segment], columns: list[tuple[float, float]
     left, right = crossing[at - 1], crossing[at]
     if (index and line[index - 1].x1 > left) or (index + 1 < len(line) and line[index + 1].x0 < right):
         return None
+    lefts = [v.x0 for v in verticals]
+    undivided = not any(v.bottom > segment.bottom for v in verticals[bisect.bisect_right(lefts, left + 1) : bisect.bisect_left(lefts, right - 1)])
+    starts = [column for column, cell in above if abs(cell.x0 - segment.x0) <= ALIGN * segment.size]
+    if undivided and starts:
+        return starts[0], starts[0]
     inside = [i for i in _overlapping(Segment(left, right, 0, 0, "", 0, 0), columns)
               if left <= (columns[i][0] + columns[i][1]) / 2 <= right]
     return (inside[0], inside[-1]) if inside else None
