@@ -4,7 +4,8 @@
 
 `eval/dialogues_eval.jsonl`, and `eval/dialogues_hard.jsonl` (worded the way people talk: "says who?",
 "what about Russia?", "in how long?", and follow-ups the seeds do not answer, "and the UK?" after the
-troops Russia amassed; written before the follow-up reading was tuned to them): each dialogue holds its documents (`texts`, a few SQuAD v1.1 dev
+troops Russia amassed; written before the follow-up reading was tuned to them, the "hard2-" ones likewise
+before the next round of tuning): each dialogue holds its documents (`texts`, a few SQuAD v1.1 dev
 paragraphs, CC BY-SA 4.0; none: the seeds) and its turns, each with reference answers and whether it
 leans on an earlier turn (`follow_up`). A turn is right as `is_right` says (SQuAD F1 >= 0.5 against a
 reference). The follow-ups are also asked on their own, without the conversation, for comparison.

@@ -45,6 +45,7 @@ _LEADING_PHRASE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?:how\s+(?:many|much)
 _NAME = re.compile(r"\b(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
 _STARTS_WITH_PREPOSITION = re.compile(rf"^{_PREPOSITION}\b", re.I)
 MAX_STANDIN_WORDS = 5  # a longer previous answer is a clause, not a name a pronoun could stand for
+STANDIN_TURNS = 3  # turns looked back through for what a pronoun stands for
 
 
 class Turn(BaseModel):
@@ -71,7 +72,7 @@ def reading(question: str, history: list[Turn]) -> Reading:
     if not history or not _is_follow_up(question):
         return Reading(question=question)
     last = history[-1]
-    read_as = _filled_in(question, last)
+    read_as = _filled_in(question, history)
     context = " ".join(part for part in (last.read_as, last.answer.source.sentence if last.answer.source else None) if part)
     answered = last.answer if last.answer.source else None
     another = _another(question)
@@ -98,8 +99,10 @@ def _another(question: str) -> str | None:
     return subject if subject and "?" not in subject and not _WHOLE_QUESTION.match(subject) else None
 
 
-def _filled_in(question: str, last: Turn) -> str:
-    """The question with what it leaves out taken from the previous turn."""
+def _filled_in(question: str, history: list[Turn]) -> str:
+    """The question with what it leaves out taken from the previous turn (a pronoun's referent from an
+    earlier one when that turn offers none, `_stand_in`)."""
+    last = history[-1]
     if bare := _BARE.match(question):
         rest = _LEADING_PHRASE.sub("", last.read_as, count=1)
         return f"{bare.group('phrase')} {rest}" if rest != last.read_as else question
@@ -113,21 +116,33 @@ def _filled_in(question: str, last: Turn) -> str:
         place = answer if _STARTS_WITH_PREPOSITION.match(answer) else f"in {answer}"
         wanted = "then" if asked.group("which").lower() == "when" else "there"
         question = _THEN.sub(lambda m: place if m.group("pronoun").lower() == wanted else m.group(), question, count=1)
-    stand_in = _stand_in(last)
+    stand_in = _stand_in(question, history)
     if stand_in:
         return _PERSONAL.sub(lambda m: stand_in + ("'s" if m.group("pronoun").lower() in ("his", "its", "their", "hers") else ""),
                              question, count=1)
     return question
 
 
-def _stand_in(last: Turn) -> str | None:
-    """What "he", "it" or "they" most likely means after the previous turn: its answer when it asked for
-    a name (not a time: "what day") and got one, else the first name its question mentioned."""
-    answer = last.answer.answer
-    if answer and _ASKS_FOR_A_NAME.match(last.read_as) and answer[0].isupper() and len(answer.split()) <= MAX_STANDIN_WORDS:
-        return answer
-    name = _first_name(last.read_as)
-    return name.group() if name else None
+def _stand_in(question: str, history: list[Turn]) -> str | None:
+    """What "he", "it" or "they" in `question` most likely means: from the latest turn that offers one, its
+    answer when it asked for a name (not a time: "what day") and got one, else the first name its question
+    mentioned; never a name the question itself says ("what did he thank Biden for?" is not about Biden).
+    At most STANDIN_TURNS turns back (a turn that went unanswered offers none)."""
+    for turn in reversed(history[-STANDIN_TURNS:]):
+        answer = turn.answer.answer
+        name = _first_name(turn.read_as)
+        candidates = [answer if answer and _ASKS_FOR_A_NAME.match(turn.read_as) and answer[0].isupper()
+                      and len(answer.split()) <= MAX_STANDIN_WORDS else None, name.group() if name else None]
+        for candidate in filter(None, candidates):
+            if not _named_in(candidate, question):
+                return candidate
+    return None
+
+
+def _named_in(name: str, question: str) -> bool:
+    """Does the question hold a capitalised word of the name ("Biden" of "Joe Biden")?"""
+    words = {word.lower() for word in re.findall(r"[\w'’.-]+", question)}
+    return any(word[:1].isupper() and word.lower() in words for word in re.findall(r"[\w'’.-]+", name))
 
 
 def _first_name(question: str) -> re.Match | None:

@@ -47,6 +47,15 @@ def test_a_follow_up_is_read_with_the_turn_before(before, question, read_as):
     assert how.previous is not None and how.previous.answer == before[1]
 
 
+def test_a_pronoun_never_stands_for_a_name_its_own_question_says_and_looks_back_past_an_unanswered_turn():
+    spoke = turn("who spoke with Joe Biden?", "Volodymyr Zelenskyy")
+    assert reading("what did he thank Biden for?", [spoke]).question == "what did Volodymyr Zelenskyy thank Biden for?"
+    assert reading("what did he thank Zelenskyy for?", [spoke]).question == "what did Joe Biden thank Zelenskyy for?"
+    history = [turn("what did Blinken warn about?", "a swift response"), turn("if what?", None)]
+    assert reading("who reported what he said?", history).question == "who reported what Blinken said?"
+    assert reading("who reported what he said?", [turn("if what?", None)]).question == "who reported what he said?"
+
+
 def test_a_question_that_stands_alone_is_read_as_asked():
     history = [turn("when could Russia invade?", "February")]
     assert reading("Who is the spokesperson of the National Security Council?", history).question.startswith("Who is the spokesperson")
