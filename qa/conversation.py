@@ -2,7 +2,7 @@
 
 "who said that?", "how high?", "and the UK?", "what did she say?" lean on the previous turn. A
 question is a follow-up when it points back (a pronoun, "that", "there"), opens with "and" or "what
-about", or is a bare question phrase ("when?", "how high?"). It is then asked as:
+about", is a bare question phrase ("when?", "how high?") or an echo ("if what?"). It is then asked as:
 - a bare question phrase borrows the previous question's rest: "how high?" after "what is the tide at
   Dover?" is read as "how high is the tide at Dover?"; so does one that asks about "that" ("when was
   that?", "what day was this?", "when did it happen?");
@@ -13,7 +13,10 @@ about", or is a bare question phrase ("when?", "how high?"). It is then asked as
   only a word of speech;
 - he / she / it / they (and their other forms) stand for the previous answer when it is a short name
   that was asked for (not a time: "what day ...?");
-- "that", "this" and "so" ("who said so?") stay, and the previous answer's sentence is read first.
+- "that", "this" and "so" ("who said so?") stay, and the previous answer's sentence is read first;
+- an echo, a few words ending in a question word ("if what?", "to do what?", "against who?"), carries the
+  previous question on: "what did officials say was possible to do what?" ("says who?" asks who said so);
+- a pronoun never stands for a name its own question says, and looks back past a turn that offers none.
 In every case retrieval searches for the question together with the previous question and the
 previous answer's sentence. Only the reading changes: the answer is a span of the documents as ever.
 """
@@ -43,6 +46,7 @@ _ASKS_FOR_A_NAME = re.compile(r"^\s*(?:who|whom|which|what)\b(?!\s+(?:day|date|y
 _ASKS_WHEN_OR_WHERE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?P<which>when|where)\b", re.I)
 _LEADING_PHRASE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?:how\s+(?:many|much)\s+\w+|which\s+\w+|{QUESTION_PHRASE})\s+", re.I)
 _NAME = re.compile(r"\b(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
+_ECHO = re.compile(r"^\s*(?!(?:says?|said)\b)(?:\w+\s+){1,3}(?:what|who|whom|which|where|when)\s*[?.!]*\s*$", re.I)  # "if what?", "to do what?"; "says who?" asks who said so
 _STARTS_WITH_PREPOSITION = re.compile(rf"^{_PREPOSITION}\b", re.I)
 MAX_STANDIN_WORDS = 5  # a longer previous answer is a clause, not a name a pronoun could stand for
 STANDIN_TURNS = 3  # turns looked back through for what a pronoun stands for
@@ -83,7 +87,7 @@ def reading(question: str, history: list[Turn]) -> Reading:
 def _is_follow_up(question: str) -> bool:
     if (opening := _ANOTHER.match(question)) and _WHOLE_QUESTION.match(question[opening.end():]):
         question = question[opening.end():]  # "and who is ...?": a question of its own, unless it points back
-    return bool(_BARE.match(question) or _another(question) or _POINTS_BACK.search(question))
+    return bool(_BARE.match(question) or _ECHO.match(question) or _another(question) or _POINTS_BACK.search(question))
 
 
 def _another(question: str) -> str | None:
@@ -103,6 +107,8 @@ def _filled_in(question: str, history: list[Turn]) -> str:
     """The question with what it leaves out taken from the previous turn (a pronoun's referent from an
     earlier one when that turn offers none, `_stand_in`)."""
     last = history[-1]
+    if _ECHO.match(question) and not _BARE.match(question):  # "to do what?": the previous question, carried on
+        return f"{last.read_as.rstrip().rstrip('?.!').rstrip()} {question.strip()}"
     if bare := _BARE.match(question):
         rest = _LEADING_PHRASE.sub("", last.read_as, count=1)
         return f"{bare.group('phrase')} {rest}" if rest != last.read_as else question

@@ -39,6 +39,8 @@ def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Tu
     (("What day did Zelenskyy call?", "Thursday"), "what did they agree on?", "what did Zelenskyy agree on?"),  # a time stands for no one
     (("Who is the Ukrainian president?", "Zelensky"), "and how tall is he?", "and how tall is Zelensky?"),
     (("who said that?", "Emily Horne"), "and the Kremlin?", "what about the Kremlin?"),  # no name to put it in place of
+    (("What did officials say was possible?", "dialogue"), "to do what?", "What did officials say was possible to do what?"),
+    (("What did Blinken warn of?", "a response"), "if what?", "What did Blinken warn of if what?"),  # an echo carries it on
 ])
 def test_a_follow_up_is_read_with_the_turn_before(before, question, read_as):
     how = reading(question, [turn(*before, sentence="The sentence the answer came from.")])
@@ -54,6 +56,7 @@ def test_a_pronoun_never_stands_for_a_name_its_own_question_says_and_looks_back_
     history = [turn("what did Blinken warn about?", "a swift response"), turn("if what?", None)]
     assert reading("who reported what he said?", history).question == "who reported what Blinken said?"
     assert reading("who reported what he said?", [turn("if what?", None)]).question == "who reported what he said?"
+    assert reading("says who?", [turn("when could Russia invade?", "February")]).question == "says who?"  # not an echo
 
 
 def test_a_question_that_stands_alone_is_read_as_asked():
