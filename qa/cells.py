@@ -34,6 +34,7 @@ _FILLERS = ("of", "at", "is", "was", "in", "to", "for", "as")  # between a heade
 MIN_OTHER_KEY_CHARS = 4  # a value, not the row's first, this long names its row ("Pakistan" beside rank "7")
 _EXCLUDED = re.compile(r"(?:[,(]\s*not|\bexcept|\bexcluding|\bother than)\b([^()?.;]*)", re.IGNORECASE)  # ", not pre-pawn"
 _YEAR = re.compile(r"1[0-9]{3}|20[0-9]{2}")
+_LIST_LABEL = re.compile(r"^\s*\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]\s+(?=\S)", re.IGNORECASE)  # "12. ", "(b) ", "iv) "
 
 
 class Cell(BaseModel, frozen=True):
@@ -102,8 +103,9 @@ def lacks_asked_year(question: str, line: str) -> bool:
 def _names_value(asked: list[str], cell: Cell, first: bool) -> bool:
     """Whether the question holds the cell's value as whole words: the row's first cell when it has a letter
     or three characters, another cell when it is a word of four letters or more; a short value or a number
-    only beside its header ("index 4", "13 silver", "a density of 51", "grid at 2")."""
-    words, header = _words(cell.value), _words(cell.header)
+    only beside its header ("index 4", "13 silver", "a density of 51", "grid at 2"). The first cell's leading
+    list label is no part of its name ("12. Partnership or multi-member LLC")."""
+    words, header = _words(_LIST_LABEL.sub("", cell.value) if first else cell.value), _words(cell.header)
     if not words:
         return False
     text = f" {' '.join(asked)} "

@@ -96,6 +96,8 @@ def test_a_word_table_without_a_header_row_keeps_plain_rows_and_merged_cells_cou
         ["Prototype ready | 30 June 2024", "1 November 2024"]
     assert _table_lines([["Milestone", "Date", "Owner"], ["Launch", "1 Nov", "1 Nov"]]) == ["Milestone: Launch | Date: 1 Nov"]
     assert _table_lines([["Q1 2024", "Q2 2024"], ["10", "12"]], marked=True) == ["Q1 2024: 10 | Q2 2024: 12"]
+    assert _table_lines([["Account type:", "Give name of:"], ["Partnership", "The partnership"]], marked=True) == \
+        ["Account type: Partnership | Give name of: The partnership"]  # a header's own colon is not doubled
 
 
 def encrypted_pdf() -> bytes:

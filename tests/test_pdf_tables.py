@@ -272,3 +272,55 @@ def test_a_records_description_going_on_under_it_in_a_frame_stays_in_its_row():
     ((page, table),) = pdf_tables(ruled_pdf(lines, rules), "t.pdf", Budget("t.pdf", None))
     assert table.rows[1] == ["D001", "Acme", "Travel TRAIN FARE FOR STAFF OHIO TO UTAH", "618.00"], table.rows
     assert len(table.rows) == 4
+
+
+PROSE_BESIDE_CHART = [(330, 730 - 12 * row, "The desk keeps a record of every parcel it takes in") for row in range(14)]
+
+
+def test_a_ruled_chart_of_wrapped_cells_is_read_by_its_rulings_beside_a_prose_column():
+    chart = [("IF the item is", ["THEN it goes to"]),
+             ("Letters and small", ["The front desk on the", "ground floor of the", "main building"]),
+             ("Heavy freight", ["The loading dock behind", "(Gate B), which opens", "at seven every morning"]),
+             ("Returned goods from", ["The returns office on", "the top floor"])]
+    lines, rules, y = list(PROSE_BESIDE_CHART), [], 712
+    for label, cells in chart:
+        rules.append((66, y + 10, 300, y + 10))  # a ruling over every row, across both columns
+        lines.append((80 if label.startswith("Returned") else 72, y, label))  # ends close to the divider: a drawn line parts it
+        lines += [(72, y - 12, "(Over 30 kg)")] if label.startswith("Heavy") else []  # no lower case: the rulings join it
+        lines += [(178, y - 12 * at, cell) for at, cell in enumerate(cells)]
+        y -= 12 * len(cells) + 4
+    rules += [(66, y + 10, 300, y + 10), (175, 722, 175, y + 10)]
+    ((page, table),) = pdf_tables(ruled_pdf(lines, rules), "t.pdf", Budget("t.pdf", None))
+    assert table.rows[1] == ["Letters and small", "The front desk on the ground floor of the main building"], table.rows
+    assert table.rows[2] == ["Heavy freight (Over 30 kg)", "The loading dock behind (Gate B), which opens at seven every morning"]
+    assert table.rows[3] == ["Returned goods from", "The returns office on the top floor"] and len(table.rows) == 4
+
+
+def test_an_open_frame_parts_rows_at_hanging_indents_and_its_header_boxed_again_starts_a_table():
+    lines, rules = list(PROSE_BESIDE_CHART), []
+    y = 712
+    for part, entries in enumerate([[("1. A joint account", "The first owner"), ("   (Held by a minor)", "")],
+                                    [("2. A trust", "The trustee of"), ("   (Set up by a will)", "the trust")]]):
+        lines += [(72, y, "For this account"), (180, y, "Give the name of")]
+        rules += [(66, y + 10, 300, y + 10), (66, y - 4, 300, y - 4)]  # the header's box
+        y -= 16
+        for entry, name in entries * 2:
+            lines.append((72, y, entry))
+            if name:
+                lines.append((180, y, name))
+            y -= 12
+    rules.append((175, 722, 175, y))  # the divider, the frame open below
+    tables = [table for _, table in pdf_tables(ruled_pdf(lines, rules), "t.pdf", Budget("t.pdf", None))]
+    first, second = ["1. A joint account (Held by a minor)", "The first owner"], ["2. A trust (Set up by a will)", "The trustee of the trust"]
+    header = ["For this account", "Give the name of"]
+    assert [table.rows for table in tables] == [[header, first, first], [header, second, second]], [t.rows for t in tables]
+
+
+def test_a_footnote_mark_raised_over_its_line_stays_with_it_as_a_word_of_its_own():
+    from qa.index.readers.pdf_tables import Glyph, _text_rows
+
+    def word(x: float, text: str, top: float, size: float) -> list[Glyph]:
+        return [Glyph(x + 5 * at, x + 5 * at + 5, top, top + size, char, size) for at, char in enumerate(text)]
+
+    glyphs = word(100, "5,000", 100, 10) + word(125, "1", 97, 6) + word(200, "Total", 100, 10)
+    assert [[s.text for s in line] for line in _text_rows(glyphs, lambda: None)] == [["5,000 1", "Total"]]

@@ -217,7 +217,7 @@ def header_cells(header: list[str], cells: list[str]) -> str:
     it is), in time linear in the row's cells however wide the header."""
     named = []
     for index, cell in enumerate(cells):
-        name = header[index] if index < len(header) else ""
+        name = header[index].rstrip(": ") if index < len(header) else ""  # "Give name of:" names its cell once
         if cell:
             named.append(f"{name}: {cell}" if name and name != cell else cell)
     return " | ".join(named)

@@ -5,6 +5,11 @@ page draws them) rebuilt into rows and columns of cells.
   SEGMENT_GAP font sizes, so "98 452" (a space between thousands) stays one segment, but at narrower
   ones between a value and its interval ("12.5 (10.1–14.9)"; a footnote mark "(1)" stays) and after
   leader dots running into the next cell.
+- Ruled frames first (`_frames`): a vertical divider crossed by horizontal rulings reaching past it on
+  both sides. Its lines are a region as they stand (split at its dividers, and where its boxed header
+  comes again), read as a table even of long cells; its rows are parted by its rulings when they rule
+  most rows, else also joined at hanging indents (`_merged`). A row of footnote marks raised over a
+  line joins it, each mark a word of its own.
 - Table regions: runs of consecutive rows holding two or more segments (lines of prose from a
   neighbouring text column are not counted, and bound the region), with few single-segment rows
   between them (a label alone in the first column does not count), ended by a caption line ("Table
@@ -66,6 +71,10 @@ MAX_COLUMNS = 300  # more columns than this is not a table a person reads
 MAX_TABLE_CELLS = 200_000  # rows x columns of one table; a larger grid is left as text
 RULING_MARGIN = 4.0  # rulings this many font sizes around a table's text are its own (its frame)
 RULING_THICKNESS = 2.0  # a drawn line or rectangle at most this thick is a ruling
+SUPERSCRIPT = 0.85  # glyphs smaller than this share of a line's, raised over it, are its superscripts (footnote marks)
+MAX_MARK = 3  # glyphs of a footnote mark ("12", "a,b")
+RULED_ROWS = 2 / 3  # rulings part this share of a frame's rows: it rules every row, and the lines between are one row
+JOIN = 1.5  # ruling pieces this many points apart or closer are one line (a frame drawn cell by cell)
 _NUMBER = re.compile(r"[-–+(]?[$€£]?\d[\d,.\s]*%?\)?")
 _LEADER_DOTS = set(".·…_")  # what leaders are drawn with
 _LEADERS = re.compile(r"(?:\s*[.·…_-]){3,}\s*$|^\s*[.·…_-](?:\s*[.·…_-]){2,}")  # dots leading to the next cell
@@ -126,42 +135,125 @@ class Table(BaseModel):
 
 def find_tables(glyphs: list[Glyph], rulings: list[Ruling], width: float,
                 tick: Callable[[], None] = lambda: None) -> list[Table]:
-    """The tables among a page's glyphs, top to bottom."""
-    lines = _text_rows(glyphs, tick)
+    """The tables among a page's glyphs, top to bottom: those in ruled frames, then those the
+    text shows among the glyphs left."""
+    tables, taken = [], set()
+    by_centre = sorted(glyphs, key=lambda g: (g.top + g.bottom) / 2)
+    centres = [(g.top + g.bottom) / 2 for g in by_centre]
+    for frame, dividers in _frames(rulings, tick):
+        inside = [g for g in by_centre[bisect.bisect_left(centres, frame.top) : bisect.bisect_right(centres, frame.bottom)]
+                  if frame.x0 <= (g.x0 + g.x1) / 2 <= frame.x1]
+        framed = [table for region in _framed_regions(inside, dividers, tick)
+                  if (table := _table(region, rulings, tick, framed=True)) is not None]
+        if framed:
+            tables += framed
+            taken.update(inside)
+    lines = _text_rows([g for g in glyphs if g not in taken], tick)
     prose = _prose_segments(lines, width)
-    tables = []
     for region in _regions(lines, prose, tick):
         table = _table(region, rulings, tick)
         if table is not None:
             tables.append(table)
-    return tables
+    return sorted(tables, key=lambda t: (t.top, t.x0))
 
 
-def _text_rows(glyphs: list[Glyph], tick: Callable[[], None]) -> list[list[Segment]]:
-    """Glyphs grouped into lines (sharing most of their height), each line split into segments."""
+def _joined(rulings: Iterable[Ruling], vertical: bool) -> list[Ruling]:
+    """Ruling pieces along one line that touch or overlap joined into one (a line drawn cell by cell)."""
+    def key(r: Ruling) -> tuple[float, float]:
+        return ((r.x0 + r.x1) / 2, r.top) if vertical else ((r.top + r.bottom) / 2, r.x0)
+
+    joined: list[Ruling] = []
+    for r in sorted(rulings, key=key):
+        if joined:
+            last = joined[-1]
+            across, along = (key(r)[0] - key(last)[0], r.top - last.bottom) if vertical else (key(r)[0] - key(last)[0], r.x0 - last.x1)
+            if across <= JOIN and along <= JOIN:
+                joined[-1] = Ruling(min(last.x0, r.x0), max(last.x1, r.x1), min(last.top, r.top), max(last.bottom, r.bottom))
+                continue
+        joined.append(r)
+    return joined
+
+
+def _frames(rulings: list[Ruling], tick: Callable[[], None]) -> list[tuple[Ruling, list[Ruling]]]:
+    """Ruled frames, with their vertical dividers: a vertical ruling met by two or more horizontal ones
+    reaching past it on both sides, one of them crossing it (cells ruled off on both sides; a rule
+    between prose columns is not crossed); dividers whose rulings overlap (a grid's) make one frame. Its
+    box: across its horizontal rulings, down from the first to the last of them or as far as most of its
+    dividers run (a frame open below; one rule running on beside notes under a grid does not count)."""
+    verticals = _joined((r for r in rulings if r.bottom - r.top > r.x1 - r.x0), vertical=True)
+    horizontals = sorted(_joined((r for r in rulings if r.x1 - r.x0 >= r.bottom - r.top), vertical=False),
+                         key=lambda r: r.top)
+    heights = [h.top for h in horizontals]
+    groups: list[tuple[Ruling, list[Ruling], list[Ruling]]] = []  # the rulings' extent, dividers, horizontals met
+    for v in sorted(verticals, key=lambda r: r.top):
+        tick()
+        x = (v.x0 + v.x1) / 2
+        met = [h for h in horizontals[bisect.bisect_left(heights, v.top - JOIN) : bisect.bisect_right(heights, v.bottom + JOIN)]
+               if h.x0 < x - JOIN and h.x1 > x + JOIN]
+        if len(met) < 2 or not any(v.top + JOIN < h.top < v.bottom - JOIN for h in met):
+            continue
+        extent = Ruling(min(h.x0 for h in met), max(h.x1 for h in met), min(v.top, met[0].top), max(v.bottom, met[-1].bottom))
+        for at, (other, dividers, crossed) in enumerate(groups):
+            if extent.x0 < other.x1 and other.x0 < extent.x1 and extent.top < other.bottom and other.top < extent.bottom:
+                groups[at] = (Ruling(min(extent.x0, other.x0), max(extent.x1, other.x1), min(extent.top, other.top),
+                                     max(extent.bottom, other.bottom)), dividers + [v], crossed + met)
+                break
+        else:
+            groups.append((extent, [v], met))
+    return [(Ruling(extent.x0, extent.x1, min(min(h.top for h in crossed), statistics.median(d.top for d in dividers)),
+                    max(max(h.bottom for h in crossed), statistics.median(d.bottom for d in dividers))), dividers)
+            for extent, dividers, crossed in groups]
+
+
+def _framed_regions(glyphs: list[Glyph], dividers: list[Ruling], tick: Callable[[], None]) -> list[list[list[Segment]]]:
+    """A frame's lines (split at its dividers: a drawn line always parts two cells), as one region, or
+    several where the first line's first cell comes again (a boxed header repeated inside the frame)."""
+    lines = _text_rows(glyphs, tick, dividers)
+    regions: list[list[list[Segment]]] = []
+    for line in lines:
+        if not regions or (len(line) >= 2 and len(regions[-1][0]) >= 2 and _repeats(line[0], regions[0][0][0])):
+            regions.append([])
+        regions[-1].append(line)
+    return regions
+
+
+def _text_rows(glyphs: list[Glyph], tick: Callable[[], None], dividers: list[Ruling] = ()) -> list[list[Segment]]:
+    """Glyphs grouped into lines (sharing most of their height), each line split into segments (and at
+    the `dividers` crossing it)."""
     rows: list[list[Glyph]] = []
-    band = (0.0, 0.0)
+    band, tallest = (0.0, 0.0), 0.0
     for glyph in sorted(glyphs, key=lambda g: ((g.top + g.bottom) / 2, g.x0)):
-        centre = (glyph.top + glyph.bottom) / 2
+        centre, height = (glyph.top + glyph.bottom) / 2, max(glyph.bottom - glyph.top, 1.0)
         if rows and band[0] <= centre <= band[1]:
             rows[-1].append(glyph)
+            if height <= tallest:
+                continue
         else:
             rows.append([glyph])
-            half = max(glyph.bottom - glyph.top, 1.0) * 0.4
-            band = (centre - half, centre + half)
+        tallest = height  # the band is the tallest glyph's (a superscript drawn first does not narrow it)
+        band = (centre - 0.4 * height, centre + 0.4 * height)
+    for at in range(len(rows) - 2, -1, -1):  # a row of superscripts raised over the row below, beside its glyphs, joins it
+        row, below = rows[at], rows[at + 1]
+        if (len(row) <= MAX_MARK and max(g.bottom for g in row) > min(g.top for g in below)
+                and max(g.size for g in row) < SUPERSCRIPT * statistics.median(g.size for g in below)
+                and not any(2 * (min(g.x1, b.x1) - max(g.x0, b.x0)) > g.x1 - g.x0 for g in row for b in below)):
+            rows[at : at + 2] = [row + below]
     lines = []
     for row in rows:
         tick()
-        segments = _segments(sorted(row, key=lambda g: g.x0))
+        middle = (min(g.top for g in row) + max(g.bottom for g in row)) / 2
+        cuts = sorted((d.x0 + d.x1) / 2 for d in dividers if d.top <= middle <= d.bottom)
+        segments = _segments(sorted(row, key=lambda g: g.x0), cuts)
         if segments:
             lines.append(segments)
     return lines
 
 
-def _segments(row: list[Glyph]) -> list[Segment]:
+def _segments(row: list[Glyph], cuts: list[float] = ()) -> list[Segment]:
     """A line's glyphs split into segments at gaps wider than SEGMENT_GAP font sizes and than
     STRETCH times the line's stretched word gaps (justified text spaces its words evenly, however wide),
-    and after leader dots ("0.99 . . . . 1,360": the dots lead to the next cell)."""
+    after leader dots ("0.99 . . . . 1,360": the dots lead to the next cell) and at the x positions
+    `cuts` (sorted)."""
     segments, current, words, end, space, dots = [], [], 1, None, False, 0
     stretch = STRETCH * _word_gap(row)
     for index, glyph in enumerate(row):
@@ -172,11 +264,12 @@ def _segments(row: list[Glyph]) -> list[Segment]:
         numbers = (current and current[-1].text[-1:] in _NUMBER_END and glyph.text[:1] in _NUMBER_START
                    and not _FOOTNOTE_MARK.match("".join(g.text for g in row[index : index + 4])))
         leader = glyph.text in _LEADER_DOTS
+        cut = current and bisect.bisect(cuts, (current[-1].x0 + current[-1].x1) / 2) < bisect.bisect(cuts, (glyph.x0 + glyph.x1) / 2)
         if (gap is not None and gap > max((NUMBER_GAP if numbers else SEGMENT_GAP) * glyph.size, stretch)
-                or dots >= MIN_LEADER_DOTS and not leader):
+                or dots >= MIN_LEADER_DOTS and not leader or cut):
             segments.append(_segment(current, words))
             current, words, space = [], 1, False
-        elif current and (space or gap > WORD_GAP * glyph.size) and current[-1].text != " ":
+        elif current and (space or gap > WORD_GAP * glyph.size or _resized(current[-1], glyph)) and current[-1].text != " ":
             current.append(Glyph(end, end, glyph.top, glyph.bottom, " ", glyph.size))
             words += 1
         if glyph.x1 > (end or glyph.x0) or not current:
@@ -186,6 +279,12 @@ def _segments(row: list[Glyph]) -> list[Segment]:
     if current:
         segments.append(_segment(current, words))
     return [segment for segment in segments if segment.text]
+
+
+def _resized(before: Glyph, glyph: Glyph) -> bool:
+    """Whether the font size changes to a superscript's or back: a footnote mark is a word of its own
+    ("5,000 1", not "5,0001")."""
+    return min(before.size, glyph.size) < SUPERSCRIPT * max(before.size, glyph.size)
 
 
 def _word_gap(row: list[Glyph]) -> float:
@@ -311,7 +410,9 @@ def _repeats(segment: Segment, head: Segment) -> bool:
     return segment.text == head.text and not _is_number(head.text) and segment.x0 < head.x1 and head.x0 < segment.x1
 
 
-def _table(region: list[list[Segment]], rulings: list[Ruling], tick: Callable[[], None]) -> Table | None:
+def _table(region: list[list[Segment]], rulings: list[Ruling], tick: Callable[[], None], framed: bool = False) -> Table | None:
+    """The table a region's lines hold, or None; `framed`: they are a ruled frame's, which is a table
+    even of long cells, its rows told by its rulings or by hanging indents (`_merged`)."""
     x0 = min(s.x0 for line in region for s in line)
     x1 = max(s.x1 for line in region for s in line)
     top = min(s.top for s in region[0])
@@ -327,6 +428,7 @@ def _table(region: list[list[Segment]], rulings: list[Ruling], tick: Callable[[]
     last: list[list[int]] = []
     boxes: list[tuple[float, float]] = []
     placed: list[tuple[int, Segment]] = []
+    starts: list[float | None] = []  # where each line's first cell starts
     above: list[tuple[int, Segment]] = []  # the cells of the last line of several, with their columns
     for line in region:
         tick()
@@ -342,13 +444,15 @@ def _table(region: list[list[Segment]], rulings: list[Ruling], tick: Callable[[]
             spans[first] = max(spans[first], end)
             cells.append((first, segment))
         above = cells if len(line) >= 2 else above
+        starts.append(next((segment.x0 for column, segment in cells if column == 0), None))
         grid.append(row)
         last.append(spans)
         boxes.append((min(s.top for s in line), max(s.bottom for s in line)))
-    grid, last, boxes = _merged(grid, last, boxes, horizontals)
+    indent = ALIGN * statistics.median(s.size for line in region for s in line) if framed else None
+    grid, last, boxes = _merged(grid, last, boxes, horizontals, starts, indent)
     filled = [cell for row in grid for cell in row if cell]
     if (sum(1 for row in grid if sum(1 for cell in row if cell) >= 2) < 2 or len(filled) < MIN_FILLED * len(grid) * len(columns)
-            or _is_prose(grid)):
+            or not framed and _is_prose(grid)):
         return None
     if _aligned_share(placed) < MIN_ALIGNED or _is_formula(grid) or _is_index(grid) or _is_contents(region):
         return None
@@ -503,27 +607,50 @@ def _is_number(cell: str) -> bool:
     return bool(cell) and bool(_NUMBER.fullmatch(cell)) and not _YEAR.fullmatch(cell)
 
 
-def _merged(grid: list[list[str]], last: list[list[int]], boxes: list[tuple[float, float]],
-            horizontals: list[Ruling]) -> tuple[list[list[str]], list[list[int]], list[tuple[float, float]]]:
+def _merged(grid: list[list[str]], last: list[list[int]], boxes: list[tuple[float, float]], horizontals: list[Ruling],
+            starts: list[float | None], indent: float | None) -> tuple[list[list[str]], list[list[int]], list[tuple[float, float]]]:
     """Lines joined into rows: a line with an empty first column continues the row above (a
     wrapped cell) unless a ruling separates them or it would add a number to a filled cell; a
-    first-column-only line is continued by a line whose first cell goes on in lower case."""
-    rows, spans, extents = [grid[0]], [last[0]], [boxes[0]]
-    for line, span, box in zip(grid[1:], last[1:], boxes[1:]):
-        above = rows[-1]
-        ruled = any(extents[-1][1] - 1 <= (r.top + r.bottom) / 2 <= box[0] + 1 for r in horizontals)
-        wrapped = not line[0] or (above[0] and all(cell[:1].islower() for cell in line if cell))  # all cells going on
-        continues = (wrapped and not any(cell and above[i] and _is_number(cell) for i, cell in enumerate(line))
-                     and not _spanning(span) and not _spanning(spans[-1]))
-        wraps = above[0] and not any(above[1:]) and line[0][:1].islower()
-        if not ruled and (continues or wraps):
-            rows[-1] = [f"{a} {b}".strip() for a, b in zip(above, line)]
-            spans[-1] = [max(a, b) for a, b in zip(spans[-1], span)]
-            extents[-1] = (extents[-1][0], box[1])
-        else:
-            rows.append(line)
-            spans.append(span)
-            extents.append(box)
+    first-column-only line is continued by a line whose first cell goes on in lower case. In a frame
+    (`indent` given) a line continues the row above too when its first cell starts more than `indent`
+    right of the row's, that row has other cells and it adds no number (a hanging indent: an entry
+    wrapped under its first word; a group label alone over indented ones is no entry); and when rulings part most of the rows so found (RULED_ROWS), they alone part rows (a
+    ruled grid, its cells wrapped however), but for a number going on under a number."""
+    mids = sorted((r.top + r.bottom) / 2 for r in horizontals)
+
+    def ruled(bottom: float, top: float) -> bool:
+        return bisect.bisect_right(mids, top + 1) > bisect.bisect_left(mids, bottom - 1)
+
+    def join(lines: Iterable[tuple[list[str], list[int], tuple[float, float], float | None]], banded: bool) -> tuple[list, list, list, list]:
+        (first, *others) = lines
+        rows, spans, extents, begins = ([item] for item in first)
+        for line, span, box, start in others:
+            above = rows[-1]
+            if banded:
+                continues = not any(cell and _is_number(cell) and _is_number(above[i]) for i, cell in enumerate(line))
+            else:
+                hangs = (indent is not None and None not in (start, begins[-1]) and start > begins[-1] + indent
+                         and any(above[1:]) and not any(cell and _is_number(cell) for cell in line[1:]))
+                wrapped = not line[0] or hangs or (above[0] and all(cell[:1].islower() for cell in line if cell))  # all cells going on
+                continues = (wrapped and not any(cell and above[i] and _is_number(cell) for i, cell in enumerate(line))
+                             and not _spanning(span) and not _spanning(spans[-1])
+                             or above[0] and not any(above[1:]) and line[0][:1].islower())  # or a wrapped stub
+            if not ruled(extents[-1][1], box[0]) and continues:
+                rows[-1] = [f"{a} {b}".strip() for a, b in zip(above, line)]
+                spans[-1] = [max(a, b) for a, b in zip(spans[-1], span)]
+                extents[-1] = (extents[-1][0], box[1])
+                begins[-1] = begins[-1] if begins[-1] is not None else start
+            else:
+                rows.append(line)
+                spans.append(span)
+                extents.append(box)
+                begins.append(start)
+        return rows, spans, extents, begins
+
+    rows, spans, extents, begins = join(zip(grid, last, boxes, starts), banded=False)
+    parted = sum(ruled(a[1], b[0]) for a, b in zip(extents, extents[1:]))
+    if indent is not None and parted >= 2 and parted >= RULED_ROWS * (len(rows) - 1):
+        rows, spans, extents, begins = join(zip(rows, spans, extents, begins), banded=True)
     return rows, spans, extents
 
 
