@@ -20,10 +20,11 @@ UNRULED = [(72, 740, "The permit office counts every application it receives."),
 
 
 def ruled_pdf(lines: list[tuple[float, float, str]], rules: list[tuple[float, float, float, float]], rotate: bool = False,
-              fills: list[tuple[float, float, float, float]] = ()) -> bytes:
+              fills: list[tuple[float, float, float, float]] = (), sideways: list[tuple[float, float, str]] = ()) -> bytes:
     """A one-page PDF with text at (x, y) and lines drawn from (x0, y0) to (x1, y1); `rotate`: the
     page is stored turned (content drawn a quarter turn, /Rotate 90), as landscape scans often are;
-    `fills`: grey rectangles (x, y, width, height) painted behind the text, not stroked."""
+    `fills`: grey rectangles (x, y, width, height) painted behind the text, not stroked; `sideways`: text
+    at (x, y) running up the page (a margin note, a page number set sideways)."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject, NumberObject
 
@@ -31,7 +32,9 @@ def ruled_pdf(lines: list[tuple[float, float, str]], rules: list[tuple[float, fl
     page = writer.pages[0]
     content = page.get_contents()
     painted = "".join(f"0.8 g {x} {y} {w} {h} re f\n" for x, y, w, h in fills) + "0 g\n"
-    drawn = painted.encode() + content.get_data() + "".join(f"\n{a} {b} m {c} {d} l S" for a, b, c, d in rules).encode()
+    turned = "".join(f"\nBT /F1 10 Tf 0 1 -1 0 {x} {y} Tm ({text}) Tj ET" for x, y, text in sideways)
+    drawn = painted.encode() + content.get_data() + "".join(f"\n{a} {b} m {c} {d} l S" for a, b, c, d in rules).encode() \
+        + turned.encode()
     if rotate:  # the same drawing turned a quarter to the left on a portrait sheet; /Rotate 90 turns it back
         drawn = b"q 0 1 -1 0 612 0 cm\n" + drawn + b"\nQ"
         page[NameObject("/Rotate")] = NumberObject(90)
@@ -269,9 +272,10 @@ def test_a_records_description_going_on_under_it_in_a_frame_stays_in_its_row():
         lines += [(72, y, doc), (150, y, payee), (250, y, kind), (450, y, amount), (250, y - 12, note)]
     rules = ([(66, y, 520, y) for y in (710, 694)] + [(x, 710, x, 694) for x in (66, 140, 240, 440, 520)]
              + [(x, 692, x, 590) for x in (66, 520)] + [(66, 590, 520, 590)])  # a frame, undivided, around the body
-    ((page, table),) = pdf_tables(ruled_pdf(lines, rules), "t.pdf", Budget("t.pdf", None))
-    assert table.rows[1] == ["D001", "Acme", "Travel TRAIN FARE FOR STAFF OHIO TO UTAH", "618.00"], table.rows
-    assert len(table.rows) == 4
+    for sideways in ([], [(510, 600, "B-1191 B-1191")]):  # a page number set sideways in the margin is no column
+        ((page, table),) = pdf_tables(ruled_pdf(lines, rules, sideways=sideways), "t.pdf", Budget("t.pdf", None))
+        assert table.rows[1] == ["D001", "Acme", "Travel TRAIN FARE FOR STAFF OHIO TO UTAH", "618.00"], table.rows
+        assert len(table.rows) == 4
 
 
 PROSE_BESIDE_CHART = [(330, 730 - 12 * row, "The desk keeps a record of every parcel it takes in") for row in range(14)]

@@ -168,8 +168,9 @@ def _read_pages(raw: bytes, name: str, budget: Budget, found: list[tuple[int, Ta
             budget.check()
             interpreter.process_page(page)
             layout = device.get_result()
-            chars, rulings = _marks(layout)
-            tables = find_tables(chars, rulings, layout.width, _tick)
+            chars, rulings, turned = _marks(layout)
+            tables = find_tables([c for c in chars if c not in turned] if 2 * len(turned) < len(chars) else chars,
+                                 rulings, layout.width, _tick)  # a word set sideways in the margin is no cell
             if found is not None:
                 found += [(number, table) for table in tables]
             pages.append((layout.height, _placed(_lines(chars), tables)))
@@ -182,12 +183,13 @@ def _read_pages(raw: bytes, name: str, budget: Budget, found: list[tuple[int, Ta
     return pages
 
 
-def _marks(layout) -> tuple[list[Glyph], list[Ruling]]:
-    """A page's characters in the order the page draws them (those in figures too) and its rulings, top-down
-    (lines, thin rectangles, and the edges of others but where a shaded strip meets one of its colour)."""
+def _marks(layout) -> tuple[list[Glyph], list[Ruling], set[Glyph]]:
+    """A page's characters in the order the page draws them (those in figures too), its rulings, top-down
+    (lines, thin rectangles, and the edges of others but where a shaded strip meets one of its colour), and
+    the characters not drawn upright (turned: a page number set sideways in the margin)."""
     from pdfminer.layout import LTChar, LTFigure, LTLine, LTRect
 
-    height, chars, rulings, shaded = layout.height, [], [], []
+    height, chars, rulings, shaded, turned = layout.height, [], [], [], []
     items = list(reversed(list(layout)))
     while items:
         item = items.pop()
@@ -196,6 +198,8 @@ def _marks(layout) -> tuple[list[Glyph], list[Ruling]]:
             level = b == c == 0 and a > 0 and d > 0  # drawn upright: its baseline is the text matrix's
             chars.append(Glyph(item.x0, item.x1, height - item.y1, height - item.y0, item.get_text(), item.size,
                                bool(_BOLD.search(item.fontname or "")), height - baseline if level else height - item.y0))
+            if b or c:
+                turned.append(chars[-1])
         elif isinstance(item, LTFigure):
             items += reversed(list(item))
         elif isinstance(item, (LTLine, LTRect)):
@@ -207,7 +211,8 @@ def _marks(layout) -> tuple[list[Glyph], list[Ruling]]:
             elif isinstance(item, LTRect):
                 rulings += [box._replace(bottom=box.top), box._replace(top=box.bottom),
                             box._replace(x1=box.x0), box._replace(x0=box.x1)]
-    return _accented(chars), rulings + _shading_edges(shaded)
+    accented = _accented(chars)
+    return accented, rulings + _shading_edges(shaded), set(turned).intersection(accented)
 
 
 def _accented(chars: list[Glyph]) -> list[Glyph]:
