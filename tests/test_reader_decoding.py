@@ -88,3 +88,17 @@ def test_invisible_controls_never_sit_at_an_answers_edges():
     start, end = align_to_words(text, text.index("\u202e"), text.index("\u202c") + 1)
     assert text[start:end] == "5678"
     assert align_to_words("\u200b\u200b", 0, 2) == (2, 2)
+
+
+def test_a_context_the_reader_prefers_never_crowds_out_the_passages_spans(tiny_reader):
+    """The reader reads the headings first and may like their words best; the spans it returns still
+    come from the passage (before, the top spans were picked first, all in the headings, and dropped)."""
+    import copy
+
+    reader = copy.copy(tiny_reader)
+    reader.forward = lambda arrays: (-np.arange(arrays["input_ids"].shape[1], dtype=np.float32)[None, :],) * 2  # earliest best
+    text = "conda remove --name my_env --all\nwill delete the environment"
+    heading = Passage(doc_id="d", start=0, end=len(text), text=text, retrieval_score=0.5, rank=0,
+                      context="Introduction to Anaconda and conda environments › Activate your virtual environment")
+    spans = reader.read("Which command deletes the environment?", [heading])
+    assert spans and all(text[span.start : span.end] == span.text for span in spans)

@@ -72,11 +72,10 @@ class SpanReader:
         for window, starts, ends in zip(windows, start_logits, end_logits):
             passage = passages[window.context_index]
             null = no_answer_log_prob(starts, ends, len(window.input_ids))
-            spans = decode_window(starts, ends, window.context_offsets, self.max_answer_tokens, top_n, normalisers)
             shift = len(readings[window.context_index]) - len(passage.text)  # the context's length: no answer there
+            answerable = [offset if offset is None or offset[0] >= shift else None for offset in window.context_offsets]
+            spans = decode_window(starts, ends, answerable, self.max_answer_tokens, top_n, normalisers)
             for char_start, char_end, log_prob in spans:
-                if char_start < shift:
-                    continue
                 start, end = align_to_words(passage.text, char_start - shift, char_end - shift)
                 if start == end:
                     continue
