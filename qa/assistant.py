@@ -333,9 +333,10 @@ class Assistant:
         year: a November report's figures do not answer for October.
         """
         months = asked_months(question)
-        dated = {doc_id: self._names_months(doc_id, months) for doc_id in {span.doc_id for span in spans}}
+        undated = {doc_id for doc_id in {span.doc_id for span in spans} if not self._names_months(doc_id, months)} \
+            if months else set()
         sentences = [(span, sentence) for span in spans
-                     if dated[span.doc_id] and (sentence := self._sentence_of(span.doc_id, span.start, span.end)) is not None
+                     if span.doc_id not in undated and (sentence := self._sentence_of(span.doc_id, span.start, span.end)) is not None
                      and not lacks_asked_year(question, sentence)]
         codes = identifiers(question)
         naming = [span for span, sentence in sentences
@@ -344,7 +345,7 @@ class Assistant:
 
     def _names_months(self, doc_id: str, months: list[tuple[int, str]]) -> bool:
         """Does the document name every (month, year) (`asked_months`)?"""
-        text = self.index.document(doc_id).text if months else ""
+        text = self.index.document(doc_id).text
         return all(holds_month(text, month, year) for month, year in months)
 
     def scored(self, question: str, hits: list[RetrievedSentence], spans: list[ReaderSpan]) -> list[tuple[float, ReaderSpan]]:

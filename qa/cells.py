@@ -34,7 +34,7 @@ _FILLERS = ("of", "at", "is", "was", "in", "to", "for", "as")  # between a heade
 MIN_OTHER_KEY_CHARS = 4  # a value, not the row's first, this long names its row ("Pakistan" beside rank "7")
 _EXCLUDED = re.compile(r"(?:[,(]\s*not|\bexcept|\bexcluding|\bother than)\b([^()?.;]*)", re.IGNORECASE)  # ", not pre-pawn"
 _YEAR = re.compile(r"1[0-9]{3}|20[0-9]{2}")
-_LIST_LABEL = re.compile(r"^\s*\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]\s+(?=\S)", re.IGNORECASE)  # "12. ", "(b) ", "iv) "
+_LIST_LABEL = re.compile(r"^\s*\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]\s+(?=\S)")  # "12. ", "(b) ", "iv) "; not "J. Smith"
 
 
 class Cell(BaseModel, frozen=True):

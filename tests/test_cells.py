@@ -45,6 +45,7 @@ def test_a_question_names_a_cell_by_its_rows_key_and_its_header(question, line, 
     ("who scored in the Gold Cup?", "Rank: 7 | Nation: Pakistan | Gold: 1", None, None, None),  # "1" is too short a value
     ("whose name goes with a partnership account?", "Account: 12. Partnership | Name: The partnership",
      ["12. Partnership"], ["The partnership"], True),  # a list label is no part of the row's name
+    ("what is Smith's team?", "Player: J. Smith | Team: Leeds", None, None, None),  # an initial is no list label
     ("Texas handgun checks (not pre-pawn or redemption)?", "State: Texas | Pre-Pawn Other: 0 | Redemption Handgun: 5,748",
      ["Texas"], [], False),  # the cells it sets aside never answer
 ])

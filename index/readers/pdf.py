@@ -169,7 +169,7 @@ def _read_pages(raw: bytes, name: str, budget: Budget, found: list[tuple[int, Ta
             interpreter.process_page(page)
             layout = device.get_result()
             chars, rulings, turned = _marks(layout)
-            tables = find_tables([c for c in chars if c not in turned] if 2 * len(turned) < len(chars) else chars,
+            tables = find_tables([c for c in chars if c not in turned] if turned and 2 * len(turned) < len(chars) else chars,
                                  rulings, layout.width, _tick)  # a word set sideways in the margin is no cell
             if found is not None:
                 found += [(number, table) for table in tables]
