@@ -8,7 +8,8 @@ import torch
 from qa.index.retriever import Retriever
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
-from qa.reader.as_read import Question, build_groups, group_loss, questions_of, reading_passages
+from qa.reader.as_read import Question, build_groups, questions_of, reading_passages
+from qa.reader.groups import group_loss
 from qa.reader.decode import decode_window, shared_normalisers
 from qa.reader.windows import load_tokenizer
 

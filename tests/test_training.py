@@ -216,3 +216,35 @@ def test_kept_examples_never_read_or_replace_a_file_the_project_did_not_write(tm
     assert _kept_examples(args, [], lambda: ["built again"]) == ["built"]  # kept, same settings
     assert sorted(p.name for p in folder.iterdir()) == ["examples.pkl", "notes.txt"]  # no temporary file left
     assert (folder / "notes.txt").read_text() == "my notes"
+
+
+def test_a_run_from_a_pack_ends_where_the_run_from_the_data_ends(tmp_path):
+    from qa.integrity import sha256_of
+    from qa.reader import transfer
+
+    data = tmp_path / "tiny.json"
+    tiny_squad(data)
+    options = ["--epochs", "1", "--holdout-articles", "1", "--as-read", "2", "--groups-per-batch", "3",
+               "--base", str(tiny_base(tmp_path / "tiny-base"))]
+    train("--squad", str(data), *options, "--out", str(tmp_path / "direct"), "--checkpoint-dir", str(tmp_path / "ck1"))
+    pack = tmp_path / "tiny.pack"
+    packed = train("--squad", str(data), *options, "--pack", str(pack), "--out", str(tmp_path / "unused"), "--checkpoint-dir", str(tmp_path / "ck2"))
+    assert "10 questions packed" in packed and not (tmp_path / "unused").exists()
+    train("--from-pack", str(pack), *options, "--out", str(tmp_path / "from-pack"), "--checkpoint-dir", str(tmp_path / "ck3"))
+    direct, from_pack = load_file(str(tmp_path / "direct" / "reader.safetensors")), load_file(str(tmp_path / "from-pack" / "reader.safetensors"))
+    assert direct.keys() == from_pack.keys() and all(bool((direct[name] == from_pack[name]).all()) for name in direct)
+    first, second = (json.loads((tmp_path / name / "training.json").read_text()) for name in ("direct", "from-pack"))
+    assert second["data"] == first["data"] and second["held_out_articles"] == first["held_out_articles"] == ["Held"]
+    assert second["examples"]["sha256"] == sha256_of(pack) and second["examples"]["made_with"]["squad"] == str(data)
+    assert second["normalisation"] == "shared" and "--from-pack" in second["command"]
+
+    # the weights travel to a lent machine and back: the run's own file comes back, byte for byte
+    transfer.send(tmp_path / "from-pack", tmp_path / "base.xz")
+    transfer.unpack(tmp_path / "base.xz", tmp_path / "there")
+    assert (tmp_path / "there" / "reader.safetensors").read_bytes() == (tmp_path / "from-pack" / "reader.safetensors").read_bytes()
+    transfer.parts(tmp_path / "there", tmp_path / "parts")
+    assert all(part.stat().st_size <= transfer.PART_BYTES for part in (tmp_path / "parts").glob("trained.part*"))
+    assert transfer.join(tmp_path / "parts", tmp_path / "from-pack", tmp_path / "back") == second["weights_sha256"]
+    (tmp_path / "parts" / "training.json").write_text(json.dumps({**second, "weights_sha256": "0" * 64}))
+    with pytest.raises(SystemExit, match="is not the run's"):
+        transfer.join(tmp_path / "parts", tmp_path / "from-pack", tmp_path / "again")

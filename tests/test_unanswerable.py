@@ -11,7 +11,8 @@ import torch
 from qa.eval.squad2_eval import load_squad2, split
 from qa.index.retriever import Retriever
 from qa.index.store import SentenceIndex
-from qa.reader.as_read import Question, group_loss, questions_of, reading_passages
+from qa.reader.as_read import Question, questions_of, reading_passages
+from qa.reader.groups import group_loss
 from qa.reader.train import kept_windows, training_windows
 from qa.reader.unanswerable import (antonym_questions, hinge, negated_questions, other_paragraph_questions, squad2_train_unanswerable,
                                     squad2_unanswerable, swapped_questions)

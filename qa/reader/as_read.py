@@ -7,10 +7,7 @@ For each question the retriever runs over the training paragraphs as it does in 
 - every other retrieved passage, labelled "no answer". One that contains a reference answer's text
   is left out, since it may truly answer.
 
-`group_loss` adds, to the usual per-window loss (a window without the answer points at [CLS]),
-one softmax over the context tokens of all of a question's windows together ("shared
-normalisation"), so span scores compare across passages. A reader trained so records
-`"normalisation": "shared"` and is decoded that way (`qa.reader.decode`).
+A question's windows form a `qa.reader.groups.Group`, trained with one normalisation across them.
 
 Two things make the examples look like the documents people index:
 - `titled_share` of the paragraphs get their article's title as a heading line above them, so the
@@ -28,16 +25,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from qa.index.blocks import Heading
 from qa.index.documents import Document, make_document
 from qa.index.retriever import Passage, Retriever
 from qa.index.store import SentenceIndex
 from qa.normalize import normalize_answer
-from qa.reader.network import as_tensors
-from qa.reader.windows import Window, answer_token_span, pad_windows, tokenize_windows
+from qa.reader.groups import Group
+from qa.reader.windows import answer_token_span, tokenize_windows
 
 
 @dataclass(frozen=True)
@@ -51,14 +46,6 @@ class Question:
     answer_end: int
     answers: tuple[str, ...]
     paragraph_only: bool = False  # read against its own paragraph alone
-
-
-@dataclass(frozen=True)
-class Group:
-    """All windows the reader reads for one question, with the answer's token span in each ((0, 0): none)."""
-
-    windows: tuple[Window, ...]
-    spans: tuple[tuple[int, int], ...]
 
 
 NAMING = ("In the {title} article, {question}", "According to {title}, {question}", "{title}: {question}")
@@ -146,43 +133,6 @@ def build_groups(tokenizer, articles: list[dict], embedder, k: int, max_tokens: 
         if any(span != (0, 0) for span in spans):
             groups.append(Group(tuple(windows), spans))
     return groups
-
-
-def group_loss(start_logits: torch.Tensor, end_logits: torch.Tensor, attention: torch.Tensor, context: torch.Tensor,
-               spans: torch.Tensor, group_of_row: list[int]) -> torch.Tensor:
-    """Per-window cross-entropy (answer span, or [CLS] for none) plus one shared-normalised
-    cross-entropy per answerable question over the context tokens of all its windows (an unanswerable
-    question's windows learn [CLS] from the first term alone)."""
-    padded = attention == 0
-    start_logits, end_logits = start_logits.masked_fill(padded, -1e4), end_logits.masked_fill(padded, -1e4)
-    per_window = (F.cross_entropy(start_logits, spans[:, 0]) + F.cross_entropy(end_logits, spans[:, 1])) / 2
-    shared = []
-    for group in sorted(set(group_of_row)):
-        rows = torch.tensor([row for row, g in enumerate(group_of_row) if g == group])
-        if not bool((spans[rows] > 0).any()):
-            continue
-        mask = context[rows]
-        for logits, column in ((start_logits, 0), (end_logits, 1)):
-            gold = torch.zeros_like(mask)
-            has_span = spans[rows, column] > 0
-            gold[has_span.nonzero().flatten(), spans[rows, column][has_span]] = True
-            every = logits[rows][mask]
-            shared.append(torch.logsumexp(every, 0) - torch.logsumexp(logits[rows][gold & mask], 0))
-    return per_window + torch.stack(shared).mean() if shared else per_window
-
-
-def collate_groups(groups: list[Group], device: torch.device) -> tuple[dict[str, torch.Tensor], dict]:
-    """Model inputs for the groups' windows, and what `group_loss` needs besides the logits."""
-    windows = [window for group in groups for window in group.windows]
-    batch = as_tensors(pad_windows(windows), device)
-    width = batch["input_ids"].shape[1]
-    context = torch.tensor([[offset is not None for offset in w.context_offsets] + [False] * (width - len(w.input_ids)) for w in windows])
-    labels = {
-        "attention": batch["attention_mask"], "context": context.to(device),
-        "spans": torch.tensor([span for group in groups for span in group.spans]).to(device),
-        "group_of_row": [number for number, group in enumerate(groups) for _ in group.windows],
-    }
-    return batch, labels
 
 
 def _overlaps(passage: Passage, question: Question) -> bool:

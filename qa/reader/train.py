@@ -35,6 +35,7 @@ import torch
 
 from qa.integrity import sha256_of
 from qa.owned import replace_atomically, written_json
+from qa.reader.groups import collate_groups, group_loss, read_pack, write_pack
 from qa.reader.network import FROZEN_TENSORS, as_tensors, new_reader_network, save_trained_tensors
 from qa.reader.windows import MAX_TOKENS, STRIDE, Window, answer_token_span, load_tokenizer, pad_windows, tokenize_windows
 
@@ -113,20 +114,19 @@ def train(args: argparse.Namespace) -> None:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.type == "cpu":
         torch.set_num_threads(os.cpu_count() or 1)
-    tokenizer = load_tokenizer(args.base)
-    files = {path: load_squad(path) for path in [args.squad, *args.extra]}
-    data = [{"file": Path(path).name, "sha256": sha256_of(path), "questions": _questions(found)} for path, found in files.items()]
-    training, held_out = split_articles(files[args.squad], args.holdout_articles)
-    articles = _leading_share([training, *(files[path] for path in args.extra)], args.limit_questions)
-    unanswerable = _unanswerable(args, articles, data)
-    articles += unanswerable
+    else:
+        torch.backends.cuda.matmul.allow_tf32 = True  # float32 weights, TensorFloat-32 products: several times faster
+    if args.from_pack:
+        examples, made = read_pack(args.from_pack)
+        made["examples"] = {"pack": args.from_pack.name, "sha256": sha256_of(args.from_pack), "made_with": made.pop("config")}
+    else:
+        examples, made = _examples(args)
+        if args.pack:
+            write_pack(args.pack, examples, {**made, "config": _config(args)})
+            print(f"{len(examples)} questions packed: {args.pack} ({args.pack.stat().st_size / 1e6:.1f} MB)", flush=True)
+            return
     model = new_reader_network(args.base).to(device).train()
-    if args.as_read:
-        from qa.index.embedder import shared_embedder
-        from qa.reader.as_read import build_groups, collate_groups, group_loss
-
-        examples = _kept_examples(args, data, lambda: build_groups(tokenizer, articles, shared_embedder(), args.as_read,
-                                                                   args.max_tokens, args.stride, args.titled_share))
+    if args.as_read or args.from_pack:
         lengths = [max(len(window.input_ids) for window in group.windows) for group in examples]
         per_batch = args.groups_per_batch
 
@@ -135,16 +135,15 @@ def train(args: argparse.Namespace) -> None:
             output = model(**inputs)
             return group_loss(output.start_logits, output.end_logits, **labels)
         print(f"{len(examples)} questions read as the assistant reads them, {sum(len(g.windows) for g in examples)} windows; "
-              f"held out: {[a['title'] for a in held_out]}", flush=True)
+              f"held out: {made['held_out_articles']}", flush=True)
     else:
-        examples = kept_windows(training_windows(tokenizer, articles, args.max_tokens, args.stride), args.negative_share, args.seed)
         lengths = [len(example[0].input_ids) for example in examples]
         per_batch = args.batch_size
 
         def batch_loss(items: list) -> torch.Tensor:
             return model(**collate(items, device)).loss
-        print(f"{len(examples)} windows from {_questions(articles)} questions; "
-              f"held out: {[a['title'] for a in held_out]}", flush=True)
+        print(f"{len(examples)} windows from {made['training_questions']} questions; "
+              f"held out: {made['held_out_articles']}", flush=True)
 
     steps_per_epoch = -(-len(examples) // per_batch)
     total_steps = steps_per_epoch * args.epochs
@@ -194,12 +193,10 @@ def train(args: argparse.Namespace) -> None:
         record = {
             "command": "python -m qa.reader.train " + " ".join(_as_options(_config(args))),
             "config": _config(args),
-            "data": data,  # every file with its sha256 and question count (the held-out articles are within --squad's)
-            "held_out_articles": [a["title"] for a in held_out],
-            "training_questions": _questions(articles),
+            **made,  # every data file with its sha256 and question count, the held-out articles, the questions
             "base": _base_name(args.base),
-            "training_windows": sum(len(e.windows) for e in examples) if args.as_read else len(examples),
-            "normalisation": "shared" if args.as_read else "window",  # how the reader decodes spans
+            "training_windows": sum(len(e.windows) for e in examples) if args.as_read or args.from_pack else len(examples),
+            "normalisation": "shared" if args.as_read or args.from_pack else "window",  # how the reader decodes spans
             "epochs_done": epoch,
             "train_minutes": round(minutes(), 1),
             "resumed_at_steps": progress.resumed_at_steps,
@@ -209,6 +206,26 @@ def train(args: argparse.Namespace) -> None:
         }
         (args.out / "training.json").write_text(json.dumps(record, indent=2) + "\n")
         print(f"epoch {epoch} saved: {args.out / 'reader.safetensors'} sha256 {weights_sha}", flush=True)
+
+
+def _examples(args: argparse.Namespace) -> tuple[list, dict]:
+    """(the training examples: groups with --as-read, else windows; what they were made of: every data
+    file with its sha256 and question count, the held-out articles, the number of questions)."""
+    tokenizer = load_tokenizer(args.base)
+    files = {path: load_squad(path) for path in [args.squad, *args.extra]}
+    data = [{"file": Path(path).name, "sha256": sha256_of(path), "questions": _questions(found)} for path, found in files.items()]
+    training, held_out = split_articles(files[args.squad], args.holdout_articles)
+    articles = _leading_share([training, *(files[path] for path in args.extra)], args.limit_questions)
+    articles += _unanswerable(args, articles, data)
+    made = {"data": data,  # the held-out articles are within --squad's
+            "held_out_articles": [a["title"] for a in held_out], "training_questions": _questions(articles)}
+    if not args.as_read:
+        return kept_windows(training_windows(tokenizer, articles, args.max_tokens, args.stride), args.negative_share, args.seed), made
+    from qa.index.embedder import shared_embedder
+    from qa.reader.as_read import build_groups
+
+    return _kept_examples(args, data, lambda: build_groups(tokenizer, articles, shared_embedder(), args.as_read,
+                                                           args.max_tokens, args.stride, args.titled_share)), made
 
 
 MADE_KINDS = {  # unanswerable questions made from answerable ones (qa.reader.unanswerable): each has --<kind>-share
@@ -248,7 +265,7 @@ def _lr_factor(step: int, warmup: int, total_steps: int) -> float:
     return min((step + 1) / max(warmup, 1), max(0.0, (total_steps - step) / max(total_steps - warmup, 1)))
 
 
-RUN_CONTROL = ("resume", "checkpoint_dir", "checkpoint_minutes", "stop_after_minutes")
+RUN_CONTROL = ("resume", "checkpoint_dir", "checkpoint_minutes", "stop_after_minutes", "pack")
 
 
 def _config(args: argparse.Namespace) -> dict:
@@ -311,7 +328,7 @@ def _kept_examples(args: argparse.Namespace, data: list[dict], build: Callable[[
     (their sha256s), kept in the checkpoint folder as `examples.pkl`. Only a file this project wrote
     (it starts with EXAMPLES_MAGIC) is read or replaced: anything else of that name stops the run."""
     path = args.checkpoint_dir / "examples.pkl"
-    key = {"config": {k: v for k, v in _config(args).items() if k != "out"}, "data": data}
+    key = {"config": {k: v for k, v in _config(args).items() if k not in ("out", "from_pack")}, "data": data}
     if path.exists():
         raw = path.read_bytes() if path.is_file() else b""
         if not raw.startswith(EXAMPLES_MAGIC):
@@ -419,7 +436,7 @@ def _first_questions(articles: list[dict], limit: int) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--squad", type=Path, required=True, help="SQuAD v1.1 train.json (its last articles are held out)")
+    parser.add_argument("--squad", type=Path, help="SQuAD v1.1 train.json (its last articles are held out); needed unless --from-pack")
     parser.add_argument("--extra", type=Path, nargs="*", default=[], metavar="FILE",
                         help="more SQuAD-format training files, all used for training")
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
@@ -454,7 +471,14 @@ def main() -> None:
     parser.add_argument("--checkpoint-minutes", type=float, default=20.0, help="save a checkpoint this often")
     parser.add_argument("--stop-after-minutes", type=float, default=0.0,
                         help="stop (with a checkpoint) after this long, to resume later; 0: run to the end")
-    train(parser.parse_args())
+    parser.add_argument("--pack", type=Path, metavar="FILE",
+                        help="with --as-read: write the examples to FILE (qa.reader.groups) and stop, to train elsewhere with --from-pack")
+    parser.add_argument("--from-pack", type=Path, metavar="FILE",
+                        help="train on the examples packed in FILE (no data file, retriever or embedding model needed)")
+    args = parser.parse_args()
+    if not (args.squad or args.from_pack) or (args.pack and not args.as_read):
+        parser.error("give --squad (or --from-pack); --pack needs --as-read")
+    train(args)
 
 
 if __name__ == "__main__":
