@@ -134,9 +134,11 @@ class Retriever:
                     break
             else:
                 merged.append([start, end, hit.score, rank])
-        passages = []
-        for doc_id, group in windows.items():
-            document = self.index.document(doc_id)
-            passages += [Passage(doc_id=doc_id, start=s, end=e, text=document.text[s:e], retrieval_score=score, rank=rank,
-                                 context=document.context_at(s)) for s, e, score, rank in group]
+        passages = [self.passage(doc_id, s, e, score, rank) for doc_id, group in windows.items() for s, e, score, rank in group]
         return sorted(passages, key=lambda p: p.rank)
+
+    def passage(self, doc_id: str, start: int, end: int, retrieval_score: float = 0.0, rank: int = 0) -> Passage:
+        """The document's text from `start` to `end` as a passage, under its headings."""
+        document = self.index.document(doc_id)
+        return Passage(doc_id=doc_id, start=start, end=end, text=document.text[start:end], retrieval_score=retrieval_score,
+                       rank=rank, context=document.context_at(start))

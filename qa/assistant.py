@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.confidence import Confidence, span_features
-from qa.cells import lacks_asked_year, named_row, without_set_aside
+from qa.cells import lacks_asked_year, named_row, row_key, without_set_aside
 from qa.conversation import Turn, reading
 from qa.dates import asked_months, find_relative, has_explicit_date, holds_month, resolve_answer
 from qa.errors import CorpusError, IndexRebuildableError, QAError, UnknownDocumentError
@@ -37,6 +37,7 @@ NAMED_ROW_DEPTH = 50  # best word matches searched for table rows a question nam
 MAX_NAMED_ROWS = 2  # such rows read first, before the retrieved sentences
 NAMED_CELL_SPANS = 20  # spans the reader proposes in such rows, looked through for a named cell
 MAX_WHOLE_CELL_WORDS = 6  # a span inside a named cell this short answers with the whole cell
+MAX_ROW_LINES = 12  # a wide row's lines looked for either side of one of them (`table_row`)
 ALTERNATIVES_SHOWN = 3
 ALTERNATIVE_MIN_SCORE = 0.05  # below this a span is noise, not a reading worth showing
 DATE_PREFERENCE_MARGIN = 0.2  # "close" scores, for preferring a usable date (see _usable_date_first)
@@ -254,15 +255,15 @@ class Assistant:
 
     def _rows_naming_cells(self, question: str, documents: frozenset[str] | None) -> list[int]:
         """The table rows, among the best word matches of the question (without what it sets aside), that the
-        question names (`qa.cells`), those whose cells it names by header first, at most MAX_NAMED_ROWS:
-        look-alike rows that similarity alone mixes up."""
+        question names (`qa.cells`), those it names by more values first, then those whose cells it names by
+        header, at most MAX_NAMED_ROWS: look-alike rows that similarity alone mixes up."""
         found = self.index.lexical_search(without_set_aside(question), NAMED_ROW_DEPTH)
         rows = self.index.rows([n for n, _ in found])
         named = []
         for n, _ in found:
             row = rows.get(n)
             if row and (documents is None or row.doc_id in documents) and (match := named_row(question, self.index.sentence_text(n))):
-                named.append((not match.by_header, len(named), n))
+                named.append((-match.names, not match.by_header, len(named), n))
         return [n for *_, n in sorted(named)[:MAX_NAMED_ROWS]]
 
     def as_spelt(self, question: str, hits: list[RetrievedSentence]) -> str:
@@ -274,27 +275,49 @@ class Assistant:
         return self.kept(question, self.reader.read(question, self.retriever.passages(hits, neighbours)) if hits else [])
 
     def read_named_cells(self, question: str, hits: list[RetrievedSentence]) -> list[ReaderSpan]:
-        """The reader's spans in the cells the question names (`qa.cells`), the hits' rows it names read each
-        alone: the cells named by header, or, when it names no header, any cell but those naming the row. A
-        span inside a short cell (MAX_WHOLE_CELL_WORDS) grows to the whole cell. The spans `kept` only."""
-        matches = {hit.row: match for hit in hits if (match := named_row(question, self.index.sentence_text(hit.row)))}
-        if any(match.by_header for match in matches.values()):
-            matches = {n: match for n, match in matches.items() if match.by_header}
-        if not matches:
-            return []
+        """The reader's spans in the cells the question names (`qa.cells`), in the hits' rows it names by the most
+        values (a wide row's lines together, `table_row`), each line read alone: the cells named by header, or,
+        when it names no header, any cell but those naming the row. A span inside a short cell
+        (MAX_WHOLE_CELL_WORDS) grows to the whole cell. The spans `kept` only."""
+        matches = {}
+        for hit in hits:
+            doc_id, lines = self.table_row(hit.row)
+            start, end = lines[0][0], lines[-1][1]
+            if (doc_id, start) not in matches and (match := named_row(question, self.index.document(doc_id).text[start:end])):
+                matches[doc_id, start] = (match, lines, hit)
+        most = max((match.names for match, *_ in matches.values()), default=0)  # rows named by more values first
+        matches = {place: named for place, named in matches.items() if named[0].names == most}
+        if any(match.by_header for match, *_ in matches.values()):
+            matches = {place: named for place, named in matches.items() if named[0].by_header}
         best: dict[tuple[str, int, int], ReaderSpan] = {}
-        for hit in (hit for hit in hits if hit.row in matches):
-            line_start = self.index.row(hit.row).start
-            for span in self.reader.read(question, self.retriever.passages([hit], 0), top_n=NAMED_CELL_SPANS):
-                for cell in matches[hit.row].answers:
-                    start, end = line_start + cell.start, line_start + cell.end
-                    if span.doc_id == hit.doc_id and start <= span.start and span.end <= end:
+        for (doc_id, row_start), (match, lines, hit) in matches.items():
+            passages = [self.retriever.passage(doc_id, start, end, hit.score) for start, end in lines]
+            for span in self.reader.read(question, passages, top_n=NAMED_CELL_SPANS * len(passages)):
+                for cell in match.answers:
+                    start, end = row_start + cell.start, row_start + cell.end
+                    if span.doc_id == doc_id and start <= span.start and span.end <= end:
                         if len(cell.value.split()) <= MAX_WHOLE_CELL_WORDS:
                             span = span.model_copy(update={"start": start, "end": end, "text": cell.value})
                         place = (span.doc_id, span.start, span.end)
                         if place not in best or best[place].log_prob < span.log_prob:
                             best[place] = span
         return self.kept(question, sorted(best.values(), key=lambda span: -span.log_prob))
+
+    def table_row(self, sentence: int) -> tuple[str, list[tuple[int, int]]]:
+        """(document, [(start, end) of each line]) of the sentence's table row: the sentence with the lines beside it
+        that start with the same key cells (`qa.cells.row_key`), a wide row's other lines; the sentence alone
+        when it is no row line."""
+        row = self.index.row(sentence)
+        key = row_key(self.index.sentence_text(sentence))
+        if key is None:
+            return row.doc_id, [(row.start, row.end)]
+        lines = self.index.neighbours(sentence, MAX_ROW_LINES)
+        first = last = lines.index(sentence)
+        while first > 0 and self.index.sentence_text(lines[first - 1]).startswith(key):
+            first -= 1
+        while last < len(lines) - 1 and self.index.sentence_text(lines[last + 1]).startswith(key):
+            last += 1
+        return row.doc_id, [(found.start, found.end) for found in map(self.index.row, lines[first : last + 1])]
 
     def read_until(self, question: str, hits: list[RetrievedSentence],
                    bar: float) -> tuple[list[tuple[float, ReaderSpan]], list[Passage]]:

@@ -5,8 +5,9 @@ Readers write a table row as one line of named cells, "State: Kentucky | Permit:
 12,155" (a wide row a few cells a line, each line under the row's key cells).
 - A row is named when the question holds one of its values as whole words: its first cell's, another's
   of four characters or more with a letter ("Pakistan" beside its rank), or any value beside its
-  header ("index 4", "13 silver", "a density of 51"). A value that is also a header names the column,
-  not the row ("Totals" in the row "Totals").
+  header ("index 4", "13 silver", "a density of 51"); or two of its values, numbers too ("started in
+  1949 and ended in 1973"). A value that is also a header names the column, not the row ("Totals" in
+  the row "Totals").
 - A cell of the row is named when the question holds its header: every word of it (a word may be a
   shortened form: "Ref" for "reference"), or the words that set it apart from the line's other headers
   ("2007" of "gdpPercap_2007" beside "gdpPercap_2002").
@@ -23,9 +24,11 @@ enforced", not "Policy statements")."""
 from __future__ import annotations
 
 import re
+from bisect import bisect
 
 from pydantic import BaseModel
 
+from qa.index.readers.extracted import is_number
 from qa.index.sentences import ROW_SEPARATOR
 
 _WORD = re.compile(r"[a-z]+|\d+")
@@ -47,15 +50,29 @@ class Cell(BaseModel, frozen=True):
 
 
 def row_cells(line: str) -> list[Cell]:
-    """The named cells ("Header: value") of a row line; none unless it has two or more."""
+    """The named cells ("Header: value") of a row line (or of a wide row's lines, one under the other); none
+    unless it has two or more."""
     cells, offset = [], 0
-    for part in line.split(ROW_SEPARATOR):
-        header, colon, value = part.partition(": ")
-        if colon and header and value:
-            start = offset + len(header) + len(colon)
-            cells.append(Cell(header=header, value=value, start=start, end=start + len(value)))
-        offset += len(part) + len(ROW_SEPARATOR)
+    for text in line.split("\n"):
+        for part in text.split(ROW_SEPARATOR):
+            header, colon, value = part.partition(": ")
+            if colon and header and value:
+                start = offset + len(header) + len(colon)
+                cells.append(Cell(header=header, value=value, start=start, end=start + len(value)))
+            offset += len(part) + len(ROW_SEPARATOR)
+        offset += 1 - len(ROW_SEPARATOR)  # the line break instead of a last separator
     return cells if len(cells) >= 2 else []
+
+
+def row_key(line: str) -> str | None:
+    """The key cells a row line starts with, each line of a wide row alike (`index.readers.extracted.row_lines`):
+    its first cell, and the next when the first holds a number ("Rank: 17. | Name: Akihito | "); None for a
+    line that is no row."""
+    parts = line.split(ROW_SEPARATOR)
+    if len(parts) < 2:
+        return None
+    width = 2 if len(parts) > 2 and is_number(parts[0].partition(": ")[2] or parts[0]) else 1
+    return ROW_SEPARATOR.join(parts[:width]) + ROW_SEPARATOR
 
 
 class NamedRow(BaseModel, frozen=True):
@@ -66,6 +83,12 @@ class NamedRow(BaseModel, frozen=True):
     answers: list[Cell]
     by_header: bool
 
+    @property
+    def names(self) -> int:
+        """How many distinct values of the row the question names ("• Partnership" and "Partnership" are one): the
+        more, the surer the row."""
+        return len({tuple(_words(cell.value)) for cell in self.keys})
+
 
 def named_row(question: str, line: str) -> NamedRow | None:
     """How `question` names the row `line`, or None when it names none of its values."""
@@ -74,11 +97,14 @@ def named_row(question: str, line: str) -> NamedRow | None:
     headers = [_words(cell.header) for cell in cells]
     keys = [cell for number, cell in enumerate(cells) if _names_value(asked, cell, number == 0)
             and _words(cell.value) not in headers]  # "Totals" in the row "Totals": the question named the column
+    keys = keys or _values_named_together(asked, cells)
     if not keys:
         return None
     excluded = set(_words(" ".join(_EXCLUDED.findall(question))))
     others = [cell for cell in cells if cell not in keys and not excluded & set(_words(cell.header))]
-    named = [cell for cell in others if _names_header(asked, cell, cells)]
+    breaks = [at for at, character in enumerate(line) if character == "\n"]
+    line_of = {id(cell): bisect(breaks, cell.start) for cell in cells}  # a header is told apart from its own line's
+    named = [cell for cell in others if _names_header(asked, cell, [c for c in cells if line_of[id(c)] == line_of[id(cell)]])]
     return NamedRow(keys=keys, answers=named or others, by_header=bool(named))
 
 
@@ -118,6 +144,15 @@ def _names_value(asked: list[str], cell: Cell, first: bool) -> bool:
     value, named = " ".join(words), " ".join(header)
     return any(f" {phrase} " in text for phrase in (f"{named} {value}", f"{value} {named}")) or \
         any(f" {named} {filler} {value} " in text for filler in _FILLERS)
+
+
+def _values_named_together(asked: list[str], cells: list[Cell]) -> list[Cell]:
+    """The cells whose values the question holds as whole words, when two or more distinct ones of two
+    characters or more are (numbers too: "started in 1949 and ended in 1973"); else none."""
+    text = f" {' '.join(asked)} "
+    held = [cell for cell in cells if len(cell.value.strip()) >= 2 and (words := _words(cell.value))
+            and f" {' '.join(words)} " in text]
+    return held if len({tuple(_words(cell.value)) for cell in held}) >= 2 else []
 
 
 def _names_header(asked: list[str], cell: Cell, cells: list[Cell]) -> bool:

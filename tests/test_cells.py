@@ -6,7 +6,7 @@ import re
 import pytest
 
 from qa.assistant import Assistant
-from qa.cells import lacks_asked_year, named_row, row_cells, without_set_aside
+from qa.cells import lacks_asked_year, named_row, row_cells, row_key, without_set_aside
 from qa.confidence import Confidence
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
@@ -48,6 +48,12 @@ def test_a_question_names_a_cell_by_its_rows_key_and_its_header(question, line, 
     ("what is Smith's team?", "Player: J. Smith | Team: Leeds", None, None, None),  # an initial is no list label
     ("Texas handgun checks (not pre-pawn or redemption)?", "State: Texas | Pre-Pawn Other: 0 | Redemption Handgun: 5,748",
      ["Texas"], [], False),  # the cells it sets aside never answer
+    ("which team played between 1949 and 1973?", "Team: Rayleigh Rockets | From: 1949 | To: 1973",
+     ["1949", "1973"], ["Rayleigh Rockets"], True),  # two values name their row, numbers too
+    ("which team played between 1949 and 1962?", "Team: Hastings | From: 1948 | To: 1949", None, None, None),  # one is not enough
+    ("which team played in 1949 and in 1949?", "Team: Hastings | From: 1949 | To: 1949", None, None, None),  # one value twice
+    ("which train number goes to kannur?", "No.: 3. | Train No: 56656 | Destination: Kannur\nNo.: 3. | Train Name: Passenger",
+     ["Kannur"], ["56656"], True),  # a wide row's lines: a header is told apart from its own line's others
 ])
 def test_a_row_is_named_by_any_of_its_values_and_answers_from_its_named_or_other_cells(question, line, keys, answers, by_header):
     row = named_row(question, line)
@@ -55,6 +61,38 @@ def test_a_row_is_named_by_any_of_its_values_and_answers_from_its_named_or_other
         assert row is None
     else:
         assert [c.value for c in row.keys] == keys and [c.value for c in row.answers] == answers and row.by_header == by_header
+
+
+def test_the_more_values_a_question_names_the_surer_the_row():
+    assert named_row("who played Mandy Murphy in 1999?", "Year: 1999 | Title: Any Given Sunday | Role: Mandy Murphy").names == 2
+    assert named_row("who played Mandy Murphy in 1999?", "Year: 1999 | Title: Taxman | Role: Nadia").names == 0 + 1
+    assert named_row("a partnership?", "Account: • Partnership | Box: Partnership").names == 1  # one value, written twice
+
+
+@pytest.mark.parametrize("line, key", [
+    ("Rank: 17. | Name: Akihito | Nation: Japan", "Rank: 17. | Name: Akihito | "),  # a number and the first text cell
+    ("3rd | Year: 2004 | City: Sherbrooke", "3rd | "),
+    ("Name: Ada | Born: 1815", "Name: Ada | "),
+    ("A sentence, with no cells.", None),
+])
+def test_a_row_lines_key_is_its_first_cell_and_the_next_after_a_number(line, key):
+    assert row_key(line) == key
+
+
+def test_a_wide_rows_other_lines_answer_for_it(hash_embedder):
+    rows = [("1st", "2000", "Oslo", "120"), ("2nd", "2002", "Bergen", "245"), ("3rd", "2004", "Sherbrooke", "243")]
+    text = "Games\n" + "\n".join(f"{place} | Year: {year} | City: {city}\n{place} | Athletes: {athletes} | Events: 4{n}"
+                                  for n, (place, year, city, athletes) in enumerate(rows)) + "\nThe games are held every two years."
+    index, _ = SentenceIndex.build([make_document("games.txt", text)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, NumberReader(), Confidence.load())
+    line = next(n for n, _ in assistant.index.lexical_search("Sherbrooke 2004", 5) if "Sherbrooke" in assistant.index.sentence_text(n))
+    doc_id, lines = assistant.table_row(line)
+    assert [text[start:end] for start, end in lines] == ["3rd | Year: 2004 | City: Sherbrooke", "3rd | Athletes: 243 | Events: 42"]
+    question = "how many athletes were there in Sherbrooke in 2004?"
+    spans = assistant.read_named_cells(question, assistant.retrieve(question))
+    assert [span.text for span in spans] == ["243"] and text[spans[0].start : spans[0].end] == "243"
+    prose = assistant.index.lexical_search("held every two years", 1)[0][0]
+    assert assistant.table_row(prose)[1] == [(len(text) - 35, len(text))]  # no row line: itself alone
 
 
 def test_rows_are_looked_for_without_what_the_question_sets_aside():
@@ -99,6 +137,15 @@ class AnyNumberReader:
     def read(self, question, passages, top_n=5):
         return [ReaderSpan(doc_id=p.doc_id, start=p.start + m.start(), end=p.start + m.end(), text=m.group(), log_prob=-0.5,
                            no_answer_log_prob=-9.0, passage=p) for p in passages for m in re.finditer(r"\b\d{5}\b", p.text)]
+
+
+class NumberReader:
+    """A reader that proposes every number of every passage, the later ones a little less likely."""
+
+    def read(self, question, passages, top_n=5):
+        return [ReaderSpan(doc_id=p.doc_id, start=p.start + m.start(), end=p.start + m.end(), text=m.group(), log_prob=-0.5 - n / 100,
+                           no_answer_log_prob=-9.0, passage=p)
+                for p in passages for n, m in enumerate(re.finditer(r"\b\d+\b", p.text))][:top_n]
 
 
 class CellReader:

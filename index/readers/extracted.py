@@ -156,6 +156,11 @@ def _is_title(row: list[str], width: int) -> bool:
     return width >= 3 and filled <= 2 and 2 * filled <= width
 
 
+def is_number(cell: str) -> bool:
+    """Whether a cell holds a number ("1,234", "$5", "12 %"), as table reading tells numbers from text."""
+    return _kind(cell) == "number"
+
+
 def _kind(cell: str) -> str | None:
     """"number", "text", or None for a cell that holds nothing ("", "-", "n/a")."""
     if cell.lower() in _NOTHING:
