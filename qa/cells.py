@@ -37,6 +37,7 @@ _FILLERS = ("of", "at", "is", "was", "in", "to", "for", "as")  # between a heade
 MIN_OTHER_KEY_CHARS = 4  # a value, not the row's first, this long names its row ("Pakistan" beside rank "7")
 _EXCLUDED = re.compile(r"(?:[,(]\s*not|\bexcept|\bexcluding|\bother than)\b([^()?.;]*)", re.IGNORECASE)  # ", not pre-pawn"
 _YEAR = re.compile(r"1[0-9]{3}|20[0-9]{2}")
+_NOTE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")  # "(NED)", "[a]": a note beside a value
 _LIST_LABEL = re.compile(r"^\s*\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]\s+(?=\S)")  # "12. ", "(b) ", "iv) "; not "J. Smith"
 
 
@@ -130,14 +131,17 @@ def _names_value(asked: list[str], cell: Cell, first: bool) -> bool:
     """Whether the question holds the cell's value as whole words: the row's first cell when it has a letter
     or three characters, another cell when it is a word of four letters or more; a short value or a number
     only beside its header ("index 4", "13 silver", "a density of 51", "grid at 2"). The first cell's leading
-    list label is no part of its name ("12. Partnership or multi-member LLC")."""
+    list label is no part of its name ("12. Partnership or multi-member LLC"), nor a value's note in brackets
+    ("Netherlands (NED)", "Arsenal [a]")."""
     words, header = _words(_LIST_LABEL.sub("", cell.value) if first else cell.value), _words(cell.header)
     if not words:
         return False
     text = f" {' '.join(asked)} "
     if (first and (len(cell.value.strip()) >= 3 or any(word.isalpha() for word in words))) or \
             (len(cell.value.strip()) >= MIN_OTHER_KEY_CHARS and any(word.isalpha() for word in words)):
-        if f" {' '.join(words)} " in text:
+        plain = _words(_NOTE.sub("", cell.value))  # "Netherlands (NED)" is named by "Netherlands"
+        if f" {' '.join(words)} " in text or len(plain) < len(words) and any(w.isalpha() for w in plain) \
+                and f" {' '.join(plain)} " in text:
             return True
     if not header:
         return False

@@ -48,6 +48,9 @@ def test_a_question_names_a_cell_by_its_rows_key_and_its_header(question, line, 
     ("what is Smith's team?", "Player: J. Smith | Team: Leeds", None, None, None),  # an initial is no list label
     ("Texas handgun checks (not pre-pawn or redemption)?", "State: Texas | Pre-Pawn Other: 0 | Redemption Handgun: 5,748",
      ["Texas"], [], False),  # the cells it sets aside never answer
+    ("how many total medals did the netherlands win?", "Rank: 10 | NPC: Netherlands (NED) | Bronze: 19 | Total: 39",
+     ["Netherlands (NED)"], ["39"], True),  # a note in brackets is no part of the name
+    ("how many total medals did ned win?", "Rank: 10 | NPC: Netherlands (NED) | Total: 39", None, None, None),  # nor the name
     ("which team played between 1949 and 1973?", "Team: Rayleigh Rockets | From: 1949 | To: 1973",
      ["1949", "1973"], ["Rayleigh Rockets"], True),  # two values name their row, numbers too
     ("which team played between 1949 and 1962?", "Team: Hastings | From: 1948 | To: 1949", None, None, None),  # one is not enough
