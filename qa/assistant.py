@@ -308,16 +308,19 @@ class Assistant:
         that start with the same key cells (`qa.cells.row_key`), a wide row's other lines; the sentence alone
         when it is no row line."""
         row = self.index.row(sentence)
-        key = row_key(self.index.sentence_text(sentence))
+        text = self.index.document(row.doc_id).text
+        key = row_key(text[row.start : row.end])
         if key is None:
             return row.doc_id, [(row.start, row.end)]
-        lines = self.index.neighbours(sentence, MAX_ROW_LINES)
-        first = last = lines.index(sentence)
-        while first > 0 and self.index.sentence_text(lines[first - 1]).startswith(key):
+        found = self.index.rows(self.index.neighbours(sentence, MAX_ROW_LINES))
+        ids = sorted(found, key=lambda n: found[n].start)  # in order; one another process just removed is left out
+        lines = [(found[n].start, found[n].end) for n in ids]
+        first = last = ids.index(sentence)
+        while first > 0 and text.startswith(key, lines[first - 1][0]):
             first -= 1
-        while last < len(lines) - 1 and self.index.sentence_text(lines[last + 1]).startswith(key):
+        while last < len(lines) - 1 and text.startswith(key, lines[last + 1][0]):
             last += 1
-        return row.doc_id, [(found.start, found.end) for found in map(self.index.row, lines[first : last + 1])]
+        return row.doc_id, lines[first : last + 1]
 
     def read_until(self, question: str, hits: list[RetrievedSentence],
                    bar: float) -> tuple[list[tuple[float, ReaderSpan]], list[Passage]]:

@@ -245,6 +245,25 @@ def test_a_run_from_a_pack_ends_where_the_run_from_the_data_ends(tmp_path):
     transfer.parts(tmp_path / "there", tmp_path / "parts")
     assert all(part.stat().st_size <= transfer.PART_BYTES for part in (tmp_path / "parts").glob("trained.part*"))
     assert transfer.join(tmp_path / "parts", tmp_path / "from-pack", tmp_path / "back") == second["weights_sha256"]
+    # nothing of the user's is ever replaced: a file or a folder holding anything stops each verb
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "reader.safetensors").write_bytes(b"my own weights")
+    for verb in (lambda: transfer.unpack(tmp_path / "base.xz", mine), lambda: transfer.parts(tmp_path / "there", mine),
+                 lambda: transfer.join(tmp_path / "parts", tmp_path / "from-pack", mine),
+                 lambda: transfer.send(tmp_path / "from-pack", mine / "reader.safetensors")):
+        with pytest.raises(SystemExit, match="nothing was changed"):
+            verb()
+    assert [p.name for p in mine.iterdir()] == ["reader.safetensors"] and (mine / "reader.safetensors").read_bytes() == b"my own weights"
+    notes = tmp_path / "notes.pack"
+    notes.write_text("my notes")
+    refused = subprocess.run([sys.executable, "-m", "qa.reader.train", "--squad", str(data), *options, "--pack", str(notes),
+                              "--out", str(tmp_path / "unused"), "--checkpoint-dir", str(tmp_path / "ck2")], capture_output=True, text=True)
+    assert refused.returncode != 0 and "did not write" in refused.stderr and notes.read_text() == "my notes"
+    assert "packed" in train("--squad", str(data), *options, "--pack", str(pack), "--out", str(tmp_path / "unused"),
+                             "--checkpoint-dir", str(tmp_path / "ck2"))  # its own pack it may write again
+
     (tmp_path / "parts" / "training.json").write_text(json.dumps({**second, "weights_sha256": "0" * 64}))
     with pytest.raises(SystemExit, match="is not the run's"):
         transfer.join(tmp_path / "parts", tmp_path / "from-pack", tmp_path / "again")
+    assert not (tmp_path / "trained.safetensors").exists() and not list(tmp_path.glob("*/trained.safetensors"))

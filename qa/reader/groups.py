@@ -97,12 +97,19 @@ def write_pack(path: Path, groups: list[Group], record: dict) -> None:
     path.write_bytes(PACK_MAGIC + len(header).to_bytes(8, "little") + header + lzma.compress(body, preset=6))
 
 
+def is_pack(path: Path) -> bool:
+    """Whether `path` is a plain file that `write_pack` wrote (the only kind a pack may replace)."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    with path.open("rb") as file:
+        return file.read(len(PACK_MAGIC)) == PACK_MAGIC
+
+
 def read_pack(path: Path) -> tuple[list[Group], dict]:
     """(the groups, the record) of a pack that `write_pack` wrote."""
-    raw = path.read_bytes()
-    if not raw.startswith(PACK_MAGIC):
+    if not is_pack(path):
         raise SystemExit(f"{path} is not a pack of training groups this project wrote")
-    at = len(PACK_MAGIC)
+    raw, at = path.read_bytes(), len(PACK_MAGIC)
     size = int.from_bytes(raw[at : at + 8], "little")
     header = json.loads(raw[at + 8 : at + 8 + size])
     body, arrays = lzma.decompress(raw[at + 8 + size :]), []

@@ -35,7 +35,7 @@ import torch
 
 from qa.integrity import sha256_of
 from qa.owned import replace_atomically, written_json
-from qa.reader.groups import collate_groups, group_loss, read_pack, write_pack
+from qa.reader.groups import collate_groups, group_loss, is_pack, read_pack, write_pack
 from qa.reader.network import FROZEN_TENSORS, as_tensors, new_reader_network, save_trained_tensors
 from qa.reader.windows import MAX_TOKENS, STRIDE, Window, answer_token_span, load_tokenizer, pad_windows, tokenize_windows
 
@@ -126,7 +126,8 @@ def train(args: argparse.Namespace) -> None:
             print(f"{len(examples)} questions packed: {args.pack} ({args.pack.stat().st_size / 1e6:.1f} MB)", flush=True)
             return
     model = new_reader_network(args.base).to(device).train()
-    if args.as_read or args.from_pack:
+    grouped = bool(args.as_read or args.from_pack)  # a question's windows read together (shared normalisation)
+    if grouped:
         lengths = [max(len(window.input_ids) for window in group.windows) for group in examples]
         per_batch = args.groups_per_batch
 
@@ -195,8 +196,8 @@ def train(args: argparse.Namespace) -> None:
             "config": _config(args),
             **made,  # every data file with its sha256 and question count, the held-out articles, the questions
             "base": _base_name(args.base),
-            "training_windows": sum(len(e.windows) for e in examples) if args.as_read or args.from_pack else len(examples),
-            "normalisation": "shared" if args.as_read or args.from_pack else "window",  # how the reader decodes spans
+            "training_windows": sum(len(e.windows) for e in examples) if grouped else len(examples),
+            "normalisation": "shared" if grouped else "window",  # how the reader decodes spans
             "epochs_done": epoch,
             "train_minutes": round(minutes(), 1),
             "resumed_at_steps": progress.resumed_at_steps,
@@ -377,7 +378,9 @@ def _check_replaceable(args: argparse.Namespace) -> None:
     """Stop before any work rather than replace what is not a run's own: files of the names a run
     writes in --out, unless its training.json is a run's record; a checkpoint.pt in
     --checkpoint-dir that this training did not write, or (without --resume) one of a run not
-    finished, whose hours of training a fresh start would lose."""
+    finished, whose hours of training a fresh start would lose; a --pack file that is not a pack it wrote."""
+    if args.pack and (args.pack.exists() or args.pack.is_symlink()) and not is_pack(args.pack):
+        raise SystemExit(f"--pack {args.pack} is a file this training did not write; nothing was changed: give a new name")
     if args.out.exists() and not args.out.is_dir():
         raise SystemExit(f"--out {args.out} is a file; give a folder")
     present = [name for name in OUT_FILES if (args.out / name).exists() or (args.out / name).is_symlink()]

@@ -9,7 +9,8 @@ The base is a reader folder (`train.py --base`); its token-embedding matrix stay
 and holds few distinct values (the dequantised int8 base), so the whole file compresses to 70 %.
 The trained weights come back without that matrix (`network.FROZEN_TENSORS`) in parts of at most
 15 MB, and `join` puts the base's matrix back: the file written is the run's own, which `join` checks
-against the sha256 in the run's training.json.
+against the sha256 in the run's training.json. Nothing is ever replaced: each verb writes only a file
+that is not there yet, or into a folder that is new or empty, and stops otherwise.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import lzma
 import tarfile
 from pathlib import Path
 
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load, load_file, save, save_file
 
 from qa.integrity import sha256_of
 from qa.reader.network import FROZEN_TENSORS
@@ -32,6 +33,8 @@ CARRIED = ("reader.safetensors", "config.json", "training.json")
 
 def send(reader_dir: Path, file: Path) -> None:
     """The reader folder's files in one xz-compressed tar."""
+    if file.exists() or file.is_symlink():
+        raise SystemExit(f"{file} is there already; nothing was changed: give a new file name")
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name in CARRIED:
@@ -42,7 +45,7 @@ def send(reader_dir: Path, file: Path) -> None:
 
 def unpack(file: Path, folder: Path) -> None:
     """The reader folder that `send` packed."""
-    folder.mkdir(parents=True, exist_ok=True)
+    _new_folder(folder)
     with tarfile.open(fileobj=io.BytesIO(lzma.decompress(file.read_bytes())), mode="r") as tar:
         tar.extractall(folder, filter="data")
 
@@ -50,11 +53,8 @@ def unpack(file: Path, folder: Path) -> None:
 def parts(out_dir: Path, parts_dir: Path) -> None:
     """The run's trained tensors (all but the frozen ones) in numbered parts, with its config and record."""
     tensors = {name: t for name, t in load_file(str(out_dir / "reader.safetensors")).items() if name not in FROZEN_TENSORS}
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    trained = parts_dir / "trained.safetensors"
-    save_file(tensors, str(trained))
-    data = trained.read_bytes()
-    trained.unlink()
+    _new_folder(parts_dir)
+    data = save(tensors)
     for number, begin in enumerate(range(0, len(data), PART_BYTES)):
         (parts_dir / f"trained.part{number}").write_bytes(data[begin : begin + PART_BYTES])
     for name in ("config.json", "training.json"):
@@ -65,11 +65,8 @@ def join(parts_dir: Path, base_dir: Path, out_dir: Path) -> str:
     """The run's reader folder from its parts and the base's frozen tensors; the weights' sha256,
     checked against the run's record."""
     chunks = sorted(parts_dir.glob("trained.part*"), key=lambda p: int(p.name.removeprefix("trained.part")))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    whole = out_dir / "trained.safetensors"
-    whole.write_bytes(b"".join(chunk.read_bytes() for chunk in chunks))
-    tensors = load_file(str(whole))
-    whole.unlink()
+    _new_folder(out_dir)
+    tensors = load(b"".join(chunk.read_bytes() for chunk in chunks))
     base = load_file(str(base_dir / "reader.safetensors"))
     tensors.update({name: base[name] for name in FROZEN_TENSORS})
     save_file(tensors, str(out_dir / "reader.safetensors"))
@@ -80,6 +77,13 @@ def join(parts_dir: Path, base_dir: Path, out_dir: Path) -> str:
     if found != expected:
         raise SystemExit(f"the joined weights' sha256 {found} is not the run's {expected}: was the base the run's own?")
     return found
+
+
+def _new_folder(folder: Path) -> None:
+    """Make `folder`, or take it when empty; stop when it holds anything (never replace what is there)."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise SystemExit(f"{folder} is not an empty folder; nothing was changed: give a new one")
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def main() -> None:
