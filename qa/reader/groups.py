@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from qa.owned import replace_atomically
 from qa.reader.network import as_tensors
 from qa.reader.windows import Window, pad_windows
 
@@ -94,7 +95,8 @@ def write_pack(path: Path, groups: list[Group], record: dict) -> None:
     header = json.dumps({"record": record, "shapes": [list(a.shape) for a in arrays]}).encode()
     body = b"".join(a.tobytes() for a in arrays)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(PACK_MAGIC + len(header).to_bytes(8, "little") + header + lzma.compress(body, preset=6))
+    packed = PACK_MAGIC + len(header).to_bytes(8, "little") + header + lzma.compress(body, preset=6)
+    replace_atomically(path, lambda file: file.write(packed))  # a write cut short leaves the old file, not half a pack
 
 
 def is_pack(path: Path) -> bool:
