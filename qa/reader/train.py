@@ -379,8 +379,9 @@ def _check_replaceable(args: argparse.Namespace) -> None:
     writes in --out, unless its training.json is a run's record; a checkpoint.pt in
     --checkpoint-dir that this training did not write, or (without --resume) one of a run not
     finished, whose hours of training a fresh start would lose; a --pack file that is not a pack it wrote."""
-    if args.pack and (args.pack.exists() or args.pack.is_symlink()) and not is_pack(args.pack):
-        raise SystemExit(f"--pack {args.pack} is a file this training did not write; nothing was changed: give a new name")
+    pack = getattr(args, "pack", None)  # only the command line sets it
+    if pack and (pack.exists() or pack.is_symlink()) and not is_pack(pack):
+        raise SystemExit(f"--pack {pack} is a file this training did not write; nothing was changed: give a new name")
     if args.out.exists() and not args.out.is_dir():
         raise SystemExit(f"--out {args.out} is a file; give a folder")
     present = [name for name in OUT_FILES if (args.out / name).exists() or (args.out / name).is_symlink()]
