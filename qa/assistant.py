@@ -256,13 +256,15 @@ class Assistant:
     def _rows_naming_cells(self, question: str, documents: frozenset[str] | None) -> list[int]:
         """The table rows, among the best word matches of the question (without what it sets aside), that the
         question names (`qa.cells`), those it names by more values first, then those whose cells it names by
-        header, at most MAX_NAMED_ROWS: look-alike rows that similarity alone mixes up."""
+        header, at most MAX_NAMED_ROWS: look-alike rows that similarity alone mixes up. A row named by no value (a
+        "Label: value" line named by its label) is not looked for so."""
         found = self.index.lexical_search(without_set_aside(question), NAMED_ROW_DEPTH)
         rows = self.index.rows([n for n, _ in found])
         named = []
         for n, _ in found:
             row = rows.get(n)
-            if row and (documents is None or row.doc_id in documents) and (match := named_row(question, self.index.sentence_text(n))):
+            match = named_row(question, self.index.sentence_text(n)) if row and (documents is None or row.doc_id in documents) else None
+            if match and match.keys:
                 named.append((-match.names, not match.by_header, len(named), n))
         return [n for *_, n in sorted(named)[:MAX_NAMED_ROWS]]
 

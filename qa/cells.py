@@ -14,6 +14,10 @@ Readers write a table row as one line of named cells, "State: Kentucky | Permit:
 - A header the question sets aside (", not pre-pawn, redemption or other", "except ...") is never named
   by it, nor its cell answered; rows are looked for without those words. A plain "not" ("which state did
   not vote?") sets nothing aside.
+- A line of one label and its value ("Detect Over Provisioning: Azure Advisor", an infobox's "Revenue: US$211.9
+  billion") is a row of one cell, named by its label: the question holds every word of it ("detecting over
+  provisioning"), and its value is short (a field, not prose after "Note:"). It names no value, so a row named by
+  a value comes first, and it is not looked for beyond the retrieved sentences.
 - A row lacks the column a question asks for when its headers are told apart by years ("gdpPercap_1952" ...
   "gdpPercap_2007") and the question holds a year that none of them, and none of its values, holds.
 Look-alike rows sit side by side and the reader does not tell them apart: the assistant reads the rows
@@ -38,6 +42,9 @@ MIN_OTHER_KEY_CHARS = 4  # a value, not the row's first, this long names its row
 _EXCLUDED = re.compile(r"(?:[,(]\s*not|\bexcept|\bexcluding|\bother than)\b([^()?.;]*)", re.IGNORECASE)  # ", not pre-pawn"
 _YEAR = re.compile(r"1[0-9]{3}|20[0-9]{2}")
 _NOTE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")  # "(NED)", "[a]": a note beside a value
+MAX_LABEL_WORDS = 6  # a longer text before a line's colon is a clause, not a label
+MAX_LABEL_VALUE_WORDS = 12  # a longer text after it is prose ("Note: If the account is ..."), not a field's value
+_LABEL = re.compile(r"[^\W\d_][^.;!?|\n]*")  # a label opens with a letter and holds no sentence's stop
 _LIST_LABEL = re.compile(r"^\s*\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]\s+(?=\S)")  # "12. ", "(b) ", "iv) "; not "J. Smith"
 
 
@@ -95,6 +102,8 @@ def named_row(question: str, line: str) -> NamedRow | None:
     """How `question` names the row `line`, or None when it names none of its values."""
     cells = row_cells(line)
     asked = _words(question)
+    if not cells:
+        return _named_label(asked, line)
     headers = [_words(cell.header) for cell in cells]
     keys = [cell for number, cell in enumerate(cells) if _names_value(asked, cell, number == 0)
             and _words(cell.value) not in headers]  # "Totals" in the row "Totals": the question named the column
@@ -107,6 +116,17 @@ def named_row(question: str, line: str) -> NamedRow | None:
     line_of = {id(cell): bisect(breaks, cell.start) for cell in cells}  # a header is told apart from its own line's
     named = [cell for cell in others if _names_header(asked, cell, [c for c in cells if line_of[id(c)] == line_of[id(cell)]])]
     return NamedRow(keys=keys, answers=named or others, by_header=bool(named))
+
+
+def _named_label(asked: list[str], line: str) -> NamedRow | None:
+    """A "Label: value" line as a row of one cell, when the question holds every word of its label."""
+    label, colon, value = line.partition(": ")
+    words = _words(label)
+    if not (colon and 0 < len(value.split()) <= MAX_LABEL_VALUE_WORDS and _LABEL.fullmatch(label) and 0 < len(words) <= MAX_LABEL_WORDS
+            and all(_holds(asked, word) for word in words)):
+        return None
+    start = len(label) + len(colon)
+    return NamedRow(keys=[], answers=[Cell(header=label, value=value, start=start, end=len(line))], by_header=True)
 
 
 def without_set_aside(question: str) -> str:

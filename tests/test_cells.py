@@ -66,6 +66,31 @@ def test_a_row_is_named_by_any_of_its_values_and_answers_from_its_named_or_other
         assert [c.value for c in row.keys] == keys and [c.value for c in row.answers] == answers and row.by_header == by_header
 
 
+@pytest.mark.parametrize("question, line, named", [
+    ("Which tool detects over provisioning?", "Detect Over Provisioning: Azure Advisor", "Azure Advisor"),  # "detects" holds "detect"
+    ("What was the net income in 2023?", "Net income: US$73.4 billion (2023)", "US$73.4 billion (2023)"),
+    ("Which tool detects over allocation?", "Detect Over Provisioning: Azure Advisor", None),  # a word of the label missing
+    ("What do the notes say?", "Note: If the account is in more than one name, see the instructions for line 1.", None),  # prose
+    ("What did the report say in 2019?", "In 2019, the report said: costs rose", None),  # a clause, not a label
+    ("What is the revenue?", "Revenue: US$211.9 billion", "US$211.9 billion"),
+])
+def test_a_label_line_is_a_row_of_one_cell_named_by_its_label(question, line, named):
+    row = named_row(question, line)
+    if named is None:
+        assert row is None
+    else:
+        (cell,) = row.answers
+        assert row.keys == [] and row.names == 0 and row.by_header and cell.value == named == line[cell.start : cell.end]
+
+
+def test_rows_looked_for_beyond_retrieval_are_named_by_a_value_not_by_a_label_alone(hash_embedder):
+    text = "Tooling\nBudget Control: Azure Cost Management\nRisk: Over Budget | Tool: Azure Budgets\nThe team meets monthly."
+    index, _ = SentenceIndex.build([make_document("tools.txt", text)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, CellReader(), Confidence.load())
+    found = [index.sentence_text(n) for n in assistant._rows_naming_cells("Which tool is for budget control over budget?", None)]
+    assert found == ["Risk: Over Budget | Tool: Azure Budgets"]
+
+
 def test_the_more_values_a_question_names_the_surer_the_row():
     assert named_row("who played Mandy Murphy in 1999?", "Year: 1999 | Title: Any Given Sunday | Role: Mandy Murphy").names == 2
     assert named_row("who played Mandy Murphy in 1999?", "Year: 1999 | Title: Taxman | Role: Nadia").names == 0 + 1
