@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.confidence import Confidence, span_features
-from qa.cells import lacks_asked_year, named_row, row_key, without_set_aside
+from qa.cells import context_named, lacks_asked_year, named_row, row_key, without_set_aside
 from qa.conversation import Turn, reading
 from qa.dates import asked_months, find_relative, has_explicit_date, holds_month, resolve_answer
 from qa.errors import CorpusError, IndexRebuildableError, QAError, UnknownDocumentError
@@ -36,7 +36,7 @@ CLOSEST_SHOWN = 3
 NAMED_ROW_DEPTH = 50  # best word matches searched for table rows a question names (qa.cells)
 MAX_NAMED_ROWS = 2  # such rows read first, before the retrieved sentences
 NAMED_CELL_SPANS = 20  # spans the reader proposes in such rows, looked through for a named cell
-MAX_WHOLE_CELL_WORDS = 6  # a span inside a named cell this short answers with the whole cell
+MAX_WHOLE_CELL_WORDS = 6  # a span inside a named cell this short answers with the whole cell; one twice as long when the span is half of it
 MAX_ROW_LINES = 12  # a wide row's lines looked for either side of one of them (`table_row`)
 ALTERNATIVES_SHOWN = 3
 ALTERNATIVE_MIN_SCORE = 0.05  # below this a span is noise, not a reading worth showing
@@ -279,16 +279,19 @@ class Assistant:
     def read_named_cells(self, question: str, hits: list[RetrievedSentence]) -> list[ReaderSpan]:
         """The reader's spans in the cells the question names (`qa.cells`), in the hits' rows it names by the most
         values (a wide row's lines together, `table_row`), each line read alone: the cells named by header, or,
-        when it names no header, any cell but those naming the row. A span inside a short cell
-        (MAX_WHOLE_CELL_WORDS) grows to the whole cell. The spans `kept` only."""
+        when it names no header, any cell but those naming the row; of rows named alike, those whose context the
+        question names most (`context_named`). A span inside a short cell (`_answers_whole`) grows to the whole cell.
+        The spans `kept` only."""
         matches = {}
         for hit in hits:
             doc_id, lines = self.table_row(hit.row)
             start, end = lines[0][0], lines[-1][1]
             if (doc_id, start) not in matches and (match := named_row(question, self.index.document(doc_id).text[start:end])):
                 matches[doc_id, start] = (match, lines, hit)
-        most = max((match.names for match, *_ in matches.values()), default=0)  # rows named by more values first
-        matches = {place: named for place, named in matches.items() if named[0].names == most}
+        named_by = {place: (match.names, context_named(question, self.index.document(place[0]).context_at(place[1])))
+                    for place, (match, *_) in matches.items()}  # rows named by more values first, then by their context
+        most = max(named_by.values(), default=None)
+        matches = {place: named for place, named in matches.items() if named_by[place] == most}
         if any(match.by_header for match, *_ in matches.values()):
             matches = {place: named for place, named in matches.items() if named[0].by_header}
         best: dict[tuple[str, int, int], ReaderSpan] = {}
@@ -298,7 +301,7 @@ class Assistant:
                 for cell in match.answers:
                     start, end = row_start + cell.start, row_start + cell.end
                     if span.doc_id == doc_id and start <= span.start and span.end <= end:
-                        if len(cell.value.split()) <= MAX_WHOLE_CELL_WORDS:
+                        if _answers_whole(span.text, cell.value):
                             span = span.model_copy(update={"start": start, "end": end, "text": cell.value})
                         place = (span.doc_id, span.start, span.end)
                         if place not in best or best[place].log_prob < span.log_prob:
@@ -452,6 +455,14 @@ class Assistant:
         return Source(doc_id=doc_id, start=start, end=end, sentence=document.text[sentence_start:sentence_end],
                       sentence_start=sentence_start, sentence_end=sentence_end, page=document.page_at(start),
                       date=document.date, date_source=document.date_source, context=document.context_at(start) or None)
+
+
+def _answers_whole(span: str, cell: str) -> bool:
+    """Does a span inside a named cell answer with the whole cell: a short cell (MAX_WHOLE_CELL_WORDS), or one up to
+    twice as long of which the span is half ("Disasters are not sorted" of "Disasters are not sorted based on
+    numbering")?"""
+    words = len(cell.split())
+    return words <= MAX_WHOLE_CELL_WORDS or words <= 2 * MAX_WHOLE_CELL_WORDS and 2 * len(span.split()) >= words
 
 
 def _same_answer_in(span: ReaderSpan, best: ReaderSpan) -> tuple[str, int, int] | None:

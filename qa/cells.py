@@ -5,7 +5,8 @@ Readers write a table row as one line of named cells, "State: Kentucky | Permit:
 12,155" (a wide row a few cells a line, each line under the row's key cells).
 - A row is named when the question holds one of its values as whole words: its first cell's, another's
   of four characters or more with a letter ("Pakistan" beside its rank), or any value beside its
-  header ("index 4", "13 silver", "a density of 51"); or two of its values, numbers too ("started in
+  header ("index 4", "13 silver", "a density of 51"), or its leading words beside its header ("the Memorization
+  heuristic" of a cell "Memorization Minimize User's Memory Load"); or two of its values, numbers too ("started in
   1949 and ended in 1973"). A value that is also a header names the column, not the row ("Totals" in
   the row "Totals").
 - A cell of the row is named when the question holds its header: every word of it (a word may be a
@@ -20,6 +21,7 @@ Readers write a table row as one line of named cells, "State: Kentucky | Permit:
   a value comes first, and it is not looked for beyond the retrieved sentences.
 - A row lacks the column a question asks for when its headers are told apart by years ("gdpPercap_1952" ...
   "gdpPercap_2007") and the question holds a year that none of them, and none of its values, holds.
+Of rows named alike, those whose context (headings, caption) the question names most are read.
 Look-alike rows sit side by side and the reader does not tell them apart: the assistant reads the rows
 a question names, each alone, and answers from their named cells (from any other cell of theirs when
 no header is named) when the reader proposes them; a short cell answers whole ("Policy statements
@@ -129,6 +131,15 @@ def _named_label(asked: list[str], line: str) -> NamedRow | None:
     return NamedRow(keys=[], answers=[Cell(header=label, value=value, start=start, end=len(line))], by_header=True)
 
 
+def context_named(question: str, context: str) -> int:
+    """How many distinct words of a row's context (the headings, caption or slide title it stands under) the
+    question holds, words of MIN_SHORTENED characters or more: "for the Reporting Parameters (DISASTERS)
+    component" names the rows under "Component: Reporting Parameters (DISASTERS)" more than those under
+    "... (STATE)"."""
+    asked = set(_words(question))
+    return len({word for word in _words(context) if len(word) >= MIN_SHORTENED and word in asked})
+
+
 def without_set_aside(question: str) -> str:
     """The question without what it sets aside ("Handgun for Texas, not pre-pawn or redemption" -> "Handgun
     for Texas"): the words to look for its rows by."""
@@ -152,7 +163,8 @@ def _names_value(asked: list[str], cell: Cell, first: bool) -> bool:
     or three characters, another cell when it is a word of four letters or more; a short value or a number
     only beside its header ("index 4", "13 silver", "a density of 51", "grid at 2"). The first cell's leading
     list label is no part of its name ("12. Partnership or multi-member LLC"), nor a value's note in brackets
-    ("Netherlands (NED)", "Arsenal [a]")."""
+    ("Netherlands (NED)", "Arsenal [a]"). A value's leading words name it beside its header ("the Memorization
+    heuristic" of "Heuristic: Memorization Minimize User's Memory Load", a cell holding a name and its gloss)."""
     words, header = _words(_LIST_LABEL.sub("", cell.value) if first else cell.value), _words(cell.header)
     if not words:
         return False
@@ -166,8 +178,12 @@ def _names_value(asked: list[str], cell: Cell, first: bool) -> bool:
     if not header:
         return False
     value, named = " ".join(words), " ".join(header)
-    return any(f" {phrase} " in text for phrase in (f"{named} {value}", f"{value} {named}")) or \
-        any(f" {named} {filler} {value} " in text for filler in _FILLERS)
+    if any(f" {phrase} " in text for phrase in (f"{named} {value}", f"{value} {named}")) or \
+            any(f" {named} {filler} {value} " in text for filler in _FILLERS):
+        return True
+    leading = [" ".join(words[:count]) for count in range(1, len(words))
+               if any(word.isalpha() and len(word) >= MIN_OTHER_KEY_CHARS for word in words[:count])]
+    return any(f" {phrase} " in text for lead in leading for phrase in (f"{lead} {named}", f"{named} {lead}"))
 
 
 def _values_named_together(asked: list[str], cells: list[Cell]) -> list[Cell]:

@@ -55,6 +55,10 @@ def test_a_question_names_a_cell_by_its_rows_key_and_its_header(question, line, 
      ["1949", "1973"], ["Rayleigh Rockets"], True),  # two values name their row, numbers too
     ("which team played between 1949 and 1962?", "Team: Hastings | From: 1948 | To: 1949", None, None, None),  # one is not enough
     ("which team played in 1949 and in 1949?", "Team: Hastings | From: 1949 | To: 1949", None, None, None),  # one value twice
+    ("what problem was found under the Memorization heuristic?", "Heuristic: Memorization Minimize Load | Problem: None",
+     ["Memorization Minimize Load"], ["None"], True),  # a value's leading words beside its header
+    ("what problem was found with memorization?", "Heuristic: Memorization Minimize Load | Problem: None",
+     None, None, None),  # not without its header
     ("which train number goes to kannur?", "No.: 3. | Train No: 56656 | Destination: Kannur\nNo.: 3. | Train Name: Passenger",
      ["Kannur"], ["56656"], True),  # a wide row's lines: a header is told apart from its own line's others
 ])
@@ -89,6 +93,25 @@ def test_rows_looked_for_beyond_retrieval_are_named_by_a_value_not_by_a_label_al
     assistant = Assistant(index, hash_embedder, CellReader(), Confidence.load())
     found = [index.sentence_text(n) for n in assistant._rows_naming_cells("Which tool is for budget control over budget?", None)]
     assert found == ["Risk: Over Budget | Tool: Azure Budgets"]
+
+
+def test_of_rows_named_alike_the_one_whose_context_the_question_names_is_read(hash_embedder):
+    from qa.cells import context_named
+    from qa.index.blocks import Heading
+
+    assert context_named("For the Reporting (DISASTERS) component?", "Component: Reporting (DISASTERS)") == 3
+    assert context_named("For the Reporting (DISASTERS) component?", "Component: Reporting (STATE)") == 2
+    rows = {"STATE": "Problem: No issues identified", "DISASTERS": "Problem: Disasters are not sorted based on numbering"}
+    text, headings = "", []
+    for component, problem in rows.items():
+        headings.append(Heading(start=len(text), end=len(text) + len(f"Component: {component}"), level=1))
+        text += f"Component: {component}\nHeuristic: Memorization Minimize Load | {problem}\n"
+    index, _ = SentenceIndex.build([make_document("report.txt", text, headings=headings)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, FirstCellReader(), Confidence.load())
+    question = "For the DISASTERS component, what problem was recorded under the Memorization heuristic?"
+    spans = assistant.read_named_cells(question, assistant.retrieve(question))
+    assert [span.text for span in spans] == ["Disasters are not sorted based on numbering"]  # grown whole from its first half
+    assert all(text[span.start : span.end] == span.text for span in spans)
 
 
 def test_the_more_values_a_question_names_the_surer_the_row():
@@ -174,6 +197,21 @@ class NumberReader:
         return [ReaderSpan(doc_id=p.doc_id, start=p.start + m.start(), end=p.start + m.end(), text=m.group(), log_prob=-0.5 - n / 100,
                            no_answer_log_prob=-9.0, passage=p)
                 for p in passages for n, m in enumerate(re.finditer(r"\b\d+\b", p.text))][:top_n]
+
+
+class FirstCellReader:
+    """A reader that proposes, in each passage, the first four words after 'Problem: '."""
+
+    def read(self, question, passages, top_n=5):
+        spans = []
+        for passage in passages:
+            at = passage.text.find("Problem: ")
+            if at >= 0:
+                start = passage.start + at + len("Problem: ")
+                text = " ".join(passage.text[start - passage.start:].split()[:4])
+                spans.append(ReaderSpan(doc_id=passage.doc_id, start=start, end=start + len(text), text=text,
+                                        log_prob=-0.5, no_answer_log_prob=-9.0, passage=passage))
+        return spans
 
 
 class CellReader:
