@@ -121,11 +121,12 @@ def named_row(question: str, line: str) -> NamedRow | None:
 
 
 def _named_label(asked: list[str], line: str) -> NamedRow | None:
-    """A "Label: value" line as a row of one cell, when the question holds every word of its label."""
+    """A "Label: value" line as a row of one cell, when the question holds every word of its label and not the value's
+    first two words (that asks about the line, not for its value: "who wrote These Weeks in Firefox: Issue 85?")."""
     label, colon, value = line.partition(": ")
     words = _words(label)
     if not (colon and 0 < len(value.split()) <= MAX_LABEL_VALUE_WORDS and _LABEL.fullmatch(label) and 0 < len(words) <= MAX_LABEL_WORDS
-            and all(_holds(asked, word) for word in words)):
+            and all(_holds(asked, word) for word in words)) or f" {' '.join(_words(value)[:2])} " in f" {' '.join(asked)} ":
         return None
     start = len(label) + len(colon)
     return NamedRow(keys=[], answers=[Cell(header=label, value=value, start=start, end=len(line))], by_header=True)
@@ -181,6 +182,13 @@ def _names_value(asked: list[str], cell: Cell, first: bool) -> bool:
     if any(f" {phrase} " in text for phrase in (f"{named} {value}", f"{value} {named}")) or \
             any(f" {named} {filler} {value} " in text for filler in _FILLERS):
         return True
+    return _names_leading_words(asked, words, header)
+
+
+def _names_leading_words(asked: list[str], words: list[str], header: list[str]) -> bool:
+    """Whether the question holds fewer than all of a value's leading words beside its header ("the Memorization
+    heuristic"), among them a word of MIN_OTHER_KEY_CHARS letters or more."""
+    text, named = f" {' '.join(asked)} ", " ".join(header)
     leading = [" ".join(words[:count]) for count in range(1, len(words))
                if any(word.isalpha() and len(word) >= MIN_OTHER_KEY_CHARS for word in words[:count])]
     return any(f" {phrase} " in text for lead in leading for phrase in (f"{lead} {named}", f"{named} {lead}"))

@@ -77,6 +77,8 @@ def test_a_row_is_named_by_any_of_its_values_and_answers_from_its_named_or_other
     ("What do the notes say?", "Note: If the account is in more than one name, see the instructions for line 1.", None),  # prose
     ("What did the report say in 2019?", "In 2019, the report said: costs rose", None),  # a clause, not a label
     ("What is the revenue?", "Revenue: US$211.9 billion", "US$211.9 billion"),
+    ("Who wrote These Weeks in Firefox: Issue 85?", "These Weeks in Firefox: Issue 85 – Nightly News", None),  # about the line
+    ("Which Azure tool detects over provisioning?", "Detect Over Provisioning: Azure Advisor", "Azure Advisor"),
 ])
 def test_a_label_line_is_a_row_of_one_cell_named_by_its_label(question, line, named):
     row = named_row(question, line)
@@ -280,3 +282,48 @@ def test_a_code_in_a_documents_title_names_the_document_not_one_line(hash_embedd
     spans = [span(documents[0], "Rev. October 2018"), span(documents[0], "1-800-908-4490"), span(documents[1], "1-800-555-0100")]
     kept = [s.text for s in assistant.kept("What phone number does Form W-9 give for the hotline?", spans)]
     assert kept == ["Rev. October 2018", "1-800-908-4490"]
+
+
+def test_a_table_rows_named_cell_answers_below_the_threshold_a_label_lines_value_does_not(hash_embedder):
+    """A row named by a value and a cell by its header is evidence the reader's score does not see (on table-qa
+    train, such cells under the threshold were right more often than not); a "Label: value" line is named by its
+    label alone, and needs the threshold."""
+    from qa.assistant import NAMED_CELL_BAR
+
+    def assistant_over(text):
+        index, _ = SentenceIndex.build([make_document("risks.txt", text)], hash_embedder)
+        return Assistant(index, hash_embedder, CellReader(), Confidence.load())
+
+    row = assistant_over("Business risks\nRisk: Future Proof | Resolution: Policy statements enforced\nReviewed monthly.")
+    question = "What is the resolution for the Future Proof risk?"
+    (score, span), *_ = row.candidates(question).scored
+    assert span.text == "Policy statements enforced" and score > NAMED_CELL_BAR
+    row.confidence = row.confidence.model_copy(update={"threshold": score + 0.01})
+    assert row.ask(question).answer == "Policy statements enforced"
+    label = assistant_over("Business risks\nResolution: Policy statements enforced\nReviewed monthly.")
+    label.confidence = row.confidence
+    assert label.candidates("What is the resolution?").scored  # read, and named by its label ...
+    assert label.ask("What is the resolution?").answer is None  # ... but under the threshold
+
+
+class HeaderAndValueReader:
+    """A reader that proposes, in each passage, 'Guidance Ref: ' with the first two words after it."""
+
+    def read(self, question, passages, top_n=5):
+        spans = []
+        for passage in passages:
+            at = passage.text.find("Guidance Ref: ")
+            if at >= 0:
+                text = "Guidance Ref: " + " ".join(passage.text[at + len("Guidance Ref: "):].split()[:2])
+                spans.append(ReaderSpan(doc_id=passage.doc_id, start=passage.start + at, end=passage.start + at + len(text),
+                                        text=text, log_prob=-0.5, no_answer_log_prob=-9.0, passage=passage))
+        return spans
+
+
+def test_a_span_of_a_named_cells_header_and_value_answers_with_the_value(hash_embedder):
+    text = "Fields\nName: DSTRYD_INDR | Guidance Ref: Chapter 4 Section 7:A | Guidance Page: 56\nEnd of the fields."
+    index, _ = SentenceIndex.build([make_document("fields.txt", text)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, HeaderAndValueReader(), Confidence.load())
+    question = "What Guidance reference is given for DSTRYD_INDR?"
+    (span,) = assistant.read_named_cells(question, assistant.retrieve(question))
+    assert span.text == "Chapter 4 Section 7:A" == text[span.start : span.end]
