@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from qa.assistant import Assistant, default_assistant
 from qa.eval.dates_eval import evaluate_dates
-from qa.eval.dialogues_eval import HARD_DIALOGUES, evaluate_dialogues, load_dialogues
+from qa.eval.dialogues_eval import HARD_DIALOGUES, TALK_DIALOGUES, evaluate_dialogues, load_dialogues
 from qa.eval.metrics import answer_scores, is_right, mean, reader_options
 from qa.normalize import normalize_answer
 
@@ -72,8 +72,10 @@ def evaluate(assistant: Assistant, items: list[EvalItem]) -> dict:
     figures.update({name: dialogues[name] for name in ("follow_ups_right", "follow_ups_right_alone")})
     hard = evaluate_dialogues(assistant, load_dialogues(HARD_DIALOGUES))
     figures["hard_follow_ups_right"] = hard["follow_ups_right"]
+    talk = evaluate_dialogues(assistant, load_dialogues(TALK_DIALOGUES))
+    figures.update({"talk_follow_ups_right": talk["follow_ups_right"], "talk_turns_right": talk["turns_right"]})
     return {"figures": {k: round(v, 1) for k, v in figures.items()}, "questions": len(items), "per_item": per_item,
-            "dates_wrong": dates["wrong"], "follow_ups_wrong": [r for r in dialogues["follow_ups"] + hard["follow_ups"] if not r["right"]]}
+            "dates_wrong": dates["wrong"], "follow_ups_wrong": [r for r in dialogues["follow_ups"] + hard["follow_ups"] + talk["follow_ups"] if not r["right"]]}
 
 
 def _retrieved(assistant: Assistant, item: EvalItem, k: int) -> bool:
@@ -109,7 +111,7 @@ def run(as_json: bool = False, reader_dir: Path | None = None) -> int:
         for wrong in report["dates_wrong"]:
             print(f"-- {wrong['id']} {wrong['sentence'][:60]:60} ({wrong['anchor']}) -> {wrong['got']}, expected {wrong['expected']}")
         print(f"\n{report['questions']} questions; relative dates: eval/dates_eval.jsonl; follow-ups: eval/dialogues_eval.jsonl, "
-              f"eval/dialogues_hard.jsonl (hard_follow_ups_right)")
+              f"eval/dialogues_hard.jsonl (hard_follow_ups_right), eval/dialogues_talk.jsonl (talk_)")
         for name, value in report["figures"].items():
             print(f"  {name:22} {value:6.1f}   floor {floors.get(name, '-')}")
     for failure in failures:
