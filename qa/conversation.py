@@ -16,7 +16,13 @@ about", is a bare question phrase ("when?", "how high?") or an echo ("if what?")
 - "that", "this" and "so" ("who said so?") stay, and the previous answer's sentence is read first;
 - an echo, a few words ending in a question word ("if what?", "to do what?", "against who?"), carries the
   previous question on: "what did officials say was possible to do what?" ("says who?" asks who said so);
-- a pronoun never stands for a name its own question says, and looks back past a turn that offers none.
+- a pronoun never stands for a name its own question says, and looks back past a turn that offers none;
+- after a question whose answer is its object ("what did russia grab?"), he / she / they stand for its subject
+  ("what did they say it was?" is "what did Russia say Crimea was?");
+- a name typed in lower case is taken as the previous answer's sentence writes it ("russia", "Russia");
+- a bare question phrase after a yes/no question asks it in its place ("from who?" after "are there going to be
+  sanctions?" is "from who are there going to be sanctions?"); "says who?" is "who said so?";
+- words of speech around any question are dropped ("hey,", "ok and", "tell me how many ...": `spoken`).
 In every case retrieval searches for the question together with the previous question and the
 previous answer's sentence. Only the reading changes: the answer is a span of the documents as ever.
 """
@@ -32,7 +38,7 @@ from qa.models import Answer
 from qa.text import spelled_out
 
 QUESTION_PHRASE = r"(?:what|which|who|whom|whose|when|where|why|how)(?:\s+(?:many|much|long|old|high|tall|far|big|large|often|soon|deep|wide|fast))?"
-_PREPOSITION = r"(?:by|in|at|for|from|to|with|since|until|on|after|before)"
+_PREPOSITION = r"(?:by|in|at|for|from|to|with|since|until|on|after|before|against|about|of|into|over|under|through|without|between|among|during|near|according\s+to)"
 _BARE = re.compile(rf"^\s*(?:(?:and|but|so)\s+)?(?P<phrase>(?:{_PREPOSITION}\s+)?(?:(?:what|which)\s+\w+|{QUESTION_PHRASE}))"
                    r"(?:\s+(?:exactly|again|(?:was|is|did|does)\s+(?:that|this)(?:\s+(?:happen|take\s+place))?"
                    r"|(?:did|does)\s+it\s+(?:happen|take\s+place)))?\s*[?.!]*\s*$", re.I)
@@ -48,6 +54,17 @@ _LEADING_PHRASE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?:how\s+(?:many|much)
 _NAME = re.compile(r"\b(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
 _ECHO = re.compile(r"^\s*(?!(?:says?|said)\b)(?:\w+\s+){1,3}(?:what|who|whom|which|where|when)\s*[?.!]*\s*$", re.I)  # "if what?", "to do what?"; "says who?" asks who said so
 _STARTS_WITH_PREPOSITION = re.compile(rf"^{_PREPOSITION}\b", re.I)
+_FILLER = re.compile(r"^\s*(?:(?:hey|hi|hello|ok|okay|so|well|wait|um+|uh+|oh|hmm+|alright|yeah)\b[\s,.!;:-]*"
+                     r"|(?:right|now|also|actually|sorry|please|yes|no)\s*,\s*)+", re.I)  # "hey, who ...", "ok and ...", "no, who ..."
+_REQUEST = re.compile(rf"^\s*(?:(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:tell|show)\s+me|(?:do|does)\s+(?:you|anyone)\s+know"
+                      rf"|any\s+idea|i\s+wonder|i\s+(?:want|would\s+like)\s+to\s+know|remind\s+me)\s+(?={QUESTION_PHRASE}\b)", re.I)
+_ASKS_FOR_SOURCE = re.compile(r"^\s*(?:says?\s+who|who\s+says(?:\s+so)?)\s*[?.!]*\s*$", re.I)
+_YES_NO = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b", re.I)
+_AUXILIARY = r"(?:did|does|do|will|would|could|can|might|may|should|has|have|had)"
+_SUBJECT = re.compile(rf"^\s*(?i:(?:{_PREPOSITION}\s+)?(?:(?:what|which)(?:\s+\w+)?|who|whom|where|when|why|how)\s+{_AUXILIARY}\s+)"
+                      r"(?P<subject>(?i:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*|[\w'’.-]+))")  # "what did russia grab?": the answer is its object
+_SUBJECT_PRONOUN = re.compile(r"\b(?:he|she|they)\b", re.I)
+_PRONOUNS = {"i", "you", "he", "she", "it", "we", "they", "that", "this", "there"}
 MAX_STANDIN_WORDS = 5  # a longer previous answer is a clause, not a name a pronoun could stand for
 STANDIN_TURNS = 3  # turns looked back through for what a pronoun stands for
 
@@ -72,7 +89,9 @@ class Reading(BaseModel):
 
 def reading(question: str, history: list[Turn]) -> Reading:
     """How to read `question` after the turns of `history` (oldest first), contractions written out."""
-    question = spelled_out(question)
+    question = spoken(spelled_out(question))
+    if history and _ASKS_FOR_SOURCE.match(question):
+        question = "who said so?"
     if not history or not _is_follow_up(question):
         return Reading(question=question)
     last = history[-1]
@@ -80,7 +99,7 @@ def reading(question: str, history: list[Turn]) -> Reading:
     context = " ".join(part for part in (last.read_as, last.answer.source.sentence if last.answer.source else None) if part)
     answered = last.answer if last.answer.source else None
     another = _another(question)
-    swapped = bool(another and not _BARE.match(question) and not _POINTS_BACK.search(another) and _first_name(last.read_as))
+    swapped = bool(another and not _BARE.match(question) and not _POINTS_BACK.search(another) and _first_name(_cased(last)))
     return Reading(question=read_as, retrieval_context=context, previous=answered, unlike=answered if swapped else None)
 
 
@@ -110,10 +129,12 @@ def _filled_in(question: str, history: list[Turn]) -> str:
     if _ECHO.match(question) and not _BARE.match(question):  # "to do what?": the previous question, carried on
         return f"{last.read_as.rstrip().rstrip('?.!').rstrip()} {question.strip()}"
     if bare := _BARE.match(question):
+        if _YES_NO.match(last.read_as):  # "from who?" after "are there going to be sanctions?"
+            return f"{bare.group('phrase')} {last.read_as[0].lower()}{last.read_as[1:]}"
         rest = _LEADING_PHRASE.sub("", last.read_as, count=1)
         return f"{bare.group('phrase')} {rest}" if rest != last.read_as else question
     if (another := _another(question)) and not _POINTS_BACK.search(another):
-        name = _first_name(last.read_as)
+        name = _first_name(_cased(last))
         if name:
             return last.read_as[: name.start()] + another + last.read_as[name.end():]
         return f"what about {another}?"
@@ -122,6 +143,8 @@ def _filled_in(question: str, history: list[Turn]) -> str:
         place = answer if _STARTS_WITH_PREPOSITION.match(answer) else f"in {answer}"
         wanted = "then" if asked.group("which").lower() == "when" else "there"
         question = _THEN.sub(lambda m: place if m.group("pronoun").lower() == wanted else m.group(), question, count=1)
+    if (subject := _subject(last)) and not _named_in(subject, question):  # "what did they say it was?": they, Russia
+        question = _SUBJECT_PRONOUN.sub(subject, question, count=1)
     stand_in = _stand_in(question, history)
     if stand_in:
         return _PERSONAL.sub(lambda m: stand_in + ("'s" if m.group("pronoun").lower() in ("his", "its", "their", "hers") else ""),
@@ -136,7 +159,7 @@ def _stand_in(question: str, history: list[Turn]) -> str | None:
     At most STANDIN_TURNS turns back (a turn that went unanswered offers none)."""
     for turn in reversed(history[-STANDIN_TURNS:]):
         answer = turn.answer.answer
-        name = _first_name(turn.read_as)
+        name = _first_name(_cased(turn))
         candidates = [answer if answer and _ASKS_FOR_A_NAME.match(turn.read_as) and answer[0].isupper()
                       and len(answer.split()) <= MAX_STANDIN_WORDS else None, name.group() if name else None]
         for candidate in filter(None, candidates):
@@ -149,6 +172,31 @@ def _named_in(name: str, question: str) -> bool:
     """Does the question hold a capitalised word of the name ("Biden" of "Joe Biden")?"""
     words = {word.lower() for word in re.findall(r"[\w'’.-]+", question)}
     return any(word[:1].isupper() and word.lower() in words for word in re.findall(r"[\w'’.-]+", name))
+
+
+def spoken(question: str) -> str:
+    """The question without the words of speech around it: "hey, who did biden call?" -> "who did biden call?", "ok
+    and what ...?" -> "and what ...?", "tell me how many ..." -> "how many ..."."""
+    stripped = _REQUEST.sub("", _FILLER.sub("", question, count=1), count=1)
+    return stripped if re.search(r"\w", stripped) else question
+
+
+def _subject(turn: Turn) -> str | None:
+    """The subject of a turn's question when its answer was the object ("russia" of "what did russia grab?"), as
+    its answer's sentence writes it ("Russia"); None for a pronoun or no such question."""
+    found = _SUBJECT.match(turn.read_as)
+    if not found or found.group("subject").lower() in _PRONOUNS:
+        return None
+    return _cased(turn)[found.start("subject") : found.end("subject")]
+
+
+def _cased(turn: Turn) -> str:
+    """The turn's question with each word its answer's sentence writes capitalised (not opening the sentence) written
+    so: people type "russia", the document says "Russia"."""
+    sentence = turn.answer.source.sentence if turn.answer.source else ""
+    capitalised = {word.lower(): word for word in re.findall(r"(?<=[\w,;:'’\"“”)] )[A-Z][\w'’-]*", sentence)}
+    return re.sub(r"[\w'’-]+", lambda m: capitalised.get(m.group().lower(), m.group()) if m.start() > 0 and
+                  len(capitalised.get(m.group().lower(), m.group())) == len(m.group()) else m.group(), turn.read_as)
 
 
 def _first_name(question: str) -> re.Match | None:

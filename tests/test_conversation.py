@@ -41,6 +41,11 @@ def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Tu
     (("who said that?", "Emily Horne"), "and the Kremlin?", "what about the Kremlin?"),  # no name to put it in place of
     (("What did officials say was possible?", "dialogue"), "to do what?", "What did officials say was possible to do what?"),
     (("What did Blinken warn of?", "a response"), "if what?", "What did Blinken warn of if what?"),  # an echo carries it on
+    (("who did biden call?", "Zelensky"), "hey, what day was that?", "what day did biden call?"),  # words of speech dropped
+    (("are there going to be sanctions?", "economic sanctions"), "from who?", "from who are there going to be sanctions?"),
+    (("what did russia grab in 2014?", "Crimea"), "what did they say it was?", "what did russia say Crimea was?"),  # they: its subject
+    (("where might the russians attack from?", "north of Kyiv"), "according to who?", "according to who might the russians attack from?"),
+    (("when could Russia invade?", "February"), "says who?", "who said so?"),
 ])
 def test_a_follow_up_is_read_with_the_turn_before(before, question, read_as):
     how = reading(question, [turn(*before, sentence="The sentence the answer came from.")])
@@ -56,7 +61,32 @@ def test_a_pronoun_never_stands_for_a_name_its_own_question_says_and_looks_back_
     history = [turn("what did Blinken warn about?", "a swift response"), turn("if what?", None)]
     assert reading("who reported what he said?", history).question == "who reported what Blinken said?"
     assert reading("who reported what he said?", [turn("if what?", None)]).question == "who reported what he said?"
-    assert reading("says who?", [turn("when could Russia invade?", "February")]).question == "says who?"  # not an echo
+    assert reading("says who?", [turn("when could Russia invade?", "February")]).question == "who said so?"  # not an echo
+
+
+@pytest.mark.parametrize("question, read_as", [
+    ("hey, who did biden call?", "who did biden call?"),
+    ("ok and the UK?", "and the UK?"),
+    ("so what's the kremlin saying?", "what is the kremlin saying?"),
+    ("no, who said that?", "who said that?"),
+    ("tell me how many troops Russia has", "how many troops Russia has"),
+    ("can you tell me where the talks are?", "where the talks are?"),
+    ("do you know who Emily Horne is?", "who Emily Horne is?"),
+    ("so?", "so?"),  # nothing left but the word of speech
+    ("tell me about the call", "tell me about the call"),  # no question phrase after the request
+    ("Nowhere else?", "Nowhere else?"),
+])
+def test_words_of_speech_around_a_question_are_dropped(question, read_as):
+    assert reading(question, []).question == read_as
+
+
+def test_a_name_typed_in_lower_case_is_found_as_the_previous_answers_sentence_writes_it():
+    sentence = "In recent weeks, Russia has amassed an estimated 100,000 troops at the Ukraine border."
+    assert reading("and the UK?", [turn("how many troops has russia amassed?", "100,000", sentence)]).question == \
+        "how many troops has the UK amassed?"
+    sentence = "Parts of Ukraine have been at war since 2014, when Russia illegally annexed Crimea."
+    assert reading("what did they say it was?", [turn("what did russia grab in 2014?", "Crimea", sentence)]).question == \
+        "what did Russia say Crimea was?"
 
 
 def test_a_question_that_stands_alone_is_read_as_asked():
