@@ -69,7 +69,7 @@ class Reader(Protocol):
 
     def warm_up(self) -> None: ...
 
-    def read(self, question: str, passages: list[Passage]) -> list[ReaderSpan]: ...
+    def read(self, question: str, passages: list[Passage], top_n: int = TOP_SPANS) -> list[ReaderSpan]: ...
 
 
 def seeds_dir() -> Path:
@@ -228,9 +228,9 @@ class Assistant:
         one at a time, best first, and reading stops once an answer scores that much. A `previous`
         answer's sentence (a follow-up's) is read first. Table rows the question names by a value are read
         first, each alone, and answer when a cell of theirs (the one whose header it names, if any) scores
-        above the threshold (`read_named_cells`), a table row's cell above NAMED_CELL_BAR: on table-qa train questions
-        such cells scoring under the threshold were right more often than not (a "Label: value" line's value, named by
-        its label alone, needs the threshold). The question is read with its misspelt words
+        NAMED_CELL_BAR (`read_named_cells`): on table-qa train questions such cells scoring under the threshold were
+        right more often than not. A "Label: value" line's value, named by its label alone, is one more candidate
+        of the general reading, and needs the threshold ("Date:" of an e-mail is named by any question saying "date"). The question is read with its misspelt words
         as the retrieved sentences spell them (`as_spelt`). `documents`: the ids to retrieve from (default: all).
         """
         hits = self.retrieve(question, context, previous, documents)
@@ -238,9 +238,14 @@ class Assistant:
             return Candidates(hits, [], [], question)
         question = self.as_spelt(question, hits)
         cells = self.scored(question, hits, self.read_named_cells(question, hits))
-        bar = min(self.confidence.threshold, NAMED_CELL_BAR) if cells and self._in_table_row(cells[0][1]) else self.confidence.threshold
-        if cells and cells[0][0] >= bar:
-            return Candidates(hits, cells, self.retriever.passages(hits), question, bar)
+        if cells and self._in_table_row(cells[0][1]) and cells[0][0] >= min(self.confidence.threshold, NAMED_CELL_BAR):
+            return Candidates(hits, cells, self.retriever.passages(hits), question, min(self.confidence.threshold, NAMED_CELL_BAR))
+        labelled = [pair for pair in cells if not self._in_table_row(pair[1])]  # a label line's value: one reading among others
+        reading = self._general_reading(question, hits)
+        return reading._replace(scored=sorted(reading.scored + labelled, key=lambda pair: -pair[0])) if labelled else reading
+
+    def _general_reading(self, question: str, hits: list[RetrievedSentence]) -> Candidates:
+        """The retrieved sentences read with their neighbours, or less (`quick_accept`, `early_exit`: `candidates`)."""
         if self.confidence.quick_accept is not None:
             quick = self.scored(question, hits, self.read(question, hits[:1], neighbours=0))
             if quick and quick[0][0] >= self.confidence.quick_accept:
@@ -312,7 +317,7 @@ class Assistant:
                     if span.doc_id == doc_id and label <= span.start < start < span.end <= end:  # "Ref: Chapter 4": the header read with its value
                         span = span.model_copy(update={"start": start, "text": span.text[start - span.start:]})
                     if span.doc_id == doc_id and start <= span.start and span.end <= end:
-                        if _answers_whole(span.text, cell.value):
+                        if match.keys and _answers_whole(span.text, cell.value):  # a table's cell, not a label line's value
                             span = span.model_copy(update={"start": start, "end": end, "text": cell.value})
                         place = (span.doc_id, span.start, span.end)
                         if place not in best or best[place].log_prob < span.log_prob:

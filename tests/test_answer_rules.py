@@ -21,7 +21,7 @@ def test_text_between_sentences_is_never_answerable(hash_embedder):
         def warm_up(self):
             pass
 
-        def read(self, question, passages):
+        def read(self, question, passages, top_n=5):
             words = [("Berlin", text.index("Berlin")), ("Advert", text.index("Advert")),
                      ("Berlin.\nAdvert", text.index("Berlin"))]
             return [ReaderSpan(doc_id="a", start=s, end=s + len(w), text=w, log_prob=-1.0, no_answer_log_prob=-5.0,
@@ -42,7 +42,7 @@ class ScriptedReader:
     def warm_up(self):
         pass
 
-    def read(self, question, passages):
+    def read(self, question, passages, top_n=5):
         spans = []
         for doc_id, word, log_prob in self.script:
             text = self.index.document(doc_id).text
@@ -132,7 +132,7 @@ class RecordingReader(ScriptedReader):
         super().__init__(index, script)
         self.readings = []
 
-    def read(self, question, passages):
+    def read(self, question, passages, top_n=5):
         self.readings.append(passages)
         return super().read(question, passages)
 
@@ -173,7 +173,7 @@ def test_without_a_quick_bar_only_the_wider_passages_are_read(hash_embedder):
 class PassageReader(RecordingReader):
     """Reads a (doc_id, word, log_prob) span only from a passage that holds the word."""
 
-    def read(self, question, passages):
+    def read(self, question, passages, top_n=5):
         self.readings.append(passages)
         spans = []
         for passage in passages:

@@ -327,3 +327,35 @@ def test_a_span_of_a_named_cells_header_and_value_answers_with_the_value(hash_em
     question = "What Guidance reference is given for DSTRYD_INDR?"
     (span,) = assistant.read_named_cells(question, assistant.retrieve(question))
     assert span.text == "Chapter 4 Section 7:A" == text[span.start : span.end]
+
+
+class MailReader:
+    """Proposes the value of a 'Date: ' line (log-prob -1.0) and the date after 'due on ' (-0.5), where they are read."""
+
+    def read(self, question, passages, top_n=5):
+        spans = []
+        for passage in passages:
+            for marker, length, log_prob in (("Date: ", 15, -1.0), ("due on ", 11, -0.5)):
+                at = passage.text.find(marker)
+                if at >= 0:
+                    start = passage.start + at + len(marker)
+                    text = passage.text[at + len(marker): at + len(marker) + length]
+                    spans.append(ReaderSpan(doc_id=passage.doc_id, start=start, end=start + len(text), text=text,
+                                            log_prob=log_prob, no_answer_log_prob=-9.0, passage=passage))
+        return spans
+
+
+def test_a_label_lines_value_is_one_reading_among_the_others_not_the_first_taken(hash_embedder):
+    """"Date:" of an e-mail is named by any question saying "date"; the general reading still runs, and its better
+    span answers."""
+    text = "Subject: the report\nDate: Mon, 3 Jan 2022\nThe report is due on 14 February and goes to the board."
+    index, _ = SentenceIndex.build([make_document("mail.txt", text)], hash_embedder)
+    from qa.confidence import FEATURES
+
+    confidence = Confidence(features=list(FEATURES), weights=[1.0, 0.0, 0.0, 0.0, 0.0], bias=2.0, threshold=0.5)  # both answer
+    assistant = Assistant(index, hash_embedder, MailReader(), confidence)
+    question = "What is the due date of the report?"
+    assert [span.text for span in assistant.read_named_cells(question, assistant.retrieve(question))] == ["Mon, 3 Jan 2022"]
+    answer = assistant.ask(question)
+    assert answer.answer == "14 February" and text[answer.source.start : answer.source.end] == answer.answer
+    assert "Mon, 3 Jan 2022" in [alternative.answer for alternative in answer.alternatives]

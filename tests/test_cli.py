@@ -256,7 +256,7 @@ class NameReader:
     def warm_up(self):
         pass
 
-    def read(self, question, passages):
+    def read(self, question, passages, top_n=5):
         import re
 
         from qa.models import ReaderSpan
