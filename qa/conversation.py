@@ -62,7 +62,7 @@ _ASKS_FOR_SOURCE = re.compile(r"^\s*(?:says?\s+who|who\s+says(?:\s+so)?)\s*[?.!]
 _YES_NO = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b", re.I)
 _AUXILIARY = r"(?:did|does|do|will|would|could|can|might|may|should|has|have|had)"
 _SUBJECT = re.compile(rf"^\s*(?i:(?:{_PREPOSITION}\s+)?(?:(?:what|which)(?:\s+\w+)?|who|whom|where|when|why|how)\s+{_AUXILIARY}\s+)"
-                      r"(?P<subject>(?i:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*|[\w'’.-]+))")  # "what did russia grab?": the answer is its object
+                      r"(?P<subject>(?i:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+(?:(?:and|of)\s+(?:the\s+)?)?[A-Z][\w'’.-]*)*|[\w'’.-]+))")  # "what did russia grab?": the answer is its object
 _SUBJECT_PRONOUN = re.compile(r"\b(?:he|she|they)\b", re.I)
 _PRONOUNS = {"i", "you", "he", "she", "it", "we", "they", "that", "this", "there"}
 MAX_STANDIN_WORDS = 5  # a longer previous answer is a clause, not a name a pronoun could stand for

@@ -46,6 +46,7 @@ def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Tu
     (("what did russia grab in 2014?", "Crimea"), "what did they say it was?", "what did russia say Crimea was?"),  # they: its subject
     (("where might the russians attack from?", "north of Kyiv"), "according to who?", "according to who might the russians attack from?"),
     (("when could Russia invade?", "February"), "says who?", "who said so?"),
+    (("what have the US and Europe pledged?", "sanctions"), "when would they do that?", "when would the US and Europe do that?"),
 ])
 def test_a_follow_up_is_read_with_the_turn_before(before, question, read_as):
     how = reading(question, [turn(*before, sentence="The sentence the answer came from.")])
