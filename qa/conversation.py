@@ -191,8 +191,11 @@ def _subject(turn: Turn) -> str | None:
 
 
 def _cased(turn: Turn) -> str:
-    """The turn's question with each word its answer's sentence writes capitalised (not opening the sentence) written
-    so: people type "russia", the document says "Russia"."""
+    """The turn's question, typed all in lower case, with each word its answer's sentence writes capitalised (not
+    opening the sentence) written so: people type "russia", the document says "Russia". A question with capitals
+    is left as typed ("the president of Ukraine" stays so, though the sentence says "President Zelensky")."""
+    if _NAME.search(turn.read_as[1:]):
+        return turn.read_as
     sentence = turn.answer.source.sentence if turn.answer.source else ""
     capitalised = {word.lower(): word for word in re.findall(r"(?<=[\w,;:'’\"“”)] )[A-Z][\w'’-]*", sentence)}
     return re.sub(r"[\w'’-]+", lambda m: capitalised.get(m.group().lower(), m.group()) if m.start() > 0 and

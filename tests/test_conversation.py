@@ -85,6 +85,9 @@ def test_a_name_typed_in_lower_case_is_found_as_the_previous_answers_sentence_wr
     sentence = "In recent weeks, Russia has amassed an estimated 100,000 troops at the Ukraine border."
     assert reading("and the UK?", [turn("how many troops has russia amassed?", "100,000", sentence)]).question == \
         "how many troops has the UK amassed?"
+    sentence = "In a call with Ukrainian President Volodymyr Zelensky, Biden spoke of Russia."
+    assert reading("what about Russia?", [turn("who is the president of Ukraine?", "Volodymyr Zelensky", sentence)]).question == \
+        "who is the president of Russia?"  # a question typed with capitals is left as typed
     sentence = "Parts of Ukraine have been at war since 2014, when Russia illegally annexed Crimea."
     assert reading("what did they say it was?", [turn("what did russia grab in 2014?", "Crimea", sentence)]).question == \
         "what did Russia say Crimea was?"
