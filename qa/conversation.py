@@ -17,8 +17,9 @@ about", is a bare question phrase ("when?", "how high?") or an echo ("if what?")
 - an echo, a few words ending in a question word ("if what?", "to do what?", "against who?"), carries the
   previous question on: "what did officials say was possible to do what?" ("says who?" asks who said so);
 - a pronoun never stands for a name its own question says, and looks back past a turn that offers none;
-- after a question whose answer is its object ("what did russia grab?"), he / she / they stand for its subject
-  ("what did they say it was?" is "what did Russia say Crimea was?");
+- after a question whose answer is its object ("what did russia grab?"), he / she / they stand for its subject and
+  "it" for a short answer ("what did they say it was?" is "what did Russia say Crimea was?"; "what was it?" after
+  "what did the United States reject?" is "what was Russia's main demand?");
 - a name typed in lower case is taken as the previous answer's sentence writes it ("russia", "Russia");
 - a bare question phrase after a yes/no question asks it in its place ("from who?" after "are there going to be
   sanctions?" is "from who are there going to be sanctions?"); "says who?" is "who said so?";
@@ -64,6 +65,7 @@ _AUXILIARY = r"(?:did|does|do|will|would|could|can|might|may|should|has|have|had
 _SUBJECT = re.compile(rf"^\s*(?i:(?:{_PREPOSITION}\s+)?(?:(?:what|which)(?:\s+\w+)?|who|whom|where|when|why|how)\s+{_AUXILIARY}\s+)"
                       r"(?P<subject>(?i:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+(?:(?:and|of)\s+(?:the\s+)?)?[A-Z][\w'’.-]*)*|[\w'’.-]+))")  # "what did russia grab?": the answer is its object
 _SUBJECT_PRONOUN = re.compile(r"\b(?:he|she|they)\b", re.I)
+_IT = re.compile(r"\bit\b", re.I)
 _PRONOUNS = {"i", "you", "he", "she", "it", "we", "they", "that", "this", "there"}
 MAX_STANDIN_WORDS = 5  # a longer previous answer is a clause, not a name a pronoun could stand for
 STANDIN_TURNS = 3  # turns looked back through for what a pronoun stands for
@@ -145,6 +147,9 @@ def _filled_in(question: str, history: list[Turn]) -> str:
         question = _THEN.sub(lambda m: place if m.group("pronoun").lower() == wanted else m.group(), question, count=1)
     if (subject := _subject(last)) and not _named_in(subject, question):  # "what did they say it was?": they, Russia
         question = _SUBJECT_PRONOUN.sub(subject, question, count=1)
+        answer = last.answer.answer
+        if _IT.search(question):  # and "it", what it answered: a short answer in its place, a clause read as "it"
+            return _IT.sub(answer, question, count=1) if answer and len(answer.split()) <= MAX_STANDIN_WORDS else question
     stand_in = _stand_in(question, history)
     if stand_in:
         return _PERSONAL.sub(lambda m: stand_in + ("'s" if m.group("pronoun").lower() in ("his", "its", "their", "hers") else ""),

@@ -47,6 +47,9 @@ def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Tu
     (("where might the russians attack from?", "north of Kyiv"), "according to who?", "according to who might the russians attack from?"),
     (("when could Russia invade?", "February"), "says who?", "who said so?"),
     (("what have the US and Europe pledged?", "sanctions"), "when would they do that?", "when would the US and Europe do that?"),
+    (("what did the US send?", "military equipment"), "where did they send it?", "where did the US send military equipment?"),
+    (("what did the United States reject?", "Russia's demand that the US rule out Ukraine joining NATO"), "what was it?",
+     "what was it?"),  # a clause stands in for no pronoun, and "it" is not the subject
 ])
 def test_a_follow_up_is_read_with_the_turn_before(before, question, read_as):
     how = reading(question, [turn(*before, sentence="The sentence the answer came from.")])
