@@ -144,3 +144,13 @@ def test_table_qa_dev_questions_meet_their_floor():
 
     report = table_qa_eval.evaluate(table_qa_eval.load_questions(TABLE_QA, "dev"), TABLE_QA)
     assert report["questions"] == 176 and report["figures"]["right"] >= TABLE_QA_FLOOR
+
+
+def test_the_named_cells_table_counts_cells_under_the_threshold_by_score():
+    from qa.eval.table_qa_eval import cell_score_table
+
+    records = [{"cell": {"score": 0.05, "right": True}, "right": True}, {"cell": {"score": 0.015, "right": True}, "right": False},
+               {"cell": {"score": 0.012, "right": False}, "right": False}, {"cell": {"score": 0.5, "right": True}, "right": True},
+               {"cell": None, "right": False}]
+    lines = cell_score_table(records, threshold=0.0613)
+    assert lines[1:] == ["0.03-0.0613 | 1 | 1 | 1", "0.02-0.0300 | 0 | 0 | 0", "0.01-0.0200 | 2 | 1 | 0", "0.00-0.0100 | 0 | 0 | 0"]
