@@ -109,7 +109,7 @@ def test_of_rows_named_alike_the_one_whose_context_the_question_names_is_read(ha
         headings.append(Heading(start=len(text), end=len(text) + len(f"Component: {component}"), level=1))
         text += f"Component: {component}\nHeuristic: Memorization Minimize Load | {problem}\n"
     index, _ = SentenceIndex.build([make_document("report.txt", text, headings=headings)], hash_embedder)
-    assistant = Assistant(index, hash_embedder, FirstCellReader(), Confidence.load())
+    assistant = Assistant(index, hash_embedder, CellReader("Problem: ", words=4), Confidence.load())
     question = "For the DISASTERS component, what problem was recorded under the Memorization heuristic?"
     spans = assistant.read_named_cells(question, assistant.retrieve(question))
     assert [span.text for span in spans] == ["Disasters are not sorted based on numbering"]  # grown whole from its first half
@@ -201,31 +201,19 @@ class NumberReader:
                 for p in passages for n, m in enumerate(re.finditer(r"\b\d+\b", p.text))][:top_n]
 
 
-class FirstCellReader:
-    """A reader that proposes, in each passage, the first four words after 'Problem: '."""
-
-    def read(self, question, passages, top_n=5):
-        spans = []
-        for passage in passages:
-            at = passage.text.find("Problem: ")
-            if at >= 0:
-                start = passage.start + at + len("Problem: ")
-                text = " ".join(passage.text[start - passage.start:].split()[:4])
-                spans.append(ReaderSpan(doc_id=passage.doc_id, start=start, end=start + len(text), text=text,
-                                        log_prob=-0.5, no_answer_log_prob=-9.0, passage=passage))
-        return spans
-
-
 class CellReader:
-    """A reader that proposes, in each passage, the first two words of the text after 'Resolution: '."""
+    """A reader that proposes, in each passage, the first `words` words of the text after `marker`."""
+
+    def __init__(self, marker="Resolution: ", words=2):
+        self.marker, self.words = marker, words
 
     def read(self, question, passages, top_n=5):
         spans = []
         for passage in passages:
-            at = passage.text.find("Resolution: ")
+            at = passage.text.find(self.marker)
             if at >= 0:
-                start = passage.start + at + len("Resolution: ")
-                text = " ".join(passage.text[at + len("Resolution: "):].split()[:2])
+                start = passage.start + at + len(self.marker)
+                text = " ".join(passage.text[at + len(self.marker):].split()[: self.words])
                 spans.append(ReaderSpan(doc_id=passage.doc_id, start=start, end=start + len(text), text=text,
                                         log_prob=-0.5, no_answer_log_prob=-9.0, passage=passage))
         return spans
