@@ -22,7 +22,7 @@ about", is a bare question phrase ("when?", "how high?") or an echo ("if what?")
   "what did the United States reject?" is "what was Russia's main demand?");
 - a name typed in lower case is taken as the previous answer's sentence writes it ("russia", "Russia");
 - a bare question phrase after a yes/no question asks it in its place ("from who?" after "are there going to be
-  sanctions?" is "from who are there going to be sanctions?"); "says who?" is "who said so?";
+  sanctions?" is "from who are there going to be sanctions?"); "says who?" is "who said so?", "how come?" is "why?";
 - words of speech around any question are dropped ("hey,", "ok and", "tell me how many ...": `spoken`), and a request
   is asked as a question ("name the only station ..." is "what is the only station ...?").
 In every case retrieval searches for the question together with the previous question and the
@@ -65,6 +65,7 @@ _COMMAND = re.compile(r"^\s*(?:please\s+)?(?:name|list|give(?:\s+me)?|tell\s+me|
 _RELATIVE = re.compile(r"(?:the|a|an|one|any)\s+(?P<noun>(?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+(?:who|that|which)\s+(?P<rest>\S.*)",
                        re.I | re.S)  # "the representative who took office" -> "which representative took office"
 _ASKS_FOR_SOURCE = re.compile(r"^\s*(?:says?\s+who|who\s+says(?:\s+so)?)\s*[?.!]*\s*$", re.I)
+_ASKS_WHY = re.compile(r"^\s*how\s+(?:come|so)\s*[?.!]*\s*$", re.I)  # "how come?" after an answer asks why
 _YES_NO = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b", re.I)
 _AUXILIARY = r"(?:did|does|do|will|would|could|can|might|may|should|has|have|had)"
 _SUBJECT = re.compile(rf"^\s*(?i:(?:{_PREPOSITION}\s+)?(?:(?:what|which)(?:\s+\w+)?|who|whom|where|when|why|how)\s+{_AUXILIARY}\s+)"
@@ -99,6 +100,8 @@ def reading(question: str, history: list[Turn]) -> Reading:
     question = spoken(spelled_out(question))
     if history and _ASKS_FOR_SOURCE.match(question):
         question = "who said so?"
+    if history and _ASKS_WHY.match(question):
+        question = "why?"
     if not history or not _is_follow_up(question):
         return Reading(question=question)
     last = history[-1]

@@ -46,6 +46,7 @@ def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Tu
     (("what did russia grab in 2014?", "Crimea"), "what did they say it was?", "what did russia say Crimea was?"),  # they: its subject
     (("where might the russians attack from?", "north of Kyiv"), "according to who?", "according to who might the russians attack from?"),
     (("when could Russia invade?", "February"), "says who?", "who said so?"),
+    (("What did Russia annex in 2014?", "Crimea"), "how come?", "why did Russia annex in 2014?"),
     (("what have the US and Europe pledged?", "sanctions"), "when would they do that?", "when would the US and Europe do that?"),
     (("what did the US send?", "military equipment"), "where did they send it?", "where did the US send military equipment?"),
     (("what did the United States reject?", "Russia's demand that the US rule out Ukraine joining NATO"), "what was it?",
