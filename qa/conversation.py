@@ -23,8 +23,7 @@ about", is a bare question phrase ("when?", "how high?") or an echo ("if what?")
 - a name typed in lower case is taken as the previous answer's sentence writes it ("russia", "Russia");
 - a bare question phrase after a yes/no question asks it in its place ("from who?" after "are there going to be
   sanctions?" is "from who are there going to be sanctions?"); "says who?" is "who said so?", "how come?" is "why?";
-- words of speech around any question are dropped ("hey,", "ok and", "tell me how many ...": `spoken`), and a request
-  is asked as a question ("name the only station ..." is "what is the only station ...?").
+- words of speech around any question are dropped ("hey,", "ok and", "tell me how many ...": `spoken`).
 In every case retrieval searches for the question together with the previous question and the
 previous answer's sentence. Only the reading changes: the answer is a span of the documents as ever.
 """
@@ -56,14 +55,10 @@ _LEADING_PHRASE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?:how\s+(?:many|much)
 _NAME = re.compile(r"\b(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
 _ECHO = re.compile(r"^\s*(?!(?:says?|said)\b)(?:\w+\s+){1,3}(?:what|who|whom|which|where|when)\s*[?.!]*\s*$", re.I)  # "if what?", "to do what?"; "says who?" asks who said so
 _STARTS_WITH_PREPOSITION = re.compile(rf"^{_PREPOSITION}\b", re.I)
-_FILLER = re.compile(r"^\s*(?:(?:hey|hi|hello|ok|okay|so|well|wait|um+|uh+|oh|hmm+|alright|yeah)\b[\s,.!;:-]*"
+_FILLER = re.compile(r"^\s*(?:(?:hey|hi|hello|ok|okay|so|well|wait|um+|uh+|oh|hmm+|alright|yeah)(?=[\s,.!;:])[\s,.!;:]*"
                      r"|(?:right|now|also|actually|sorry|please|yes|no)\s*,\s*)+", re.I)  # "hey, who ...", "ok and ...", "no, who ..."
 _REQUEST = re.compile(rf"^\s*(?:(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:tell|show)\s+me|(?:do|does)\s+(?:you|anyone)\s+know"
                       rf"|any\s+idea|i\s+wonder|i\s+(?:want|would\s+like)\s+to\s+know|remind\s+me)\s+(?={QUESTION_PHRASE}\b)", re.I)
-_COMMAND = re.compile(r"^\s*(?:please\s+)?(?:name|list|give(?:\s+me)?|tell\s+me|show\s+me|identify|mention)\s+(?:at\s+least\s+)?"
-                      r"(?P<asked>(?:the|a|an|one|any)\s+\S.*?)(?:\s*,?\s*please)?\s*[.!?]*\s*$", re.I | re.S)  # "name the only station ..."
-_RELATIVE = re.compile(r"(?:the|a|an|one|any)\s+(?P<noun>(?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+(?:who|that|which)\s+(?P<rest>\S.*)",
-                       re.I | re.S)  # "the representative who took office" -> "which representative took office"
 _ASKS_FOR_SOURCE = re.compile(r"^\s*(?:says?\s+who|who\s+says(?:\s+so)?)\s*[?.!]*\s*$", re.I)
 _ASKS_WHY = re.compile(r"^\s*how\s+(?:come|so)\s*[?.!]*\s*$", re.I)  # "how come?" after an answer asks why
 _YES_NO = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b", re.I)
@@ -189,14 +184,8 @@ def _named_in(name: str, question: str) -> bool:
 
 def spoken(question: str) -> str:
     """The question without the words of speech around it: "hey, who did biden call?" -> "who did biden call?", "ok
-    and what ...?" -> "and what ...?", "tell me how many ..." -> "how many ..."; a request asked as a question (the
-    reader learnt from questions): "name the only station from X." -> "what is the only station from X?", "name the
-    representative who took office in 1990" -> "which representative took office in 1990?"."""
+    and what ...?" -> "and what ...?", "tell me how many ..." -> "how many ..."."""
     stripped = _REQUEST.sub("", _FILLER.sub("", question, count=1), count=1)
-    if command := _COMMAND.match(stripped):
-        asked = command.group("asked")
-        relative = _RELATIVE.match(asked)
-        stripped = f"which {relative.group('noun')} {relative.group('rest')}?" if relative else f"what is {asked}?"
     return stripped if re.search(r"\w", stripped) else question
 
 
