@@ -238,9 +238,10 @@ class Assistant:
             return Candidates(hits, [], [], question)
         question = self.as_spelt(question, hits)
         cells = self.scored(question, hits, self.read_named_cells(question, hits))
-        if cells and self._in_table_row(cells[0][1]) and cells[0][0] >= min(self.confidence.threshold, NAMED_CELL_BAR):
-            return Candidates(hits, cells, self.retriever.passages(hits), question, min(self.confidence.threshold, NAMED_CELL_BAR))
-        labelled = [pair for pair in cells if not self._in_table_row(pair[1])]  # a label line's value: one reading among others
+        bar = min(self.confidence.threshold, NAMED_CELL_BAR)
+        if cells and _in_table_row(cells[0][1]) and cells[0][0] >= bar:
+            return Candidates(hits, cells, self.retriever.passages(hits), question, bar)
+        labelled = [pair for pair in cells if not _in_table_row(pair[1])]  # a label line's value: one reading among others
         reading = self._general_reading(question, hits)
         return reading._replace(scored=sorted(reading.scored + labelled, key=lambda pair: -pair[0])) if labelled else reading
 
@@ -406,11 +407,6 @@ class Assistant:
             scored.sort(key=lambda pair: id(pair[1]) in aside)  # stable: best first within each
         return scored
 
-    def _in_table_row(self, span: ReaderSpan) -> bool:
-        """Does the span lie in a table row's line (cells between separators), not a "Label: value" line?"""
-        sentence = self._sentence_of(span.doc_id, span.start, span.end)
-        return sentence is not None and row_key(sentence) is not None
-
     def _sentence_of(self, doc_id: str, start: int, end: int) -> str | None:
         """The text of the one indexed sentence holding the span; None when it lies across or between sentences."""
         rows = [row for _, row in self.index.rows_overlapping(doc_id, start, end)]
@@ -476,6 +472,11 @@ class Assistant:
         return Source(doc_id=doc_id, start=start, end=end, sentence=document.text[sentence_start:sentence_end],
                       sentence_start=sentence_start, sentence_end=sentence_end, page=document.page_at(start),
                       date=document.date, date_source=document.date_source, context=document.context_at(start) or None)
+
+
+def _in_table_row(cell: ReaderSpan) -> bool:
+    """Is a named cell's span (read from its line alone, `read_named_cells`) a table row's, not a "Label: value" line's?"""
+    return row_key(cell.passage.text) is not None
 
 
 def _answers_whole(span: str, cell: str) -> bool:

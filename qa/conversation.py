@@ -59,8 +59,8 @@ _FILLER = re.compile(r"^\s*(?:(?:hey|hi|hello|ok|okay|so|well|wait|um+|uh+|oh|hm
                      r"|(?:right|now|also|actually|sorry|please|yes|no)\s*,\s*)+", re.I)  # "hey, who ...", "ok and ...", "no, who ..."
 _REQUEST = re.compile(rf"^\s*(?:(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:tell|show)\s+me|(?:do|does)\s+(?:you|anyone)\s+know"
                       rf"|any\s+idea|i\s+wonder|i\s+(?:want|would\s+like)\s+to\s+know|remind\s+me)\s+(?={QUESTION_PHRASE}\b)", re.I)
-_ASKS_FOR_SOURCE = re.compile(r"^\s*(?:says?\s+who|who\s+says(?:\s+so)?)\s*[?.!]*\s*$", re.I)
-_ASKS_WHY = re.compile(r"^\s*how\s+(?:come|so)\s*[?.!]*\s*$", re.I)  # "how come?" after an answer asks why
+_SAID_SHORT = ((re.compile(r"^\s*(?:says?\s+who|who\s+says(?:\s+so)?)\s*[?.!]*\s*$", re.I), "who said so?"),
+               (re.compile(r"^\s*how\s+(?:come|so)\s*[?.!]*\s*$", re.I), "why?"))  # a follow-up said short, as meant
 _YES_NO = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b", re.I)
 _AUXILIARY = r"(?:did|does|do|will|would|could|can|might|may|should|has|have|had)"
 _SUBJECT = re.compile(rf"^\s*(?i:(?:{_PREPOSITION}\s+)?(?:(?:what|which)(?:\s+\w+)?|who|whom|where|when|why|how)\s+{_AUXILIARY}\s+)"
@@ -93,10 +93,8 @@ class Reading(BaseModel):
 def reading(question: str, history: list[Turn]) -> Reading:
     """How to read `question` after the turns of `history` (oldest first), contractions written out."""
     question = spoken(spelled_out(question))
-    if history and _ASKS_FOR_SOURCE.match(question):
-        question = "who said so?"
-    if history and _ASKS_WHY.match(question):
-        question = "why?"
+    if history:
+        question = next((meant for asks, meant in _SAID_SHORT if asks.match(question)), question)
     if not history or not _is_follow_up(question):
         return Reading(question=question)
     last = history[-1]
