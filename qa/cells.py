@@ -12,6 +12,10 @@ Readers write a table row as one line of named cells, "State: Kentucky | Permit:
 - A cell of the row is named when the question holds its header: every word of it (a word may be a
   shortened form: "Ref" for "reference"), or the words that set it apart from the line's other headers
   ("2007" of "gdpPercap_2007" beside "gdpPercap_2002").
+- Else a cell is named by what the question asks for: "how long" a time or a length, "when" a date or a year,
+  "where" a place, "which team" / "what film" a header holding that noun ("CFL Team"). Else, when the question
+  names the row by other values only and asks for a thing ("what is the only plant with deep red flowers?"), the
+  row's key cell is its answer ("Name: Tom Knudsen").
 - A header the question sets aside (", not pre-pawn, redemption or other", "except ...") is never named
   by it, nor its cell answered; rows are looked for without those words. A plain "not" ("which state did
   not vote?") sets nothing aside.
@@ -47,6 +51,13 @@ _NOTE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")  # "(NED)", "[a]": a note beside 
 MAX_LABEL_WORDS = 6  # a longer text before a line's colon is a clause, not a label
 MAX_LABEL_VALUE_WORDS = 12  # a longer text after it is prose ("Note: If the account is ..."), not a field's value
 _LABEL = re.compile(r"[^\W\d_][^.;!?|\n]*")  # a label opens with a letter and holds no sentence's stop
+_ASKED_KINDS = [(re.compile(r"\bhow long\b", re.I), re.compile(r"time|length|duration|runtime|term")),
+                (re.compile(r"\bwhen\b|\bwhat (?:year|date)\b", re.I), re.compile(r"date|year|season|released?")),
+                (re.compile(r"\bwhere\b", re.I), re.compile(r"location|venue|city|place|site|town|country|address|hometown"))]
+_ASKED_NOUN = re.compile(r"\b(?:which|what|name (?:the|a|an))\s+(?:(?:is|was|are|were|the|a|an|only|other|one)\s+)*([a-z]+)", re.I)
+_NOT_A_THING = re.compile(r"\b(?:how|when|where|why)\b", re.I)  # a number, a time, a place or a reason
+_NAME = re.compile(r"[^\W\d_]{2,}")  # a key cell that names a thing holds a word ("Tom Knudsen", not "186 / 497")
+_A_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|\d\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)  # a date
 _LIST_LABEL = re.compile(r"^\s*\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]\s+(?=\S)")  # "12. ", "(b) ", "iv) "; not "J. Smith"
 
 
@@ -116,8 +127,9 @@ def named_row(question: str, line: str) -> NamedRow | None:
     others = [cell for cell in cells if cell not in keys and not excluded & set(_words(cell.header))]
     breaks = [at for at, character in enumerate(line) if character == "\n"]
     line_of = {id(cell): bisect(breaks, cell.start) for cell in cells}  # a header is told apart from its own line's
-    named = [cell for cell in others if _names_header(asked, cell, [c for c in cells if line_of[id(c)] == line_of[id(cell)]])]
-    return NamedRow(keys=keys, answers=named or others, by_header=bool(named))
+    named = [cell for cell in others if _names_header(asked, cell, [c for c in cells if line_of[id(c)] == line_of[id(cell)]])] \
+        or [cell for cell in others if _asked_kind_names(question, cell.header)]
+    return NamedRow(keys=keys, answers=named or _row_key_asked_for(question, line, cells, keys) or others, by_header=bool(named))
 
 
 def _named_label(asked: list[str], line: str) -> NamedRow | None:
@@ -201,6 +213,32 @@ def _values_named_together(asked: list[str], cells: list[Cell]) -> list[Cell]:
     held = [cell for cell in cells if len(cell.value.strip()) >= 2 and (words := _words(cell.value))
             and f" {' '.join(words)} " in text]
     return held if len({tuple(_words(cell.value)) for cell in held}) >= 2 else []
+
+
+def _asked_kind_names(question: str, header: str) -> bool:
+    """Whether the question's asking phrase names the header by what it asks for: "how long" a time or a length,
+    "when" a date or a year, "where" a place, "which team" / "what film" / "name the election" a header holding that
+    noun ("CFL Team", "Election")."""
+    words = _words(header)
+    kinds = [kind for asking, kind in _ASKED_KINDS if asking.search(question)]
+    if any(kind.fullmatch(word) for kind in kinds for word in words):
+        return True
+    noun = _ASKED_NOUN.search(question)
+    return bool(noun) and any(_holds([noun.group(1).lower()], word) for word in words if len(word) >= MIN_SHORTENED)
+
+
+def _row_key_asked_for(question: str, line: str, cells: list[Cell], keys: list[Cell]) -> list[Cell]:
+    """The row's key cell (its first that is no number, `row_key`) when the question names the row by other values
+    only and asks for a thing, not a number, time or place ("what is the only plant with deep red flower colour?"
+    of "Name: Tom Knudsen | Flower colour: deep red"), and that cell names a thing: a word, MIN_OTHER_KEY_CHARS
+    characters or more, no date ("Pos: Wth", "Date: December 7, 2012" are no answer to "who ...?"); else none."""
+    key = row_key(line)
+    first = next((cell for cell in cells if key and cell.start < len(key) and not is_number(cell.value)), None)
+    if first is None or _NOT_A_THING.search(question) or any(cell.value == first.value for cell in keys):
+        return []
+    if not _NAME.search(first.value) or len(first.value) < MIN_OTHER_KEY_CHARS or _A_MONTH.search(first.value):
+        return []
+    return [cell for cell in cells if (cell.header, cell.value) == (first.header, first.value)]  # on each line of a wide row
 
 
 def _names_header(asked: list[str], cell: Cell, cells: list[Cell]) -> bool:

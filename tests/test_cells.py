@@ -37,9 +37,22 @@ def test_a_question_names_a_cell_by_its_rows_key_and_its_header(question, line, 
 
 @pytest.mark.parametrize("question, line, keys, answers, by_header", [
     ("how many silver medals did Pakistan win?", "Rank: 7 | Nation: Pakistan | Gold: 1 | Silver: 36", ["Pakistan"], ["36"], True),
-    ("how long did it take Tina Maze to finish?", "Rank: 3 | Name: Tina Maze | Time: 2:20.54", ["Tina Maze"], ["3", "2:20.54"], False),
+    ("how long did it take Tina Maze to finish?", "Rank: 3 | Name: Tina Maze | Time: 2:20.54", ["Tina Maze"], ["2:20.54"], True),
+    ("what did Tina Maze score?", "Rank: 3 | Name: Tina Maze | Time: 2:20.54", ["Tina Maze"], ["3", "2:20.54"], False),
+    ("when did Tina Maze race?", "Name: Tina Maze | Race date: 12 May | Time: 2:20.54", ["Tina Maze"], ["12 May"], True),
+    ("where did Tina Maze race?", "Name: Tina Maze | Venue: Sochi | Time: 2:20.54", ["Tina Maze"], ["Sochi"], True),
+    ("which team drafted Ryan Donnelly?", "Pick: 28 | Player: Ryan Donnelly | CFL Team: Hamilton | College: McMaster",
+     ["Ryan Donnelly"], ["Hamilton"], True),  # the asked noun names the header "CFL Team"
+    ("what is the only plant with deep red flower colour?", "Name: Tom Knudsen | Flower colour: deep red | Type: double",
+     ["deep red"], ["Tom Knudsen"], False),  # named by another value: the row's key is asked for
+    ("how many had deep red flowers?", "Name: Tom Knudsen | Flower colour: deep red | Points: 9",
+     ["deep red"], ["Tom Knudsen", "9"], False),  # not a thing asked for: any other cell
+    ("who raced on 12 May 2009?", "Date: 12 May 2009 | Winner: Tina Maze | Venue: Sochi",
+     ["12 May 2009"], ["Tina Maze", "Sochi"], False),  # named by its key, a date: no key to answer with
+    ("who raced on Sochi's hill?", "Date: 12 May 2009 | Winner: Tina Maze | Venue: Sochi",
+     ["Sochi"], ["12 May 2009", "Tina Maze"], False),  # the key is a date: no name to answer with
     ("which driver has his grid at 2?", "Driver: Jenson Button | Grid: 2 | Laps: 58", ["2"], ["Jenson Button"], True),
-    ("who only won 13 silver medals?", "Nation: Italy | Gold: 5 | Silver: 13", ["13"], ["Italy", "5"], False),
+    ("who only won 13 silver medals?", "Nation: Italy | Gold: 5 | Silver: 13", ["13"], ["Italy"], False),
     ("who won 13 medals?", "Nation: Italy | Gold: 5 | Silver: 13", None, None, None),  # a number away from its header
     ("what was the total for Ohio?", "State: Totals | Totals: 2,236,457", None, None, None),  # "Totals" is the column's name
     ("who scored in the Gold Cup?", "Rank: 7 | Nation: Pakistan | Gold: 1", None, None, None),  # "1" is too short a value
