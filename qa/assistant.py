@@ -11,8 +11,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-from qa.confidence import Confidence, span_features
 from qa.cells import context_named, lacks_asked_year, named_row, row_key, without_set_aside
+from qa.choices import Choice, chosen_in, holds_both, offered
+from qa.confidence import Confidence, span_features
 from qa.conversation import Turn, reading
 from qa.dates import asked_months, find_relative, has_explicit_date, holds_month, resolve_answer
 from qa.errors import CorpusError, IndexRebuildableError, QAError, UnknownDocumentError
@@ -240,10 +241,32 @@ class Assistant:
         cells = self.scored(question, hits, self.read_named_cells(question, hits))
         bar = min(self.confidence.threshold, NAMED_CELL_BAR)
         if cells and _in_table_row(cells[0][1]) and cells[0][0] >= bar:
-            return Candidates(hits, cells, self.retriever.passages(hits), question, bar)
+            return self._alternative_chosen(Candidates(hits, cells, self.retriever.passages(hits), question, bar))
         labelled = [pair for pair in cells if not _in_table_row(pair[1])]  # a label line's value: one reading among others
         reading = self._general_reading(question, hits)
-        return reading._replace(scored=sorted(reading.scored + labelled, key=lambda pair: -pair[0])) if labelled else reading
+        reading = reading._replace(scored=sorted(reading.scored + labelled, key=lambda pair: -pair[0])) if labelled else reading
+        return self._alternative_chosen(reading)
+
+    def _alternative_chosen(self, found: Candidates) -> Candidates:
+        """For a question offering alternatives ("Dallas or Las Vegas?", `qa.choices`) whose best reading is neither,
+        the alternative that the sentence of a reading good enough to answer holds, alone of the two, at that reading's
+        score: the best such reading's, unless a better one's sentence holds both."""
+        choice = offered(found.question)
+        if choice is None or not found.scored or _found_alternative(choice, found.scored[0][1].text):
+            return found
+        bar = self.confidence.threshold if found.bar is None else found.bar
+        for score, span in found.scored:
+            rows = [row for _, row in self.index.rows_overlapping(span.doc_id, span.start, span.end)]
+            if score < bar or len(rows) != 1:
+                break
+            sentence = self.index.document(span.doc_id).text[rows[0].start : rows[0].end]
+            if (where := chosen_in(choice, sentence)) is not None:
+                start, end = rows[0].start + where[0], rows[0].start + where[1]
+                chosen = span.model_copy(update={"start": start, "end": end, "text": sentence[where[0] : where[1]]})
+                return found._replace(scored=[(score, chosen)] + [pair for pair in found.scored if pair[1] is not span])
+            if holds_both(choice, sentence):
+                break
+        return found
 
     def _general_reading(self, question: str, hits: list[RetrievedSentence]) -> Candidates:
         """The retrieved sentences read with their neighbours, or less (`quick_accept`, `early_exit`: `candidates`)."""
@@ -477,6 +500,11 @@ class Assistant:
 def _in_table_row(cell: ReaderSpan) -> bool:
     """Is a named cell's span (read from its line alone, `read_named_cells`) a table row's, not a "Label: value" line's?"""
     return row_key(cell.passage.text) is not None
+
+
+def _found_alternative(choice: Choice, answer: str) -> bool:
+    """Is the answer one of the alternatives, or does it hold one?"""
+    return chosen_in(choice, answer) is not None or holds_both(choice, answer)
 
 
 def _answers_whole(span: str, cell: str) -> bool:

@@ -1,0 +1,70 @@
+"""Questions that offer their answer's alternatives ("Dallas or Las Vegas?") are answered with the one the read
+sentence holds, as an exact span of the document."""
+
+import pytest
+
+from qa.assistant import Assistant
+from qa.choices import chosen_in, holds_both, offered
+from qa.confidence import Confidence
+from qa.index.documents import make_document
+from qa.index.store import SentenceIndex
+from qa.models import ReaderSpan
+
+
+@pytest.mark.parametrize("question, sentence, chosen", [
+    ("does allegiant air fly to dallas or las vegas?", "Airline: Allegiant Air | Destination(s): Las Vegas | Aircraft: MD-80",
+     "Las Vegas"),
+    ("was the nickname of four corners the kangaroos or the redlegs?", "Club: Four Corners | Nickname: Redlegs", "Redlegs"),
+    ("which element has the symbol fe, titanium or iron?", "number: 26 | symbol: Fe | name: iron", "iron"),
+    ("whose spouse was hu jintao's? wang yeping, or liu yongqing?", "Name: Hu Jintao | Spouse: Liu Yongqing", "Liu Yongqing"),
+    ("was it the DMK party or the Janata party that won in 1969?", "Year: 1969 | Party: DMK", "DMK"),  # "party" is both's
+    ("Pune or Surat had 2,538,473 people in 2001?", "City: Pune | Population (2001): 2,538,473", "Pune"),
+    ("Was the footage compatible or incompatible with TV?", "The footage was incompatible with broadcast TV.", "incompatible"),
+    ("is year 2008 or 2009 on mnet?", "Year: 2008 | Network: Mnet | Year: 2009 | Network: KBS", None),  # holds both
+    ("does it fly to dallas or las vegas?", "Airline: Allegiant Air | Aircraft: MD-80", None),  # holds neither
+])
+def test_the_alternative_a_sentence_holds_alone_is_chosen(question, sentence, chosen):
+    where = chosen_in(offered(question), sentence)
+    assert (sentence[where[0] : where[1]] if where else None) == chosen
+
+
+@pytest.mark.parametrize("question", [
+    "which single was released sooner, Rainbow or Mack?",  # compares: two sentences needed
+    "who scored more, Portugalete or Valencia?",
+    "which product has RDF for input or output?",  # the "or" is part of what it asks about
+    "who won the match?",
+])
+def test_no_alternatives_are_offered_by_a_comparison_or_a_plain_question(question):
+    assert offered(question) is None
+
+
+def test_holds_both():
+    choice = offered("is it 2008 or 2009?")
+    assert holds_both(choice, "2008 and 2009") and not holds_both(choice, "2008 only")
+
+
+class OtherCellReader:
+    """A reader that proposes, in each passage, the text after 'Aircraft: ' (not the alternative asked for)."""
+
+    def read(self, question, passages, top_n=5):
+        spans = []
+        for passage in passages:
+            at = passage.text.find("Aircraft: ")
+            if at >= 0:
+                start = passage.start + at + len("Aircraft: ")
+                text = passage.text[at + len("Aircraft: "):].split()[0]
+                spans.append(ReaderSpan(doc_id=passage.doc_id, start=start, end=start + len(text), text=text,
+                                        log_prob=-0.5, no_answer_log_prob=-9.0, passage=passage))
+        return spans
+
+
+def test_the_offered_alternative_answers_as_an_exact_span(hash_embedder):
+    rows = ["Airline: Allegiant Air | Destination: Las Vegas | Aircraft: MD-80",
+            "Airline: Delta | Destination: Dallas | Aircraft: A320"]
+    text = "Routes\n" + "\n".join(rows) + "\nFlights run daily."
+    index, _ = SentenceIndex.build([make_document("routes.txt", text)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, OtherCellReader(), Confidence.load())
+    assistant.confidence = assistant.confidence.model_copy(update={"threshold": 0.0})
+    answer = assistant.ask("Does Allegiant Air fly to Dallas or Las Vegas?")
+    assert answer.answer == "Las Vegas" and text[answer.source.start : answer.source.end] == "Las Vegas"
+    assert assistant.ask("Which aircraft does Allegiant Air fly?").answer == "MD-80"  # no alternatives: the reading stands
