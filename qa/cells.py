@@ -58,6 +58,7 @@ _ASKED_NOUN = re.compile(r"\b(?:which|what|name (?:the|a|an))\s+(?:(?:is|was|are
 _NOT_A_THING = re.compile(r"\b(?:how|when|where|why)\b", re.I)  # a number, a time, a place or a reason
 _NAME = re.compile(r"[^\W\d_]{2,}")  # a key cell that names a thing holds a word ("Tom Knudsen", not "186 / 497")
 _A_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|\d\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)  # a date
+_DISTINCT_NUMBER = re.compile(r"[$£€]?\d+(?:[,.:]\d+)+")  # "31,840", "1:59:38.4", "724.307": a number no other cell shares
 _LIST_LABEL = re.compile(r"^\s*\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]\s+(?=\S)")  # "12. ", "(b) ", "iv) "; not "J. Smith"
 
 
@@ -188,6 +189,9 @@ def _names_value(asked: list[str], cell: Cell, first: bool) -> bool:
         if f" {' '.join(words)} " in text or len(plain) < len(words) and any(w.isalpha() for w in plain) \
                 and f" {' '.join(plain)} " in text:
             return True
+    if _DISTINCT_NUMBER.fullmatch(cell.value.strip()) and sum(map(str.isdigit, cell.value)) >= MIN_OTHER_KEY_CHARS \
+            and f" {' '.join(words)} " in text:
+        return True
     if not header:
         return False
     value, named = " ".join(words), " ".join(header)

@@ -68,6 +68,10 @@ def test_a_question_names_a_cell_by_its_rows_key_and_its_header(question, line, 
      ["1949", "1973"], ["Rayleigh Rockets"], True),  # two values name their row, numbers too
     ("which team played between 1949 and 1962?", "Team: Hastings | From: 1948 | To: 1949", None, None, None),  # one is not enough
     ("which team played in 1949 and in 1949?", "Team: Hastings | From: 1949 | To: 1949", None, None, None),  # one value twice
+    ("which game date had 31,840 people in attendance?", "Date: September 19 | Opponent: LSU | Attendance: 31,840",
+     ["31,840"], ["September 19"], True),  # a number with separators and four digits names its row alone
+    ("which game had 840 people?", "Date: September 19 | Opponent: LSU | Attendance: 840", None, None, None),  # too short
+    ("the song to run 04:20", "Song: Vidinjakka | Length: 04:20", ["04:20"], ["Vidinjakka"], True),
     ("what problem was found under the Memorization heuristic?", "Heuristic: Memorization Minimize Load | Problem: None",
      ["Memorization Minimize Load"], ["None"], True),  # a value's leading words beside its header
     ("what problem was found with memorization?", "Heuristic: Memorization Minimize Load | Problem: None",
