@@ -59,6 +59,7 @@ _NOT_A_THING = re.compile(r"\b(?:how|when|where|why)\b", re.I)  # a number, a ti
 _NAME = re.compile(r"[^\W\d_]{2,}")  # a key cell that names a thing holds a word ("Tom Knudsen", not "186 / 497")
 _A_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|\d\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)  # a date
 _DISTINCT_NUMBER = re.compile(r"[$£€]?\d+(?:[,.:]\d+)+")  # "31,840", "1:59:38.4", "724.307": a number no other cell shares
+HEADER_WORD_REACH = 3  # a header's word this many words before a value names it with the value ("a weight of only 425")
 _LIST_LABEL = re.compile(r"^\s*\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]\s+(?=\S)")  # "12. ", "(b) ", "iv) "; not "J. Smith"
 
 
@@ -198,7 +199,20 @@ def _names_value(asked: list[str], cell: Cell, first: bool) -> bool:
     if any(f" {phrase} " in text for phrase in (f"{named} {value}", f"{value} {named}")) or \
             any(f" {named} {filler} {value} " in text for filler in _FILLERS):
         return True
-    return _names_leading_words(asked, words, header)
+    return _names_leading_words(asked, words, header) or _beside_a_header_word(asked, words, header)
+
+
+def _beside_a_header_word(asked: list[str], words: list[str], header: list[str]) -> bool:
+    """Whether the question holds the value with a word of its header (MIN_SHORTENED letters or more) among the
+    HEADER_WORD_REACH words before it or right after it ("the number 14" of "Constituency Number: 14", "a weight of only
+    425" of "Weight (kg): 425")."""
+    named = {word for word in header if len(word) >= MIN_SHORTENED and word.isalpha()}
+    for at in range(len(asked) - len(words) + 1):
+        if asked[at : at + len(words)] == words:
+            near = asked[max(0, at - HEADER_WORD_REACH) : at] + asked[at + len(words) : at + len(words) + 1]
+            if any(_holds([word], name) for word in near for name in named):
+                return True
+    return False
 
 
 def _names_leading_words(asked: list[str], words: list[str], header: list[str]) -> bool:

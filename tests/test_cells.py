@@ -72,6 +72,10 @@ def test_a_question_names_a_cell_by_its_rows_key_and_its_header(question, line, 
      ["31,840"], ["September 19"], True),  # a number with separators and four digits names its row alone
     ("which game had 840 people?", "Date: September 19 | Opponent: LSU | Attendance: 840", None, None, None),  # too short
     ("the song to run 04:20", "Song: Vidinjakka | Length: 04:20", ["04:20"], ["Vidinjakka"], True),
+    ("what is the name of the bell with the weight of only 425 kg?", "#: 7 | Name: Petrus | Weight (kg): 425",
+     ["425"], ["Petrus"], True),  # a word of its header a few words before the value
+    ("which county has only 774 households?", "Rank: 2 | County: McCone | Households: 774", ["774"], ["McCone"], True),
+    ("which bell weighs 425 kg?", "#: 7 | Name: Petrus | Weight (kg): 425", None, None, None),  # "weighs" is no header word
     ("what problem was found under the Memorization heuristic?", "Heuristic: Memorization Minimize Load | Problem: None",
      ["Memorization Minimize Load"], ["None"], True),  # a value's leading words beside its header
     ("what problem was found with memorization?", "Heuristic: Memorization Minimize Load | Problem: None",
