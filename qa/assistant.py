@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.cells import context_named, lacks_asked_year, named_row, row_key, without_set_aside
-from qa.choices import Choice, chosen_in, holds_both, offered
+from qa.choices import chosen_in, holds_both, offered
 from qa.confidence import Confidence, span_features
 from qa.conversation import Turn, reading
 from qa.dates import asked_months, find_relative, has_explicit_date, holds_month, resolve_answer
@@ -24,6 +24,7 @@ from qa.index.lexical import content_words, identifiers, names_every
 from qa.index.embedder import DEFAULT_MODEL, Embedder, shared_embedder
 from qa.index.folders import DATABASE, check_replaceable, held_lock, is_index_database
 from qa.index.retriever import Passage, RetrievedSentence, Retriever
+from qa.index.sentences import ROW_SEPARATOR
 from qa.index.store import SentenceIndex, UpdateReport
 from qa.index.vectors import Progress
 from qa.models import Alternative, Answer, ReaderSpan, Source
@@ -248,25 +249,34 @@ class Assistant:
         return self._alternative_chosen(reading)
 
     def _alternative_chosen(self, found: Candidates) -> Candidates:
-        """For a question offering alternatives ("Dallas or Las Vegas?", `qa.choices`) whose best reading is neither,
-        the alternative that the sentence of a reading good enough to answer holds, alone of the two, at that reading's
-        score: the best such reading's, unless a better one's sentence holds both."""
+        """For a question offering alternatives ("Dallas or Las Vegas?", `qa.choices`), the alternative that the sentence
+        of a reading good enough to answer holds, alone of the two (the reading itself when it is that alternative), at
+        that reading's score: of such sentences, the one holding most of the question's other words, then the best read; none when a
+        better reading's sentence holds both. A table row's reading is good enough at NAMED_CELL_BAR: the alternative
+        it holds is evidence, as a cell's naming is."""
         choice = offered(found.question)
-        if choice is None or not found.scored or _found_alternative(choice, found.scored[0][1].text):
+        if choice is None or not found.scored:
             return found
         bar = self.confidence.threshold if found.bar is None else found.bar
-        for score, span in found.scored:
+        asked = content_words(found.question) - content_words(f"{choice.left[-1]} {choice.right[-1]}")
+        chosen = []
+        for order, (score, span) in enumerate(found.scored):
             rows = [row for _, row in self.index.rows_overlapping(span.doc_id, span.start, span.end)]
-            if score < bar or len(rows) != 1:
-                break
-            sentence = self.index.document(span.doc_id).text[rows[0].start : rows[0].end]
+            sentence = self.index.document(span.doc_id).text[rows[0].start : rows[0].end] if len(rows) == 1 else ""
+            needed = min(bar, NAMED_CELL_BAR) if row_key(sentence) is not None else bar
+            if score < needed or not sentence:
+                continue
             if (where := chosen_in(choice, sentence)) is not None:
-                start, end = rows[0].start + where[0], rows[0].start + where[1]
-                chosen = span.model_copy(update={"start": start, "end": end, "text": sentence[where[0] : where[1]]})
-                return found._replace(scored=[(score, chosen)] + [pair for pair in found.scored if pair[1] is not span])
-            if holds_both(choice, sentence):
-                break
-        return found
+                if chosen_in(choice, span.text) is None or ROW_SEPARATOR in span.text:  # the alternative, not the reading
+                    start, end = rows[0].start + where[0], rows[0].start + where[1]
+                    span = span.model_copy(update={"start": start, "end": end, "text": sentence[where[0] : where[1]]})
+                chosen.append((-len(asked & content_words(sentence)), order, score, span, needed))
+            elif holds_both(choice, sentence) and not chosen:
+                return found
+        if not chosen:
+            return found
+        *_, score, span, needed = min(chosen, key=lambda reading: reading[:2])
+        return found._replace(scored=[(score, span)] + found.scored, bar=min(bar, needed))
 
     def _general_reading(self, question: str, hits: list[RetrievedSentence]) -> Candidates:
         """The retrieved sentences read with their neighbours, or less (`quick_accept`, `early_exit`: `candidates`)."""
@@ -500,11 +510,6 @@ class Assistant:
 def _in_table_row(cell: ReaderSpan) -> bool:
     """Is a named cell's span (read from its line alone, `read_named_cells`) a table row's, not a "Label: value" line's?"""
     return row_key(cell.passage.text) is not None
-
-
-def _found_alternative(choice: Choice, answer: str) -> bool:
-    """Is the answer one of the alternatives, or does it hold one?"""
-    return chosen_in(choice, answer) is not None or holds_both(choice, answer)
 
 
 def _answers_whole(span: str, cell: str) -> bool:

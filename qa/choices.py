@@ -64,7 +64,9 @@ def chosen_in(choice: Choice, text: str) -> tuple[int, int] | None:
     left, right = _found(choice.left, text), _found(choice.right, text)
     if (left is None) == (right is None):
         return None
-    return left or right
+    start, end = left or right
+    label = text.rfind(": ", start, end)  # "Year: 2008" found for "year 2008": the cell's value
+    return (label + 2, end) if label >= 0 else (start, end)
 
 
 def holds_both(choice: Choice, text: str) -> bool:

@@ -21,6 +21,7 @@ from qa.models import ReaderSpan
     ("Pune or Surat had 2,538,473 people in 2001?", "City: Pune | Population (2001): 2,538,473", "Pune"),
     ("Was the footage compatible or incompatible with TV?", "The footage was incompatible with broadcast TV.", "incompatible"),
     ("is year 2008 or 2009 on mnet?", "Year: 2008 | Network: Mnet | Year: 2009 | Network: KBS", None),  # holds both
+    ("is year 2008 or 2009 on mnet?", "Year: 2008 | Network: Mnet", "2008"),  # the cell's value, not its header
     ("does it fly to dallas or las vegas?", "Airline: Allegiant Air | Aircraft: MD-80", None),  # holds neither
 ])
 def test_the_alternative_a_sentence_holds_alone_is_chosen(question, sentence, chosen):
@@ -68,3 +69,27 @@ def test_the_offered_alternative_answers_as_an_exact_span(hash_embedder):
     answer = assistant.ask("Does Allegiant Air fly to Dallas or Las Vegas?")
     assert answer.answer == "Las Vegas" and text[answer.source.start : answer.source.end] == "Las Vegas"
     assert assistant.ask("Which aircraft does Allegiant Air fly?").answer == "MD-80"  # no alternatives: the reading stands
+
+
+def test_of_sentences_holding_one_alternative_the_one_holding_the_questions_other_words_answers(hash_embedder):
+    text = "Cities\nName: Unterwalden | Formed: 1415\nName: Ulm | Formed: 1115\nBoth were imperial."
+    index, _ = SentenceIndex.build([make_document("cities.txt", text)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, FormedReader(), Confidence.load())
+    assistant.confidence = assistant.confidence.model_copy(update={"threshold": 0.0})
+    answer = assistant.ask("Was Ulm or Unterwalden founded in 1115?")
+    assert answer.answer == "Ulm" and text[answer.source.start : answer.source.end] == "Ulm"
+
+
+class FormedReader:
+    """A reader that proposes each line's 'Formed: ' value, Unterwalden's best (the row that does not answer)."""
+
+    def read(self, question, passages, top_n=5):
+        spans = []
+        for passage in passages:
+            for at in (at for at in range(len(passage.text)) if passage.text.startswith("Formed: ", at)):
+                start = passage.start + at + len("Formed: ")
+                line_start = passage.text.rfind("\n", 0, at) + 1
+                best = "Unterwalden" in passage.text[line_start:at]
+                spans.append(ReaderSpan(doc_id=passage.doc_id, start=start, end=start + 4, text=passage.text[at + 8 : at + 12],
+                                        log_prob=-0.5 if best else -1.5, no_answer_log_prob=-9.0, passage=passage))
+        return spans
