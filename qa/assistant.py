@@ -11,7 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-from qa.cells import context_named, lacks_asked_year, named_row, row_key, without_set_aside
+from qa.cells import context_named, lacks_asked_year, named_row, row_cells, row_key, without_set_aside
 from qa.choices import chosen_in, holds_both, offered
 from qa.confidence import Confidence, span_features
 from qa.conversation import Turn, reading
@@ -245,8 +245,22 @@ class Assistant:
             return self._alternative_chosen(Candidates(hits, cells, self.retriever.passages(hits), question, bar))
         labelled = [pair for pair in cells if not _in_table_row(pair[1])]  # a label line's value: one reading among others
         reading = self._general_reading(question, hits)
-        reading = reading._replace(scored=sorted(reading.scored + labelled, key=lambda pair: -pair[0])) if labelled else reading
+        reading = reading._replace(scored=sorted(self._whole_cells(reading.scored) + labelled, key=lambda pair: -pair[0]))
         return self._alternative_chosen(reading)
+
+    def _whole_cells(self, scored: list[tuple[float, ReaderSpan]]) -> list[tuple[float, ReaderSpan]]:
+        """The spans, each inside a table row's cell that it answers whole (`_answers_whole`) grown to that cell ("Dan M.
+        Russell Jr" of "Courthouse: Dan M. Russell Jr. Federal Bldg & U.S. Courthouse"), as a named cell's are."""
+        grown = []
+        for score, span in scored:
+            rows = [row for _, row in self.index.rows_overlapping(span.doc_id, span.start, span.end)]
+            line = self.index.document(span.doc_id).text[rows[0].start : rows[0].end] if len(rows) == 1 else ""
+            for cell in row_cells(line) if row_key(line) is not None else []:
+                start, end = rows[0].start + cell.start, rows[0].start + cell.end
+                if start <= span.start and span.end <= end and _answers_whole(span.text, cell.value):
+                    span = span.model_copy(update={"start": start, "end": end, "text": cell.value})
+            grown.append((score, span))
+        return grown
 
     def _alternative_chosen(self, found: Candidates) -> Candidates:
         """For a question offering alternatives ("Dallas or Las Vegas?", `qa.choices`), the alternative that the sentence

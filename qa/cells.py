@@ -260,8 +260,9 @@ def _row_key_asked_for(question: str, line: str, cells: list[Cell], keys: list[C
 
 
 def _names_header(asked: list[str], cell: Cell, cells: list[Cell]) -> bool:
-    """Every word of the cell's header, or the words that set it apart from the line's other headers."""
-    words = _words(cell.header)
+    """Every word of the cell's header (but single letters: "Color commentator(s)"), or the words that set it apart from
+    the line's other headers."""
+    words = [word for word in _words(cell.header) if len(word) > 1 or word.isdigit()] or _words(cell.header)  # "(s)", "(h:m:s)"
     others = set().union(*(_words(other.header) for other in cells if other is not cell))
     apart = [word for word in words if word not in others]
     return bool(words) and (all(_holds(asked, word) for word in words) or bool(apart) and all(_holds(asked, word) for word in apart))

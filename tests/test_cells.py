@@ -19,6 +19,8 @@ from qa.models import ReaderSpan
     ("GDP per capita for Norway in 2007?", "country: Norway | gdpPercap_2002: 44683.9 | gdpPercap_2007: 49357.1", ["49357.1"]),
     ("What Guidance reference is given for DSTRYD_INDR?", "Name: DSTRYD_INDR | Guidance Ref: Chapter 4 | Guidance Page: 56",
      ["Chapter 4"]),  # "Ref" stands for "reference"
+    ("who were the color commentators in 1968?", "Season: 1968 | Play-by-play: Ray Scott | Color commentator(s): Paul Christman",
+     ["Paul Christman"]),  # "(s)" is no word a question holds
     ("What is the Totals figure for Ohio?", "State: Totals | Totals: 2,236,457", []),  # the column named, not the row
     ("What is the Totals figure for Ohio?", "State: Ohio | Totals: 103,836", ["103,836"]),
     ("Which city is at index 4?", "index: 4 | Name: Changi | City: Singapore", ["Singapore"]),  # a short number after its header
@@ -368,3 +370,11 @@ def test_a_label_lines_value_is_one_reading_among_the_others_not_the_first_taken
     answer = assistant.ask(question)
     assert answer.answer == "14 February" and text[answer.source.start : answer.source.end] == answer.answer
     assert "Mon, 3 Jan 2022" in [alternative.answer for alternative in answer.alternatives]
+
+
+def test_a_span_inside_a_short_cell_of_any_read_row_answers_with_the_whole_cell(hash_embedder):
+    text = "Courthouses\nCourthouse: Dan Russell Federal Building | City: Gulfport\nEach serves its district."
+    index, _ = SentenceIndex.build([make_document("courts.txt", text)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, CellReader(marker="Courthouse: "), Confidence.load())
+    (score, span), *_ = assistant.candidates("Which courthouse is listed?").scored  # names no row: the general reading
+    assert span.text == "Dan Russell Federal Building" and text[span.start : span.end] == span.text
