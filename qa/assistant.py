@@ -11,7 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-from qa.cells import context_named, lacks_asked_year, named_row, row_cells, row_key, without_set_aside
+from qa.cells import asked_in_order, context_named, lacks_asked_year, named_row, row_cells, row_key, without_set_aside
 from qa.choices import chosen_in, holds_both, offered
 from qa.confidence import Confidence, span_features
 from qa.conversation import Turn, reading
@@ -355,6 +355,10 @@ class Assistant:
         matches = {place: named for place, named in matches.items() if named_by[place] == most}
         if any(match.by_header for match, *_ in matches.values()):
             matches = {place: named for place, named in matches.items() if named[0].by_header}
+        if len(matches) > 1 and (ordinal := asked_in_order(question, [self.index.document(doc_id).text[start : lines[-1][1]]
+                                                                      for (doc_id, start), (_, lines, _) in matches.items()])):
+            place = (min if ordinal == "first" else max)(matches)  # "the last season Mike Scott started": his last row
+            matches = {place: matches[place]}
         best: dict[tuple[str, int, int], ReaderSpan] = {}
         for (doc_id, row_start), (match, lines, hit) in matches.items():
             passages = [self.retriever.passage(doc_id, start, end, hit.score) for start, end in lines]

@@ -60,6 +60,7 @@ _NAME = re.compile(r"[^\W\d_]{2,}")  # a key cell that names a thing holds a wor
 _A_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|\d\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)  # a date
 _DISTINCT_NUMBER = re.compile(r"[$£€]?\d+(?:[,.:]\d+)+")  # "31,840", "1:59:38.4", "724.307": a number no other cell shares
 HEADER_WORD_REACH = 3  # a header's word this many words before a value names it with the value ("a weight of only 425")
+_IN_ORDER = re.compile(r"\b(first|earliest|last|latest)\b(?!\s+(?:place|position|round|name|half|quarter|time))", re.IGNORECASE)
 _LIST_LABEL = re.compile(r"^\s*\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]\s+(?=\S)")  # "12. ", "(b) ", "iv) "; not "J. Smith"
 
 
@@ -159,6 +160,16 @@ def without_set_aside(question: str) -> str:
     """The question without what it sets aside ("Handgun for Texas, not pre-pawn or redemption" -> "Handgun
     for Texas"): the words to look for its rows by."""
     return _EXCLUDED.sub("", question)
+
+
+def asked_in_order(question: str, lines: list[str]) -> str | None:
+    """"first" or "last" when the question asks for the first or the last of the rows it names alike ("the last season
+    Mike Scott started", "the first win by decision"), rows that stand in the document's order; None when it does not,
+    or when a header of those rows holds the word ("Last win": a column, not an order) or it is a place ("first place")."""
+    found = _IN_ORDER.search(question)
+    if not found or any(found.group(1).lower() in _words(cell.header) for line in lines for cell in row_cells(line)):
+        return None
+    return "first" if found.group(1).lower() in ("first", "earliest") else "last"
 
 
 def lacks_asked_year(question: str, line: str) -> bool:

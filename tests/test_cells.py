@@ -6,7 +6,7 @@ import re
 import pytest
 
 from qa.assistant import Assistant
-from qa.cells import lacks_asked_year, named_row, row_cells, row_key, without_set_aside
+from qa.cells import asked_in_order, lacks_asked_year, named_row, row_cells, row_key, without_set_aside
 from qa.confidence import Confidence
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
@@ -378,3 +378,25 @@ def test_a_span_inside_a_short_cell_of_any_read_row_answers_with_the_whole_cell(
     assistant = Assistant(index, hash_embedder, CellReader(marker="Courthouse: "), Confidence.load())
     (score, span), *_ = assistant.candidates("Which courthouse is listed?").scored  # names no row: the general reading
     assert span.text == "Dan Russell Federal Building" and text[span.start : span.end] == span.text
+
+
+@pytest.mark.parametrize("question, ordinal", [
+    ("what was the last season when Mike Scott started?", "last"),
+    ("when was the first win by decision?", "first"),
+    ("who came in first place?", None),  # a place, not an order
+    ("when was their last win?", None),  # the header "Last win" holds the word: a column
+    ("which season did Mike Scott start?", None),
+])
+def test_a_question_asks_for_the_first_or_last_of_rows_in_order(question, ordinal):
+    lines = ["Season: 1987 | Pitcher: Mike Scott | Last win: 1986", "Season: 1991 | Pitcher: Mike Scott | Last win: 1990"]
+    assert asked_in_order(question, lines if "win?" in question else [line.rpartition(" | ")[0] for line in lines]) == ordinal
+
+
+def test_of_rows_named_alike_the_last_answers_a_question_asking_for_the_last(hash_embedder):
+    rows = [f"Season: {year} | Pitcher: Mike Scott | Decision: {decision}" for year, decision in [(1987, "W"), (1989, "L"), (1991, "W")]]
+    text = "Opening day starters\n" + "\n".join(rows) + "\nThe Astros chose them each spring."
+    index, _ = SentenceIndex.build([make_document("starters.txt", text)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, CellReader(marker="Season: ", words=1), Confidence.load())
+    for question, year in [("What was the last season Mike Scott pitched?", "1991"), ("What was the first season Mike Scott pitched?", "1987")]:
+        spans = assistant.read_named_cells(question, assistant.retrieve(question))
+        assert [span.text for span in spans] == [year]
