@@ -245,7 +245,8 @@ class Assistant:
             return self._alternative_chosen(Candidates(hits, cells, self.retriever.passages(hits), question, bar))
         labelled = [pair for pair in cells if not _in_table_row(pair[1])]  # a label line's value: one reading among others
         reading = self._general_reading(question, hits)
-        reading = reading._replace(scored=sorted(self._whole_cells(reading.scored) + labelled, key=lambda pair: -pair[0]))
+        scored = self._whole_cells(reading.scored)
+        reading = reading._replace(scored=sorted(scored + labelled, key=lambda pair: -pair[0]) if labelled else scored)
         return self._alternative_chosen(reading)
 
     def _whole_cells(self, scored: list[tuple[float, ReaderSpan]]) -> list[tuple[float, ReaderSpan]]:
