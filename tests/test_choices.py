@@ -9,6 +9,7 @@ from qa.confidence import Confidence
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
 from qa.models import ReaderSpan
+from test_cells import CellReader
 
 
 @pytest.mark.parametrize("question, sentence, chosen", [
@@ -44,27 +45,12 @@ def test_holds_both():
     assert holds_both(choice, "2008 and 2009") and not holds_both(choice, "2008 only")
 
 
-class OtherCellReader:
-    """A reader that proposes, in each passage, the text after 'Aircraft: ' (not the alternative asked for)."""
-
-    def read(self, question, passages, top_n=5):
-        spans = []
-        for passage in passages:
-            at = passage.text.find("Aircraft: ")
-            if at >= 0:
-                start = passage.start + at + len("Aircraft: ")
-                text = passage.text[at + len("Aircraft: "):].split()[0]
-                spans.append(ReaderSpan(doc_id=passage.doc_id, start=start, end=start + len(text), text=text,
-                                        log_prob=-0.5, no_answer_log_prob=-9.0, passage=passage))
-        return spans
-
-
 def test_the_offered_alternative_answers_as_an_exact_span(hash_embedder):
     rows = ["Airline: Allegiant Air | Destination: Las Vegas | Aircraft: MD-80",
             "Airline: Delta | Destination: Dallas | Aircraft: A320"]
     text = "Routes\n" + "\n".join(rows) + "\nFlights run daily."
     index, _ = SentenceIndex.build([make_document("routes.txt", text)], hash_embedder)
-    assistant = Assistant(index, hash_embedder, OtherCellReader(), Confidence.load())
+    assistant = Assistant(index, hash_embedder, CellReader(marker="Aircraft: ", words=1), Confidence.load())
     assistant.confidence = assistant.confidence.model_copy(update={"threshold": 0.0})
     answer = assistant.ask("Does Allegiant Air fly to Dallas or Las Vegas?")
     assert answer.answer == "Las Vegas" and text[answer.source.start : answer.source.end] == "Las Vegas"
