@@ -11,8 +11,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-from qa.cells import asked_in_order, context_named, lacks_asked_year, named_row, row_cells, row_key, without_set_aside
-from qa.choices import chosen_in, holds_both, offered
+from qa.cells import as_number, asked_in_order, context_named, lacks_asked_year, named_row, row_cells, row_key, without_set_aside
+from qa.choices import chosen_in, compared, holds_both, offered, side_in
 from qa.confidence import Confidence, span_features
 from qa.conversation import Turn, reading
 from qa.dates import asked_months, find_relative, has_explicit_date, holds_month, resolve_answer
@@ -271,7 +271,7 @@ class Assistant:
         it holds is evidence, as a cell's naming is."""
         choice = offered(found.question)
         if choice is None or not found.scored:
-            return found
+            return self._compared_alternative(found)
         bar = self.confidence.threshold if found.bar is None else found.bar
         asked = content_words(found.question) - content_words(f"{choice.left[-1]} {choice.right[-1]}")
         chosen = []
@@ -292,6 +292,35 @@ class Assistant:
             return found
         *_, score, span, needed = min(chosen, key=lambda reading: reading[:2])
         return found._replace(scored=[(score, span)] + found.scored, bar=min(bar, needed))
+
+    def _compared_alternative(self, found: Candidates) -> Candidates:
+        """For a question comparing its alternatives by a number ("did A or B have a higher average attendance?",
+        `qa.choices.compared`), the alternative whose table row's named cell holds the larger (or smaller) number: each
+        alternative's first retrieved row that holds it alone and a number in the one cell the question names by header.
+        It answers at the best score a reading of either row has, which must reach NAMED_CELL_BAR."""
+        comparison = compared(found.question)
+        if comparison is None:
+            return found
+        choice, larger = comparison
+        rows: dict[bool, tuple[float, str, int, str]] = {}  # side: (number, document, row start, row text)
+        for hit in found.hits:
+            doc_id, lines = self.table_row(hit.row)  # a wide row's lines together
+            text = self.index.document(doc_id).text[lines[0][0] : lines[-1][1]]
+            side = side_in(choice, text)
+            match = named_row(found.question, text) if side is not None and side not in rows else None
+            if match and match.by_header and len(match.answers) == 1 and (number := as_number(match.answers[0].value)) is not None:
+                rows[side] = (number, doc_id, lines[0][0], text)
+        if len(rows) != 2 or rows[True][0] == rows[False][0]:
+            return found
+        _, doc_id, row_start, text = rows[(rows[True][0] > rows[False][0]) == larger]
+        readings = [(score, span) for score, span in found.scored if any(
+            span.doc_id == row[1] and row[2] <= span.start and span.end <= row[2] + len(row[3]) for row in rows.values())]
+        if not readings or readings[0][0] < NAMED_CELL_BAR:
+            return found
+        start, end = chosen_in(choice, text)
+        span = readings[0][1].model_copy(update={"doc_id": doc_id, "start": row_start + start, "end": row_start + end,
+                                                 "text": text[start:end]})
+        return found._replace(scored=[(readings[0][0], span)] + found.scored, bar=min(self.confidence.threshold, NAMED_CELL_BAR))
 
     def _general_reading(self, question: str, hits: list[RetrievedSentence]) -> Candidates:
         """The retrieved sentences read with their neighbours, or less (`quick_accept`, `early_exit`: `candidates`)."""

@@ -60,6 +60,7 @@ _NAME = re.compile(r"[^\W\d_]{2,}")  # a key cell that names a thing holds a wor
 _A_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|\d\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)  # a date
 _DISTINCT_NUMBER = re.compile(r"[$£€]?\d+(?:[,.:]\d+)+")  # "31,840", "1:59:38.4", "724.307": a number no other cell shares
 HEADER_WORD_REACH = 3  # a header's word this many words before a value names it with the value ("a weight of only 425")
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _IN_ORDER = re.compile(r"\b(first|earliest|last|latest)\b(?!\s+(?:place|position|round|name|half|quarter|time))", re.IGNORECASE)
 _LIST_LABEL = re.compile(r"^\s*\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]\s+(?=\S)")  # "12. ", "(b) ", "iv) "; not "J. Smith"
 
@@ -160,6 +161,12 @@ def without_set_aside(question: str) -> str:
     """The question without what it sets aside ("Handgun for Texas, not pre-pawn or redemption" -> "Handgun
     for Texas"): the words to look for its rows by."""
     return _EXCLUDED.sub("", question)
+
+
+def as_number(value: str) -> float | None:
+    """The number a cell holds ("14,757", "$5", "12 %"), or None when it holds no number alone."""
+    found = _NUMBER.search(value) if is_number(value) else None
+    return float(found.group().replace(",", "")) if found else None
 
 
 def asked_in_order(question: str, lines: list[str]) -> str | None:

@@ -5,8 +5,9 @@ The answer is the alternative that the sentence the question is about holds: the
 Destination(s): Las Vegas" holds "Las Vegas" and not "Dallas". The reader often proposes another of that row's cells
 ("MD-80"), since the question's words name both alternatives. Which words make an alternative is not known, so each
 side is tried from its longest run of words to its shortest (" ... fly to Dallas" gives "fly to dallas", "to dallas",
-"dallas"), each run opening and closing with a word that carries content. A question that compares ("which was
-released sooner, A or B?") is left alone: its answer needs two sentences, one for each alternative.
+"dallas"), each run opening and closing with a word that carries content. A question that compares them by a number
+("did A or B have a higher average attendance?") is answered from two table rows, one for each alternative
+(`compared`); one that compares otherwise ("which was released sooner, A or B?") is left alone.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ _COMPARES = re.compile(r"\b(?:more|less|fewer|most|least|first|last|better|worse
                        re.IGNORECASE)
 
 
+_BY_NUMBER = re.compile(r"\b(more|most|higher|highest|larger|largest|bigger|biggest|greater|greatest|less|fewer|least|lower"
+                        r"|lowest|smaller|smallest)\b", re.IGNORECASE)
+_LARGER = {"more", "most", "higher", "highest", "larger", "largest", "bigger", "biggest", "greater", "greatest"}
+
+
 class Choice(BaseModel, frozen=True):
     """A question's two alternatives, each as its runs of words to look for, longest first."""
 
@@ -34,12 +40,24 @@ class Choice(BaseModel, frozen=True):
 
 
 def offered(question: str) -> Choice | None:
-    """The alternatives a question offers around its last "or"; None when it offers none, or compares them. A question
-    offers them when it is worded as a yes/no question ("does it fly to Dallas or Las Vegas?"), or the alternatives
-    follow a comma ("which element has the symbol Fe, titanium or iron?"), or open it ("Pune or Surat had ...?");
-    otherwise its "or" is part of what it asks about."""
+    """The alternatives a question offers around its last "or"; None when it offers none, or compares them."""
+    return None if _COMPARES.search(question) else _alternatives(question)
+
+
+def compared(question: str) -> tuple[Choice, bool] | None:
+    """The alternatives of a question that compares them by a number ("did Tianjin Teda or Qingdao Jonoon have a higher
+    average attendance?"), and whether the larger number wins; None for any other question."""
+    found = _BY_NUMBER.search(question)
+    choice = _alternatives(question) if found else None
+    return (choice, found.group(1).lower() in _LARGER) if choice else None
+
+
+def _alternatives(question: str) -> Choice | None:
+    """The alternatives around the question's last "or". A question offers them when it is worded as a yes/no question
+    ("does it fly to Dallas or Las Vegas?"), or the alternatives follow a comma ("which element has the symbol Fe,
+    titanium or iron?"), or open it ("Pune or Surat had ...?"); otherwise its "or" is part of what it asks about."""
     parts = _OR.split(question)
-    if len(parts) < 2 or _COMPARES.search(question):
+    if len(parts) < 2:
         return None
     before, after = " or ".join(parts[:-1]), parts[-1]
     clauses = re.split(r"[,;:?]", before.rstrip(" ,"))  # "..., Wang Yeping, or Liu Yongqing?"
@@ -67,6 +85,12 @@ def chosen_in(choice: Choice, text: str) -> tuple[int, int] | None:
     start, end = left or right
     label = text.rfind(": ", start, end)  # "Year: 2008" found for "year 2008": the cell's value
     return (label + 2, end) if label >= 0 else (start, end)
+
+
+def side_in(choice: Choice, text: str) -> bool | None:
+    """Which alternative `text` holds alone: True for the left one, False for the right; None for both or neither."""
+    left, right = _found(choice.left, text), _found(choice.right, text)
+    return None if (left is None) == (right is None) else left is not None
 
 
 def holds_both(choice: Choice, text: str) -> bool:

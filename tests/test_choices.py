@@ -4,7 +4,8 @@ sentence holds, as an exact span of the document."""
 import pytest
 
 from qa.assistant import Assistant
-from qa.choices import chosen_in, holds_both, offered
+from qa.cells import as_number
+from qa.choices import chosen_in, compared, holds_both, offered
 from qa.confidence import Confidence
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
@@ -79,3 +80,28 @@ class FormedReader:
                 spans.append(ReaderSpan(doc_id=passage.doc_id, start=start, end=start + 4, text=passage.text[at + 8 : at + 12],
                                         log_prob=-0.5 if best else -1.5, no_answer_log_prob=-9.0, passage=passage))
         return spans
+
+
+@pytest.mark.parametrize("question, larger", [
+    ("did Tianjin Teda or Qingdao Jonoon have a higher average attendance?", True),
+    ("which lake is smaller in area? Albigna Lake or Oeschinen Lake?", False),
+    ("which was released sooner, Rainbow or Mack?", None),  # compares, but not by a number
+    ("does it fly to Dallas or Las Vegas?", None),
+])
+def test_a_question_compares_its_alternatives_by_a_number(question, larger):
+    found = compared(question)
+    assert (found[1] if found else None) == larger
+
+
+def test_a_cells_number():
+    assert [as_number(value) for value in ["14,757", "$5", "12 %", "-3.5", "Nil", "12 May 1959"]] == [14757, 5, 12, -3.5, None, None]
+
+
+def test_the_alternative_whose_row_holds_the_larger_or_smaller_number_answers(hash_embedder):
+    rows = ["Club: Tianjin Teda | Average attendance: 14,757", "Club: Qingdao Jonoon | Average attendance: 6,247"]
+    text = "Attendance\n" + "\n".join(rows) + "\nFigures for the 2009 season."
+    index, _ = SentenceIndex.build([make_document("clubs.txt", text)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, CellReader(marker="attendance: ", words=1), Confidence.load())
+    for word, club in [("higher", "Tianjin Teda"), ("lower", "Qingdao Jonoon")]:
+        answer = assistant.ask(f"Did Tianjin Teda or Qingdao Jonoon have a {word} average attendance?")
+        assert answer.answer == club and text[answer.source.start : answer.source.end] == club
