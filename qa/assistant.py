@@ -254,10 +254,9 @@ class Assistant:
         Russell Jr" of "Courthouse: Dan M. Russell Jr. Federal Bldg & U.S. Courthouse"), as a named cell's are."""
         grown = []
         for score, span in scored:
-            rows = [row for _, row in self.index.rows_overlapping(span.doc_id, span.start, span.end)]
-            line = self.index.document(span.doc_id).text[rows[0].start : rows[0].end] if len(rows) == 1 else ""
+            at, line = self._sentence_at(span.doc_id, span.start, span.end) or (0, "")
             for cell in row_cells(line) if row_key(line) is not None else []:
-                start, end = rows[0].start + cell.start, rows[0].start + cell.end
+                start, end = at + cell.start, at + cell.end
                 if start <= span.start and span.end <= end and _answers_whole(span.text, cell.value):
                     span = span.model_copy(update={"start": start, "end": end, "text": cell.value})
             grown.append((score, span))
@@ -266,8 +265,8 @@ class Assistant:
     def _alternative_chosen(self, found: Candidates) -> Candidates:
         """For a question offering alternatives ("Dallas or Las Vegas?", `qa.choices`), the alternative that the sentence
         of a reading good enough to answer holds, alone of the two (the reading itself when it is that alternative), at
-        that reading's score: of such sentences, the one holding most of the question's other words, then the best read; none when a
-        better reading's sentence holds both. A table row's reading is good enough at NAMED_CELL_BAR: the alternative
+        that reading's score: of such sentences, the one holding most of the question's other words, then the best
+        read; none when a better reading's sentence holds both. A table row's reading is good enough at NAMED_CELL_BAR: the alternative
         it holds is evidence, as a cell's naming is."""
         choice = offered(found.question)
         if choice is None or not found.scored:
@@ -276,14 +275,13 @@ class Assistant:
         asked = content_words(found.question) - content_words(f"{choice.left[-1]} {choice.right[-1]}")
         chosen = []
         for order, (score, span) in enumerate(found.scored):
-            rows = [row for _, row in self.index.rows_overlapping(span.doc_id, span.start, span.end)]
-            sentence = self.index.document(span.doc_id).text[rows[0].start : rows[0].end] if len(rows) == 1 else ""
+            at, sentence = self._sentence_at(span.doc_id, span.start, span.end) or (0, "")
             needed = min(bar, NAMED_CELL_BAR) if row_key(sentence) is not None else bar
             if score < needed or not sentence:
                 continue
             if (where := chosen_in(choice, sentence)) is not None:
                 if chosen_in(choice, span.text) is None or ROW_SEPARATOR in span.text:  # the alternative, not the reading
-                    start, end = rows[0].start + where[0], rows[0].start + where[1]
+                    start, end = at + where[0], at + where[1]
                     span = span.model_copy(update={"start": start, "end": end, "text": sentence[where[0] : where[1]]})
                 chosen.append((-len(asked & content_words(sentence)), order, score, span, needed))
             elif holds_both(choice, sentence) and not chosen:
@@ -490,10 +488,16 @@ class Assistant:
 
     def _sentence_of(self, doc_id: str, start: int, end: int) -> str | None:
         """The text of the one indexed sentence holding the span; None when it lies across or between sentences."""
+        found = self._sentence_at(doc_id, start, end)
+        return found[1] if found else None
+
+    def _sentence_at(self, doc_id: str, start: int, end: int) -> tuple[int, str] | None:
+        """Where the one indexed sentence holding the span starts, and its text; None when the span lies across or
+        between sentences."""
         rows = [row for _, row in self.index.rows_overlapping(doc_id, start, end)]
         if len(rows) != 1 or not rows[0].start <= start <= end <= rows[0].end:
             return None
-        return self.index.document(doc_id).text[rows[0].start : rows[0].end]
+        return rows[0].start, self.index.document(doc_id).text[rows[0].start : rows[0].end]
 
     def _answer_text_in(self, passage: Passage, text: str) -> list[tuple[str, int, int]]:
         """Where `text` stands verbatim, as whole words inside one sentence, in a passage left unread:
