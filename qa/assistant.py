@@ -254,7 +254,8 @@ class Assistant:
         Russell Jr" of "Courthouse: Dan M. Russell Jr. Federal Bldg & U.S. Courthouse"), as a named cell's are."""
         grown = []
         for score, span in scored:
-            at, line = self._sentence_at(span.doc_id, span.start, span.end) or (0, "")
+            at, line = (self._sentence_at(span.doc_id, span.start, span.end) or (0, "")) \
+                if ROW_SEPARATOR in span.passage.text else (0, "")  # prose: no look-up
             for cell in row_cells(line) if row_key(line) is not None else []:
                 start, end = at + cell.start, at + cell.end
                 if start <= span.start and span.end <= end and _answers_whole(span.text, cell.value):

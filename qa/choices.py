@@ -41,7 +41,7 @@ class Choice(BaseModel, frozen=True):
 
 def offered(question: str) -> Choice | None:
     """The alternatives a question offers around its last "or"; None when it offers none, or compares them."""
-    return None if _COMPARES.search(question) else _alternatives(question)
+    return None if _COMPARES.search(question) or _BY_NUMBER.search(question) else _alternatives(question)
 
 
 def compared(question: str) -> tuple[Choice, bool] | None:

@@ -105,3 +105,8 @@ def test_the_alternative_whose_row_holds_the_larger_or_smaller_number_answers(ha
     for word, club in [("higher", "Tianjin Teda"), ("lower", "Qingdao Jonoon")]:
         answer = assistant.ask(f"Did Tianjin Teda or Qingdao Jonoon have a {word} average attendance?")
         assert answer.answer == club and text[answer.source.start : answer.source.end] == club
+
+
+def test_a_superlative_question_offers_no_plain_alternatives():
+    assert offered("which is the largest, Albigna Lake or Oeschinen Lake?") is None
+    assert compared("which is the largest, Albigna Lake or Oeschinen Lake?")[1] is True
