@@ -11,7 +11,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-from qa.cells import as_number, asked_in_order, context_named, lacks_asked_year, named_row, row_cells, row_key, without_set_aside
+from qa.cells import (as_number, asked_in_order, context_named, lacks_asked_year, named_row, row_cells, row_key, same_row,
+                      without_set_aside)
 from qa.choices import chosen_in, compared, holds_both, offered, side_in
 from qa.confidence import Confidence, span_features
 from qa.conversation import Turn, reading
@@ -344,8 +345,9 @@ class Assistant:
 
     def _rows_naming_cells(self, question: str, documents: frozenset[str] | None) -> list[int]:
         """The table rows, among the best word matches of the question (without what it sets aside), that the
-        question names (`qa.cells`), those it names by more values first, then those whose cells it names by
-        header, at most MAX_NAMED_ROWS: look-alike rows that similarity alone mixes up. A row named by no value (a
+        question names (`qa.cells`) and by no fewer of its words than another (`NamedRow.outnamed_by`), those it names
+        by more values first, then those whose cells it names by header, at most MAX_NAMED_ROWS: look-alike rows that similarity alone mixes up. Of rows named alike, the first or
+        last in the document comes first when the question asks for it (`asked_in_order`). A row named by no value (a
         "Label: value" line named by its label) is not looked for so."""
         found = self.index.lexical_search(without_set_aside(question), NAMED_ROW_DEPTH)
         rows = self.index.rows([n for n, _ in found])
@@ -354,8 +356,13 @@ class Assistant:
             row = rows.get(n)
             match = named_row(question, self.index.sentence_text(n)) if row and (documents is None or row.doc_id in documents) else None
             if match and match.keys:
-                named.append((-match.names, not match.by_header, len(named), n))
-        return [n for *_, n in sorted(named)[:MAX_NAMED_ROWS]]
+                named.append((-match.names, not match.by_header, len(named), n, match))
+        named = sorted(rank for rank in named if not any(rank[-1].outnamed_by(other[-1]) for other in named))
+        alike = [n for *rank, _, n, _ in named if rank == list(named[0][:2])]
+        if len(alike) > 1 and (ordinal := asked_in_order(question, [self.index.sentence_text(n) for n in alike])):
+            place = {n: (rows[n].doc_id, rows[n].start) for n in alike}  # "the last season Mike Scott started": his last row
+            named.insert(0, (0, False, 0, (min if ordinal == "first" else max)(alike, key=place.get), None))
+        return list(dict.fromkeys(n for *_, n, _ in named))[:MAX_NAMED_ROWS]
 
     def as_spelt(self, question: str, hits: list[RetrievedSentence]) -> str:
         """The question with its misspelt words as the retrieved sentences spell them (`qa.spelling`)."""
@@ -367,7 +374,7 @@ class Assistant:
 
     def read_named_cells(self, question: str, hits: list[RetrievedSentence]) -> list[ReaderSpan]:
         """The reader's spans in the cells the question names (`qa.cells`), in the hits' rows it names by the most
-        values (a wide row's lines together, `table_row`), each line read alone: the cells named by header, or,
+        values and words (`NamedRow.outnamed_by`; a wide row's lines together, `table_row`), each line read alone: the cells named by header, or,
         when it names no header, any cell but those naming the row; of rows named alike, those whose context the
         question names most (`context_named`). A span of a cell's header and value is its value's part; a span inside a
         short cell (`_answers_whole`) grows to the whole cell.
@@ -378,6 +385,8 @@ class Assistant:
             start, end = lines[0][0], lines[-1][1]
             if (doc_id, start) not in matches and (match := named_row(question, self.index.document(doc_id).text[start:end])):
                 matches[doc_id, start] = (match, lines, hit)
+        matches = {place: named for place, named in matches.items()
+                   if not any(named[0].outnamed_by(other) for other, *_ in matches.values())}  # "deep red" over "red"
         named_by = {place: (match.names, context_named(question, self.index.document(place[0]).context_at(place[1])))
                     for place, (match, *_) in matches.items()}  # rows named by more values first, then by their context
         most = max(named_by.values(), default=None)
@@ -407,22 +416,31 @@ class Assistant:
 
     def table_row(self, sentence: int) -> tuple[str, list[tuple[int, int]]]:
         """(document, [(start, end) of each line]) of the sentence's table row: the sentence with the lines beside it
-        that start with the same key cells (`qa.cells.row_key`), a wide row's other lines; the sentence alone
-        when it is no row line."""
+        that start with the same key cells (`qa.cells.row_key`) and are of its row (`qa.cells.same_row`: "Pos: Ret" keys
+        many rows), a wide row's other lines; the sentence alone when it is no row line."""
         row = self.index.row(sentence)
         text = self.index.document(row.doc_id).text
         key = row_key(text[row.start : row.end])
         if key is None:
             return row.doc_id, [(row.start, row.end)]
-        found = self.index.rows(self.index.neighbours(sentence, MAX_ROW_LINES))
-        ids = sorted(found, key=lambda n: found[n].start)  # in order; one another process just removed is left out
-        lines = [(found[n].start, found[n].end) for n in ids]
-        first = last = ids.index(sentence)
-        while first > 0 and text.startswith(key, lines[first - 1][0]):
-            first -= 1
-        while last < len(lines) - 1 and text.startswith(key, lines[last + 1][0]):
-            last += 1
-        return row.doc_id, lines[first : last + 1]
+        width = MAX_ROW_LINES
+        while True:
+            found = self.index.rows(self.index.neighbours(sentence, width))
+            ids = sorted(found, key=lambda n: found[n].start)  # in order; one another process just removed is left out
+            lines = [(found[n].start, found[n].end) for n in ids]
+            first = last = at = ids.index(sentence)
+            while first > 0 and text.startswith(key, lines[first - 1][0]):
+                first -= 1
+            while last < len(lines) - 1 and text.startswith(key, lines[last + 1][0]):
+                last += 1
+            if first > 0 or at < width:
+                break
+            width *= 4  # the key's run may start before the lines looked at: its rows are counted from its start
+        while True:  # the run's rows, one after the other, up to the sentence's
+            count = same_row([text[start:end] for start, end in lines[first : last + 1]])
+            if first + count > at:
+                return row.doc_id, lines[first : first + count]
+            first += count
 
     def read_until(self, question: str, hits: list[RetrievedSentence],
                    bar: float) -> tuple[list[tuple[float, ReaderSpan]], list[Passage]]:

@@ -25,7 +25,9 @@ Readers write a table row as one line of named cells, "State: Kentucky | Permit:
   a value comes first, and it is not looked for beyond the retrieved sentences.
 - A row lacks the column a question asks for when its headers are told apart by years ("gdpPercap_1952" ...
   "gdpPercap_2007") and the question holds a year that none of them, and none of its values, holds.
-Of rows named alike, those whose context (headings, caption) the question names most are read.
+A row named by more of the question's words, all those naming another row among them, is read before it ("deep red"
+over "red"). Of rows named alike, those whose context (headings, caption) the question names most are read. Rows that
+share a key ("Pos: Ret", many retired riders) are told apart by the cell each opens with (`same_row`).
 Look-alike rows sit side by side and the reader does not tell them apart: the assistant reads the rows
 a question names, each alone, and answers from their named cells (from any other cell of theirs when
 no header is named) when the reader proposes them; a short cell answers whole ("Policy statements
@@ -100,6 +102,19 @@ def row_key(line: str) -> str | None:
     return ROW_SEPARATOR.join(parts[:width]) + ROW_SEPARATOR
 
 
+def same_row(lines: list[str]) -> int:
+    """How many of `lines` (consecutive lines starting with one key, the first the row's) are that row's: a wide row's
+    first line opens with the cell after its key, and so does the next row's of that key ("Pos: Ret | No: 5 | Rider: A"
+    then "Pos: Ret | No: 12 | Rider: B", two retired riders)."""
+    opening = [_first_after_key(line) for line in lines]
+    return next((count for count in range(1, len(lines)) if opening[count] == opening[0]), len(lines))
+
+
+def _first_after_key(line: str) -> str | None:
+    width = len(row_key(line) or "")
+    return next((cell.header for cell in row_cells(line) if cell.start >= width), None)
+
+
 class NamedRow(BaseModel, frozen=True):
     """A row line a question names: the cells whose values it names (the row's keys), and the cells its
     answer may be: those whose headers it names, else every other cell (`by_header` says which)."""
@@ -107,12 +122,19 @@ class NamedRow(BaseModel, frozen=True):
     keys: list[Cell]
     answers: list[Cell]
     by_header: bool
+    named_words: frozenset[str] = frozenset()  # the question's words that the keys' values hold
 
     @property
     def names(self) -> int:
         """How many distinct values of the row the question names ("• Partnership" and "Partnership" are one): the
         more, the surer the row."""
         return len({tuple(_words(cell.value)) for cell in self.keys})
+
+
+    def outnamed_by(self, other: "NamedRow") -> bool:
+        """Whether the question names `other` by more of its words, all those naming this row among them: "deep red"
+        of "Flower colour: deep red" over "Flower colour: red", "pop musician" over "Musician (Right Said Fred)"."""
+        return self.named_words < other.named_words
 
 
 def named_row(question: str, line: str) -> NamedRow | None:
@@ -132,8 +154,10 @@ def named_row(question: str, line: str) -> NamedRow | None:
     breaks = [at for at, character in enumerate(line) if character == "\n"]
     line_of = {id(cell): bisect(breaks, cell.start) for cell in cells}  # a header is told apart from its own line's
     named = [cell for cell in others if _names_header(asked, cell, [c for c in cells if line_of[id(c)] == line_of[id(cell)]])] \
-        or [cell for cell in others if _asked_kind_names(question, cell.header)]
-    return NamedRow(keys=keys, answers=named or _row_key_asked_for(question, line, cells, keys) or others, by_header=bool(named))
+        or _fullest_headers(asked, [cell for cell in others if _asked_kind_names(question, cell.header)])
+    held = frozenset(word for cell in keys for word in _words(_NOTE.sub("", cell.value)) if word in asked)
+    return NamedRow(keys=keys, answers=named or _row_key_asked_for(question, line, cells, keys) or others, by_header=bool(named),
+                    named_words=held)
 
 
 def _named_label(asked: list[str], line: str) -> NamedRow | None:
@@ -261,6 +285,15 @@ def _asked_kind_names(question: str, header: str) -> bool:
         return True
     noun = _ASKED_NOUN.search(question)
     return bool(noun) and any(_holds([noun.group(1).lower()], word) for word in words if len(word) >= MIN_SHORTENED)
+
+
+def _fullest_headers(asked: list[str], cells: list[Cell]) -> list[Cell]:
+    """The cells but those whose header another's holds whole, with more words the question holds ("how long was the
+    rifle's barrel?": "Barrel length" over "Length", both named by what "how long" asks for)."""
+    def outnamed(cell: Cell, other: Cell) -> bool:
+        words, fuller = set(_words(cell.header)), set(_words(other.header))
+        return words < fuller and any(_holds(asked, word) for word in fuller - words if len(word) >= MIN_SHORTENED)
+    return [cell for cell in cells if not any(outnamed(cell, other) for other in cells)]
 
 
 def _row_key_asked_for(question: str, line: str, cells: list[Cell], keys: list[Cell]) -> list[Cell]:

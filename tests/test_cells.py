@@ -6,7 +6,7 @@ import re
 import pytest
 
 from qa.assistant import Assistant
-from qa.cells import asked_in_order, lacks_asked_year, named_row, row_cells, row_key, without_set_aside
+from qa.cells import asked_in_order, lacks_asked_year, named_row, row_cells, row_key, same_row, without_set_aside
 from qa.confidence import Confidence
 from qa.index.documents import make_document
 from qa.index.store import SentenceIndex
@@ -169,6 +169,63 @@ def test_a_wide_rows_other_lines_answer_for_it(hash_embedder):
     assert [span.text for span in spans] == ["243"] and text[spans[0].start : spans[0].end] == "243"
     prose = assistant.index.lexical_search("held every two years", 1)[0][0]
     assert assistant.table_row(prose)[1] == [(len(text) - 35, len(text))]  # no row line: itself alone
+
+
+def test_rows_sharing_a_key_are_told_apart(hash_embedder):
+    riders = [("Ret", "5", "Ada Lind", "3"), ("Ret", "12", "Bo Ek", "6"), ("Ret", "14", "Cy Moss", "9")]
+    text = "Race\n" + "\n".join(f"Pos: {pos} | No: {no} | Rider: {name} | Team: Honda\nPos: {pos} | Grid: {grid}"
+                                 for pos, no, name, grid in riders)
+    text += "\nRes.: Win | Date: 2009 | Round: 3\nRes.: Win | Date: 2011 | Round: 1\nThe race ran in the rain."
+    index, _ = SentenceIndex.build([make_document("race.txt", text)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, NumberReader(), Confidence.load())
+    row_of = {}
+    for n, _ in index.rows_overlapping("race.txt", 0, len(text)):
+        _, lines = assistant.table_row(n)
+        row_of[index.sentence_text(n)] = [text[start:end] for start, end in lines]
+    assert row_of["Pos: Ret | Grid: 6"] == ["Pos: Ret | No: 12 | Rider: Bo Ek | Team: Honda", "Pos: Ret | Grid: 6"]
+    assert row_of["Pos: Ret | No: 14 | Rider: Cy Moss | Team: Honda"] == ["Pos: Ret | No: 14 | Rider: Cy Moss | Team: Honda",
+                                                                         "Pos: Ret | Grid: 9"]
+    assert row_of["Res.: Win | Date: 2011 | Round: 1"] == ["Res.: Win | Date: 2011 | Round: 1"]  # one line a row
+
+
+def test_a_wide_rows_lines_end_where_the_next_row_of_its_key_opens():
+    lines = ["Name: Fourth | Steps: 9 | Cents: 150", "Name: Fourth | midi: play | ratio: 4:3", "Name: Fourth | just: 150.6 | midi: play",
+             "Name: Fourth | Steps: 21 | Cents: 350"]
+    assert same_row(lines) == 3  # a header written twice in a row ("midi") does not open another
+    assert same_row(lines[:2]) == 2
+
+
+def test_of_many_rows_named_alike_the_first_or_last_in_the_document_is_read(hash_embedder):
+    rows = [f"Season: {1980 + n} | Pitcher: {'Mike Scott' if n % 2 else 'Nolan Ryan'} | Decision: W" for n in range(16)]
+    rows[0] += " after a long rain delay in the ninth inning of a cold night"  # matched less well than the others
+    rows[-1] += " after a long rain delay in the ninth inning of a cold night"
+    text = "Opening day starters\n" + "\n".join(rows) + "\nThe Astros chose them each spring."
+    index, _ = SentenceIndex.build([make_document("starters.txt", text)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, CellReader(marker="Season: ", words=1), Confidence.load())
+    for question, year in [("What was the last season Mike Scott pitched?", "1995"), ("What was the first season Nolan Ryan pitched?", "1980")]:
+        spans = assistant.read_named_cells(question, assistant.retrieve(question))
+        assert [span.text for span in spans] == [year]
+
+
+@pytest.mark.parametrize("question, line, other, outnamed", [
+    ("what is the only plant with deep red flower colour?", "Name: Bell | Flower colour: red", "Name: Tom | Flower colour: deep red", True),
+    ("who is the first pop musician?", "Name: Fred | Notable as: Musician (Right Said)", "Name: Bo | Notable as: Pop musician", True),
+    ("who is in the liberal party?", "Name: Ray | Party: Liberal-Progressive", "Name: Will | Party: Liberal", False),  # one word each
+    ("Oswalt opened in Minute Maid Park, but in what year in Petco Park?", "Season: 2003 | Pitcher: Oswalt | Park: Minute Maid Park",
+     "Season: 2008 | Pitcher: Oswalt | Park: Petco Park", False),  # other words, not more of them
+])
+def test_a_row_named_by_more_of_the_questions_words_outnames_one_named_by_some_of_them(question, line, other, outnamed):
+    assert named_row(question, line).outnamed_by(named_row(question, other)) is outnamed
+
+
+@pytest.mark.parametrize("question, line, answers", [
+    ("how long was the M1894 rifle's barrel?", "Model: M1894 Rifle | Length: 1267 mm | Barrel length: 760 mm", ["760 mm"]),
+    ("how long was the M1894 rifle?", "Model: M1894 Rifle | Length: 1267 mm | Barrel length: 760 mm", ["1267 mm", "760 mm"]),
+    ("what year did Kelly sign with Bad Boy?", "Act: Kelly | Year signed: 2011 | Albums released under Bad Boy: 1",
+     ["2011", "1"]),  # neither header holds the other
+])
+def test_of_headers_named_by_what_is_asked_for_the_one_holding_more_of_the_question_is_read(question, line, answers):
+    assert [cell.value for cell in named_row(question, line).answers] == answers
 
 
 def test_rows_are_looked_for_without_what_the_question_sets_aside():
