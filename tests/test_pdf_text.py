@@ -84,6 +84,15 @@ def test_paragraphs_are_kept_apart_and_a_heading_is_not_split():
                                   "Engineers proposed reinforced concrete elements for the breakwater."]
 
 
+def test_a_contents_page_keeps_each_entry_apart_with_its_page_number():
+    lines = [(72, 520, "1 Harbour basics"), (530, 520, "2"),
+             (90, 506, "1.1 Tides . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . 3"),
+             (90, 492, "1.2 Quays . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . 9"),
+             (72, 478, "2 Storms"), (524, 478, "14")]  # mid-page: a number alone near the top or foot is a page number
+    assert read(make_layout_pdf([lines])).text.split("\n\n") == [
+        "1 Harbour basics 2", "1.1 Tides " + ". " * 33 + "3", "1.2 Quays " + ". " * 33 + "9", "2 Storms 14"]
+
+
 def test_tex_math_fonts_without_a_unicode_map_read_as_their_symbols():
     assert tex_math_text("BIKXFS+CMSY10", 0x38) == "∀" and tex_math_text("CMSY10", 0x29) == "⇒"
     assert tex_math_text("ABCDEF+CMMI10", 0x0D) == "γ" and tex_math_text("CMEX10", 0x50) == "∑"

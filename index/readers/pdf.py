@@ -73,6 +73,8 @@ INDENT = 0.8  # a line starting this many font sizes right of the line above ope
 FULL_LINE = 2.0  # a line ending within this many font sizes of its paragraph's right edge fills it
 SIZE_TOLERANCE = 0.1  # font sizes this close (as a share) are one type
 PARAGRAPH_BREAK = "\n\n"  # between paragraphs (and pages), as plain text is written
+_LEADER_ENDED = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})$", re.IGNORECASE)  # ". . . . 12": a contents entry
+_PAGE_REFERENCE = re.compile(r"\d{1,4}|[ivxlc]{1,6}", re.IGNORECASE)  # "12", "iv": a page number set flush right
 _SENTENCE_END = (".", "!", "?", ":", ".\"", ".”", ".)", "?\"", "!\"", "?”", "!”")
 _BOLD = re.compile(r"bold|black|heavy|cmbx", re.IGNORECASE)
 _COMBINING = {"˜": "\u0303", "~": "\u0303", "ˆ": "\u0302", "^": "\u0302", "¨": "\u0308", "˙": "\u0307", "´": "\u0301",
@@ -537,11 +539,15 @@ def _paragraphs(pages: list[_Page], running: set[str]) -> list[_Paragraph]:
 def _goes_on(lines: list[_Line], line: _Line, new_page: bool) -> bool:
     """Whether `line` continues the paragraph of `lines`: set in the same type, and either just below
     its last line (not indented as a new paragraph's first line is, nor after a short line that ends a
-    sentence), or at the top of the next column or page after a last line that fills its column and
-    leaves a sentence open."""
+    sentence, nor after a contents entry's dot leader and page number), or at the top of the next column or
+    page after a last line that fills its column and leaves a sentence open. A page number far right on
+    the last line's baseline is part of it."""
     last, size = lines[-1], line.size
-    if abs(last.size - size) > SIZE_TOLERANCE * size or last.bold != line.bold:
-        return False
+    if abs(line.baseline - last.baseline) < 0.1 * size and line.x0 > last.x1 and _PAGE_REFERENCE.fullmatch(line.text):
+        return True  # "1 Topologische Grundbegriffe ... 2": a heading's page number, far right on its line
+    if abs(last.size - size) > SIZE_TOLERANCE * size or last.bold != line.bold or _LEADER_ENDED.search(last.text) \
+            or len(lines) > 1 and abs(lines[-2].baseline - last.baseline) < 0.1 * size and _PAGE_REFERENCE.fullmatch(last.text):
+        return False  # a contents entry ends with its page number
     right = max(previous.x1 for previous in lines)
     full = last.x1 >= right - FULL_LINE * size if len(lines) > 1 else line.text[:1].islower()
     if new_page or line.top < last.top - size:
