@@ -586,9 +586,10 @@ def _in_table_row(cell: ReaderSpan) -> bool:
 def _answers_whole(span: str, cell: str) -> bool:
     """Does a span inside a named cell answer with the whole cell: a short cell (MAX_WHOLE_CELL_WORDS), or one up to
     twice as long of which the span is half ("Disasters are not sorted" of "Disasters are not sorted based on
-    numbering")?"""
+    numbering") or the opening words ("Dan M. Russell Jr" of "Dan M. Russell Jr. Federal Bldg & U.S. Courthouse")?"""
     words = len(cell.split())
-    return words <= MAX_WHOLE_CELL_WORDS or words <= 2 * MAX_WHOLE_CELL_WORDS and 2 * len(span.split()) >= words
+    return words <= MAX_WHOLE_CELL_WORDS or words <= 2 * MAX_WHOLE_CELL_WORDS and (2 * len(span.split()) >= words
+                                                                                  or cell.startswith(span))
 
 
 def _same_answer_in(span: ReaderSpan, best: ReaderSpan) -> tuple[str, int, int] | None:

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from qa.assistant import Assistant
+from qa.assistant import Assistant, _answers_whole
 from qa.cells import asked_in_order, lacks_asked_year, named_row, row_cells, row_key, same_row, without_set_aside
 from qa.confidence import Confidence
 from qa.index.documents import make_document
@@ -226,6 +226,17 @@ def test_a_row_named_by_more_of_the_questions_words_outnames_one_named_by_some_o
 ])
 def test_of_headers_named_by_what_is_asked_for_the_one_holding_more_of_the_question_is_read(question, line, answers):
     assert [cell.value for cell in named_row(question, line).answers] == answers
+
+
+@pytest.mark.parametrize("span, cell, whole", [
+    ("Policy statements", "Policy statements enforced", True),  # a short cell
+    ("Disasters are not sorted", "Disasters are not sorted based on numbering", True),  # half of it
+    ("Dan M. Russell Jr", "Dan M. Russell Jr. Federal Bldg & U.S. Courthouse", True),  # its opening words
+    ("U.S. Courthouse", "Dan M. Russell Jr. Federal Bldg & U.S. Courthouse", False),  # a small part, not the opening
+    ("The pier", "The pier was inspected in spring by the harbour authority and found sound", False),  # prose, not a field
+])
+def test_a_span_answers_with_its_whole_cell_when_the_cell_is_short_or_the_span_half_or_its_opening(span, cell, whole):
+    assert _answers_whole(span, cell) is whole
 
 
 def test_rows_are_looked_for_without_what_the_question_sets_aside():
