@@ -195,18 +195,6 @@ def test_a_wide_rows_lines_end_where_the_next_row_of_its_key_opens():
     assert same_row(lines[:2]) == 2
 
 
-def test_of_many_rows_named_alike_the_first_or_last_in_the_document_is_read(hash_embedder):
-    rows = [f"Season: {1980 + n} | Pitcher: {'Mike Scott' if n % 2 else 'Nolan Ryan'} | Decision: W" for n in range(16)]
-    rows[0] += " after a long rain delay in the ninth inning of a cold night"  # matched less well than the others
-    rows[-1] += " after a long rain delay in the ninth inning of a cold night"
-    text = "Opening day starters\n" + "\n".join(rows) + "\nThe Astros chose them each spring."
-    index, _ = SentenceIndex.build([make_document("starters.txt", text)], hash_embedder)
-    assistant = Assistant(index, hash_embedder, CellReader(marker="Season: ", words=1), Confidence.load())
-    for question, year in [("What was the last season Mike Scott pitched?", "1995"), ("What was the first season Nolan Ryan pitched?", "1980")]:
-        spans = assistant.read_named_cells(question, assistant.retrieve(question))
-        assert [span.text for span in spans] == [year]
-
-
 @pytest.mark.parametrize("question, line, other, outnamed", [
     ("what is the only plant with deep red flower colour?", "Name: Bell | Flower colour: red", "Name: Tom | Flower colour: deep red", True),
     ("who is the first pop musician?", "Name: Fred | Notable as: Musician (Right Said)", "Name: Bo | Notable as: Pop musician", True),
@@ -460,11 +448,13 @@ def test_a_question_asks_for_the_first_or_last_of_rows_in_order(question, ordina
     assert asked_in_order(question, lines if "win?" in question else [line.rpartition(" | ")[0] for line in lines]) == ordinal
 
 
-def test_of_rows_named_alike_the_last_answers_a_question_asking_for_the_last(hash_embedder):
-    rows = [f"Season: {year} | Pitcher: Mike Scott | Decision: {decision}" for year, decision in [(1987, "W"), (1989, "L"), (1991, "W")]]
+def test_of_many_rows_named_alike_the_first_or_last_in_the_document_is_read(hash_embedder):
+    rows = [f"Season: {1980 + n} | Pitcher: {'Mike Scott' if n % 2 else 'Nolan Ryan'} | Decision: W" for n in range(16)]
+    rows[0] += " after a long rain delay in the ninth inning of a cold night"  # matched less well than the others
+    rows[-1] += " after a long rain delay in the ninth inning of a cold night"
     text = "Opening day starters\n" + "\n".join(rows) + "\nThe Astros chose them each spring."
     index, _ = SentenceIndex.build([make_document("starters.txt", text)], hash_embedder)
     assistant = Assistant(index, hash_embedder, CellReader(marker="Season: ", words=1), Confidence.load())
-    for question, year in [("What was the last season Mike Scott pitched?", "1991"), ("What was the first season Mike Scott pitched?", "1987")]:
+    for question, year in [("What was the last season Mike Scott pitched?", "1995"), ("What was the first season Nolan Ryan pitched?", "1980")]:
         spans = assistant.read_named_cells(question, assistant.retrieve(question))
         assert [span.text for span in spans] == [year]
