@@ -345,10 +345,11 @@ class Assistant:
 
     def _rows_naming_cells(self, question: str, documents: frozenset[str] | None) -> list[int]:
         """The table rows, among the best word matches of the question (without what it sets aside), that the
-        question names (`qa.cells`) and by no fewer of its words than another (`NamedRow.outnamed_by`), those it names
-        by more values first, then those whose cells it names by header, at most MAX_NAMED_ROWS: look-alike rows that similarity alone mixes up. Of rows named alike, the first or
-        last in the document comes first when the question asks for it (`asked_in_order`). A row named by no value (a
-        "Label: value" line named by its label) is not looked for so."""
+        question names (`qa.cells`) and by no fewer of its words than another (`NamedRow.outnamed_by`), those it
+        names by more values first, then those whose cells it names by header, at most MAX_NAMED_ROWS: look-alike
+        rows that similarity alone mixes up. Of rows named alike, the first or last in the document comes first when
+        the question asks for it (`asked_in_order`). A row named by no value (a "Label: value" line named by its
+        label) is not looked for so."""
         found = self.index.lexical_search(without_set_aside(question), NAMED_ROW_DEPTH)
         rows = self.index.rows([n for n, _ in found])
         named = []
@@ -356,13 +357,15 @@ class Assistant:
             row = rows.get(n)
             match = named_row(question, self.index.sentence_text(n)) if row and (documents is None or row.doc_id in documents) else None
             if match and match.keys:
-                named.append((-match.names, not match.by_header, len(named), n, match))
-        named = sorted(rank for rank in named if not any(rank[-1].outnamed_by(other[-1]) for other in named))
-        alike = [n for *rank, _, n, _ in named if rank == list(named[0][:2])]
+                named.append((match, n))
+        named = [(match, n) for match, n in named if not any(match.outnamed_by(other) for other, _ in named)]
+        named.sort(key=lambda pair: (-pair[0].names, not pair[0].by_header))  # stable: the best word match first of equals
+        ids = [n for _, n in named]
+        alike = [n for match, n in named if (match.names, match.by_header) == (named[0][0].names, named[0][0].by_header)]
         if len(alike) > 1 and (ordinal := asked_in_order(question, [self.index.sentence_text(n) for n in alike])):
             place = {n: (rows[n].doc_id, rows[n].start) for n in alike}  # "the last season Mike Scott started": his last row
-            named.insert(0, (0, False, 0, (min if ordinal == "first" else max)(alike, key=place.get), None))
-        return list(dict.fromkeys(n for *_, n, _ in named))[:MAX_NAMED_ROWS]
+            ids.insert(0, (min if ordinal == "first" else max)(alike, key=place.get))
+        return list(dict.fromkeys(ids))[:MAX_NAMED_ROWS]
 
     def as_spelt(self, question: str, hits: list[RetrievedSentence]) -> str:
         """The question with its misspelt words as the retrieved sentences spell them (`qa.spelling`)."""
@@ -374,11 +377,10 @@ class Assistant:
 
     def read_named_cells(self, question: str, hits: list[RetrievedSentence]) -> list[ReaderSpan]:
         """The reader's spans in the cells the question names (`qa.cells`), in the hits' rows it names by the most
-        values and words (`NamedRow.outnamed_by`; a wide row's lines together, `table_row`), each line read alone: the cells named by header, or,
-        when it names no header, any cell but those naming the row; of rows named alike, those whose context the
-        question names most (`context_named`). A span of a cell's header and value is its value's part; a span inside a
-        short cell (`_answers_whole`) grows to the whole cell.
-        The spans `kept` only."""
+        values and words (`NamedRow.outnamed_by`; a wide row's lines together, `table_row`), each line read alone:
+        the cells named by header, or, when it names no header, any cell but those naming the row; of rows named
+        alike, those whose context the question names most (`context_named`). A span of a cell's header and value is
+        its value's part; a span inside a short cell (`_answers_whole`) grows to the whole cell. The spans `kept` only."""
         matches = {}
         for hit in hits:
             doc_id, lines = self.table_row(hit.row)

@@ -111,6 +111,7 @@ def same_row(lines: list[str]) -> int:
 
 
 def _first_after_key(line: str) -> str | None:
+    """The header of the row line's first cell after its key."""
     width = len(row_key(line) or "")
     return next((cell.header for cell in row_cells(line) if cell.start >= width), None)
 
@@ -129,7 +130,6 @@ class NamedRow(BaseModel, frozen=True):
         """How many distinct values of the row the question names ("• Partnership" and "Partnership" are one): the
         more, the surer the row."""
         return len({tuple(_words(cell.value)) for cell in self.keys})
-
 
     def outnamed_by(self, other: "NamedRow") -> bool:
         """Whether the question names `other` by more of its words, all those naming this row among them: "deep red"

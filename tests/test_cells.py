@@ -455,6 +455,7 @@ def test_of_many_rows_named_alike_the_first_or_last_in_the_document_is_read(hash
     text = "Opening day starters\n" + "\n".join(rows) + "\nThe Astros chose them each spring."
     index, _ = SentenceIndex.build([make_document("starters.txt", text)], hash_embedder)
     assistant = Assistant(index, hash_embedder, CellReader(marker="Season: ", words=1), Confidence.load())
-    for question, year in [("What was the last season Mike Scott pitched?", "1995"), ("What was the first season Nolan Ryan pitched?", "1980")]:
+    for question, year in [("What was the last season Mike Scott pitched?", "1995"),
+                           ("What was the first season Nolan Ryan pitched?", "1980")]:
         spans = assistant.read_named_cells(question, assistant.retrieve(question))
         assert [span.text for span in spans] == [year]
