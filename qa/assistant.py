@@ -11,8 +11,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-from qa.cells import (as_number, asked_in_order, context_named, lacks_asked_year, named_row, row_cells, row_key, same_row,
-                      without_set_aside)
+from qa.cells import (Cell, as_number, asked_in_order, context_named, lacks_asked_year, named_row, row_cells, row_key,
+                      same_row, without_set_aside)
 from qa.choices import chosen_in, compared, holds_both, offered, side_in
 from qa.confidence import Confidence, span_features
 from qa.conversation import Turn, reading
@@ -401,7 +401,8 @@ class Assistant:
             matches = {place: matches[place]}
         best: dict[tuple[str, int, int], ReaderSpan] = {}
         for (doc_id, row_start), (match, lines, hit) in matches.items():
-            passages = [self.retriever.passage(doc_id, start, end, hit.score) for start, end in lines]
+            passages = [_with_cells_beside(self.retriever.passage(doc_id, start, end, hit.score), match.keys, row_start)
+                        for start, end in lines]
             for span in self.reader.read(question, passages, top_n=NAMED_CELL_SPANS * len(passages)):
                 for cell in match.answers:
                     start, end = row_start + cell.start, row_start + cell.end
@@ -583,6 +584,15 @@ class Assistant:
 def _in_table_row(cell: ReaderSpan) -> bool:
     """Is a named cell's span (read from its line alone, `read_named_cells`) a table row's, not a "Label: value" line's?"""
     return row_key(cell.passage.text) is not None
+
+
+def _with_cells_beside(passage: Passage, keys: list[Cell], row_start: int) -> Passage:
+    """A wide row's line that holds none of the cells naming its row, read with them after its headings ("Pos: Ret | No:
+    12 | Rider: Youichi Ui" read under "Grid: 6" for "the rider with number 6 grid"): context, never answered from."""
+    if any(passage.start <= row_start + key.start < passage.end for key in keys):
+        return passage  # a line holding one of them reads as it is
+    beside = " | ".join(f"{key.header}: {key.value}" for key in keys)
+    return passage.model_copy(update={"context": " › ".join(part for part in (passage.context, beside) if part)})
 
 
 def _answers_whole(span: str, cell: str) -> bool:

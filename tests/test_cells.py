@@ -5,10 +5,11 @@ import re
 
 import pytest
 
-from qa.assistant import Assistant, _answers_whole
+from qa.assistant import Assistant, _answers_whole, _with_cells_beside
 from qa.cells import asked_in_order, lacks_asked_year, named_row, row_cells, row_key, same_row, without_set_aside
 from qa.confidence import Confidence
 from qa.index.documents import make_document
+from qa.index.retriever import Passage
 from qa.index.store import SentenceIndex
 from qa.models import ReaderSpan
 
@@ -225,6 +226,15 @@ def test_of_headers_named_by_what_is_asked_for_the_one_holding_more_of_the_quest
 ])
 def test_a_span_answers_with_its_whole_cell_when_the_cell_is_short_or_the_span_half_or_its_opening(span, cell, whole):
     assert _answers_whole(span, cell) is whole
+
+
+def test_a_wide_rows_line_without_the_naming_cells_is_read_under_them():
+    row = "Pos: Ret | No: 12 | Rider: Youichi Ui\nPos: Ret | Grid: 6"
+    keys = named_row("which is the only rider with number 6 grid?", row).keys
+    rider, grid = (Passage(doc_id="race.txt", start=100 + start, end=100 + end, text=row[start:end], retrieval_score=0.5,
+                           rank=0, context="Race") for start, end in [(0, 37), (38, len(row))])
+    assert _with_cells_beside(rider, keys, 100).context == "Race › Grid: 6"
+    assert _with_cells_beside(grid, keys, 100) == grid  # it holds them: read as it is
 
 
 def test_rows_are_looked_for_without_what_the_question_sets_aside():
