@@ -6,13 +6,14 @@ import difflib
 import re
 import threading
 import warnings
+from bisect import bisect
 from collections.abc import Iterable, Iterator
 from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from qa.cells import (Cell, as_number, asked_in_order, context_named, lacks_asked_year, named_row, row_cells, row_key,
-                      same_row, without_set_aside)
+                      row_starts, without_set_aside)
 from qa.choices import chosen_in, compared, holds_both, offered, side_in
 from qa.confidence import Confidence, span_features
 from qa.conversation import Turn, reading
@@ -419,7 +420,7 @@ class Assistant:
 
     def table_row(self, sentence: int) -> tuple[str, list[tuple[int, int]]]:
         """(document, [(start, end) of each line]) of the sentence's table row: the sentence with the lines beside it
-        that start with the same key cells (`qa.cells.row_key`) and are of its row (`qa.cells.same_row`: "Pos: Ret" keys
+        that start with the same key cells (`qa.cells.row_key`) and are of its row (`qa.cells.row_starts`: "Pos: Ret" keys
         many rows), a wide row's other lines; the sentence alone when it is no row line."""
         row = self.index.row(sentence)
         text = self.index.document(row.doc_id).text
@@ -439,11 +440,9 @@ class Assistant:
             if first > 0 or at < width:
                 break
             width *= 4  # the key's run may start before the lines looked at: its rows are counted from its start
-        while True:  # the run's rows, one after the other, up to the sentence's
-            count = same_row([text[start:end] for start, end in lines[first : last + 1]])
-            if first + count > at:
-                return row.doc_id, lines[first : first + count]
-            first += count
+        starts = [first + start for start in row_starts([text[start:end] for start, end in lines[first : last + 1]])]
+        begin = starts[bisect(starts, at) - 1]  # the run's row holding the sentence
+        return row.doc_id, lines[begin : next((start for start in starts if start > at), last + 1)]
 
     def read_until(self, question: str, hits: list[RetrievedSentence],
                    bar: float) -> tuple[list[tuple[float, ReaderSpan]], list[Passage]]:

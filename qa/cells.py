@@ -27,7 +27,7 @@ Readers write a table row as one line of named cells, "State: Kentucky | Permit:
   "gdpPercap_2007") and the question holds a year that none of them, and none of its values, holds.
 A row named by more of the question's words, all those naming another row among them, is read before it ("deep red"
 over "red"). Of rows named alike, those whose context (headings, caption) the question names most are read. Rows that
-share a key ("Pos: Ret", many retired riders) are told apart by the cell each opens with (`same_row`).
+share a key ("Pos: Ret", many retired riders) are told apart by the cell each opens with (`row_starts`).
 Look-alike rows sit side by side and the reader does not tell them apart: the assistant reads the rows
 a question names, each alone, and answers from their named cells (from any other cell of theirs when
 no header is named) when the reader proposes them; a short cell answers whole ("Policy statements
@@ -102,12 +102,12 @@ def row_key(line: str) -> str | None:
     return ROW_SEPARATOR.join(parts[:width]) + ROW_SEPARATOR
 
 
-def same_row(lines: list[str]) -> int:
-    """How many of `lines` (consecutive lines starting with one key, the first the row's) are that row's: a wide row's
-    first line opens with the cell after its key, and so does the next row's of that key ("Pos: Ret | No: 5 | Rider: A"
-    then "Pos: Ret | No: 12 | Rider: B", two retired riders)."""
+def row_starts(lines: list[str]) -> list[int]:
+    """Where each row begins among `lines` (consecutive lines starting with one key, the first a row's first): a wide
+    row's first line opens with the cell after its key, and so does the next row's of that key ("Pos: Ret | No: 5 |
+    Rider: A" then "Pos: Ret | No: 12 | Rider: B", two retired riders)."""
     opening = [_first_after_key(line) for line in lines]
-    return next((count for count in range(1, len(lines)) if opening[count] == opening[0]), len(lines))
+    return [at for at, header in enumerate(opening) if at == 0 or header == opening[0]]
 
 
 def _first_after_key(line: str) -> str | None:

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from qa.assistant import Assistant, _answers_whole, _with_cells_beside
-from qa.cells import asked_in_order, lacks_asked_year, named_row, row_cells, row_key, same_row, without_set_aside
+from qa.cells import asked_in_order, lacks_asked_year, named_row, row_cells, row_key, row_starts, without_set_aside
 from qa.confidence import Confidence
 from qa.index.documents import make_document
 from qa.index.retriever import Passage
@@ -192,8 +192,8 @@ def test_rows_sharing_a_key_are_told_apart(hash_embedder):
 def test_a_wide_rows_lines_end_where_the_next_row_of_its_key_opens():
     lines = ["Name: Fourth | Steps: 9 | Cents: 150", "Name: Fourth | midi: play | ratio: 4:3", "Name: Fourth | just: 150.6 | midi: play",
              "Name: Fourth | Steps: 21 | Cents: 350"]
-    assert same_row(lines) == 3  # a header written twice in a row ("midi") does not open another
-    assert same_row(lines[:2]) == 2
+    assert row_starts(lines) == [0, 3]  # a header written twice in a row ("midi") does not open another
+    assert row_starts(lines[:2]) == [0]
 
 
 @pytest.mark.parametrize("question, line, other, outnamed", [
