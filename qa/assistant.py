@@ -388,9 +388,14 @@ class Assistant:
             start, end = lines[0][0], lines[-1][1]
             if (doc_id, start) not in matches and (match := named_row(question, self.index.document(doc_id).text[start:end])):
                 matches[doc_id, start] = (match, lines, hit)
+        contexts = {place: self.index.document(place[0]).context_at(place[1]) for place in matches}
+        rows_say = " ".join(self.index.document(doc_id).text[start : lines[-1][1]] for (doc_id, start), (_, lines, _) in matches.items())
+        named_where = {place: context_named(question, contexts[place], rows_say) for place in matches}
+        matches = {place: named for place, named in matches.items()
+                   if named_where[place] == max(named_where.values())}  # "in the infobox": the rows standing there
         matches = {place: named for place, named in matches.items()
                    if not any(named[0].outnamed_by(other) for other, *_ in matches.values())}  # "deep red" over "red"
-        named_by = {place: (match.names, context_named(question, self.index.document(place[0]).context_at(place[1])))
+        named_by = {place: (match.names, context_named(question, contexts[place]))
                     for place, (match, *_) in matches.items()}  # rows named by more values first, then by their context
         most = max(named_by.values(), default=None)
         matches = {place: named for place, named in matches.items() if named_by[place] == most}

@@ -172,12 +172,13 @@ def _named_label(asked: list[str], line: str) -> NamedRow | None:
     return NamedRow(keys=[], answers=[Cell(header=label, value=value, start=start, end=len(line))], by_header=True)
 
 
-def context_named(question: str, context: str) -> int:
+def context_named(question: str, context: str, besides: str = "") -> int:
     """How many distinct words of a row's context (the headings, caption or slide title it stands under) the
-    question holds, words of MIN_SHORTENED characters or more: "for the Reporting Parameters (DISASTERS)
-    component" names the rows under "Component: Reporting Parameters (DISASTERS)" more than those under
-    "... (STATE)"."""
-    asked = set(_words(question))
+    question holds, words of MIN_SHORTENED characters or more, those `besides` holds left out: "for the Reporting
+    Parameters (DISASTERS) component" names the rows under "Component: Reporting Parameters (DISASTERS)" more than
+    those under "... (STATE)"; with the rows' own words `besides`, the words that name only where the row stands
+    ("the infobox")."""
+    asked = set(_words(question)) - set(_words(besides))
     return len({word for word in _words(context) if len(word) >= MIN_SHORTENED and word in asked})
 
 

@@ -140,6 +140,27 @@ def test_of_rows_named_alike_the_one_whose_context_the_question_names_is_read(ha
     assert all(text[span.start : span.end] == span.text for span in spans)
 
 
+def test_a_row_standing_where_the_question_says_it_read_comes_before_rows_named_by_more_values(hash_embedder):
+    from qa.cells import context_named
+    from qa.index.blocks import TextBuilder
+
+    assert context_named("What does the infobox say?", "Harbour Board › Infobox", besides="Net income: 7") == 1
+    assert context_named("What net income does the infobox say?", "Harbour Board › Net income", besides="Net income: 7") == 0
+    built = TextBuilder()
+    built.heading("Harbour Board", 1)
+    built.heading("Infobox", 7)
+    built.lines(["Founded: 1901", "Net income: US$7.4 million (2023)"])
+    built.end_headings(7)
+    built.heading("Finances", 2)
+    built.lines(["Year: 2022 | Staff: 80 | Net income: 6,900", "Year: 2023 | Staff: 85 | Net income: 7,350"])
+    index, _ = SentenceIndex.build([make_document("board.html", built.text, headings=built.headings)], hash_embedder)
+    assistant = Assistant(index, hash_embedder, CellReader("Net income: ", words=3), Confidence.load())
+    boxed = "What net income does the infobox report for 2023?"
+    assert [span.text for span in assistant.read_named_cells(boxed, assistant.retrieve(boxed))] == ["US$7.4 million (2023)"]
+    plain = "What net income did the board report for 2023?"
+    assert [span.text for span in assistant.read_named_cells(plain, assistant.retrieve(plain))][:1] == ["7,350"]
+
+
 def test_the_more_values_a_question_names_the_surer_the_row():
     assert named_row("who played Mandy Murphy in 1999?", "Year: 1999 | Title: Any Given Sunday | Role: Mandy Murphy").names == 2
     assert named_row("who played Mandy Murphy in 1999?", "Year: 1999 | Title: Taxman | Role: Nadia").names == 0 + 1

@@ -280,6 +280,24 @@ def test_readers_comments_answer_after_the_pages_own_text(hash_embedder, own_log
     assert [alternative.answer for alternative in found.alternatives] == [{"south quay", "north quay"}.difference([answer]).pop()]
 
 
+def test_an_infobox_stands_under_a_heading_of_its_own_and_its_labels_head_nothing(tmp_path):
+    paragraphs = "".join(f"<p>Filler sentence number {n} about the harbour and its long history.</p>" for n in range(6))
+    rows = ('<tr><th>Founded</th><td>1901</td></tr><tr><th>Net income</th><td>US$7.4 million (2023)</td></tr>'
+            '<tr><th colspan="2">Subsidiaries</th></tr>')
+    (tmp_path / "page.html").write_text(
+        f'<html><head><title>Harbour Board</title></head><body><article><h2>History</h2>{paragraphs}'
+        f'<table class="infobox vcard"><caption>Harbour Board</caption>{rows}</table>'
+        f'<p>The board was founded by the city after the great storm of that winter.</p>'
+        f'<h3>Subsidiaries</h3><p>The board owns the ferry company and the dock works.</p></article></body></html>')
+    document = read_document(tmp_path / "page.html", "page.html")
+    assert "Infobox" in document.text.splitlines()
+    assert document.context_at(document.text.index("Net income")).endswith("History › Infobox")
+    assert document.context_at(document.text.index("founded by the city")).endswith("History")  # the box ends there
+    assert document.context_at(document.text.index("ferry company")).endswith("Subsidiaries")
+    assert document.context_at(document.text.index("Subsidiaries")).endswith("Infobox")  # the box's label heads nothing
+    assert "-open" not in document.text and "-close" not in document.text
+
+
 def test_a_table_label_written_as_a_link_keeps_its_words(tmp_path):
     paragraphs = "".join(f"<p>Filler sentence number {n} about the harbour and its long history.</p>" for n in range(6))
     rows = ('<tr><th colspan="2">Harbour Board</th></tr><tr><th><a href="/wiki/Founded">Founded</a></th><td>1901</td></tr>'

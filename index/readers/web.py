@@ -3,12 +3,15 @@
 links; its publication date is kept, and its author as a byline under the title ("By Mike Conley"; a
 "Posted by ..." line the extractor leaves out counts too). Readers' comments follow under a "Comments"
 heading, one a line after their author's name ("John Doe: Thank you for ..."), so a question about what a
-commenter said is answered and the answer says where it stands. Pages too large for it, or where it finds nothing, are read
+commenter said is answered and the answer says where it stands. A wiki's infobox (a table of class "infobox")
+stands under an "Infobox" heading of its own, so "what net income does the infobox report?" names its rows
+over the article's tables. Pages too large for it, or where it finds nothing, are read
 by linear rules on the standard library's parser (main content only)."""
 
 from __future__ import annotations
 
 import re
+import secrets
 from collections import Counter
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -27,6 +30,8 @@ _COMMENT = re.compile(r"comment(?:-\d+)?")
 _COMMENT_BODY = {"comment-content", "comment-body", "comment-text", "entry-content"}
 _AUTHOR = {"author", "fn", "comment-author"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+INFOBOX = "Infobox"  # the heading over a wiki's infobox, ours as "Comments" is
+_BOX_LEVEL = 7  # below any heading a page can have, so the box stands under the section it is in
 
 
 def html_text(raw: bytes, name: str, budget: Budget) -> ExtractedText:
@@ -177,18 +182,19 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
         return None
     for cell in tree.iter("th", "td"):  # a table cell whose words are a link ("Net income") loses them to trafilatura
         etree.strip_tags(cell, "a")
+    box = _mark_infoboxes(tree)
     found = trafilatura.bare_extraction(tree, include_comments=False, include_tables=True, with_metadata=True,
                                         favor_precision=True, config=_extractor_config())
     budget.check()
     lines = _rows_with_headers([line.strip() for line in (found.text or "").splitlines()]) if found else []
-    if not any(lines):
+    if not any(line and line not in box for line in lines):
         return None
     title, lines = " ".join((found.title or "").split()), [line for line in lines if line]
     author = found.author or _posted_by(tree)
     if _is_byline(author or "", markup, lines):  # under the title, wherever the title stands
         at = 1 if title and title in lines[0] else 0
         lines = lines[:at] + [f"By {author}"] + lines[at:]
-    built = _with_headings(title, lines, _heading_levels(found.body))
+    built = _with_headings(title, lines, _heading_levels(found.body), box)
     comments = _comments(tree, budget)
     if comments:
         built.heading("Comments", 2, aside=True)
@@ -294,15 +300,42 @@ def _heading_levels(body) -> dict[str, int]:
     return levels
 
 
-def _with_headings(title: str, lines: list[str], levels: dict[str, int]) -> TextBuilder:
+def _mark_infoboxes(tree) -> tuple[str, str]:
+    """Paragraphs put before and after each infobox table (a class word holding "infobox": "infobox vcard",
+    "infobox_v2"), whose words, new for each page, no page holds: the lines where the box opens and closes."""
+    from lxml import etree
+
+    token = secrets.token_hex(8)
+    box = (f"{token}-open", f"{token}-close")
+    for table in list(tree.iter("table")):
+        if any("infobox" in word.lower() for word in (table.get("class") or "").split()):
+            for put, words in ((table.addprevious, box[0]), (table.addnext, box[1])):
+                mark = etree.Element("p")
+                mark.text = words
+                put(mark)
+    return box
+
+
+def _with_headings(title: str, lines: list[str], levels: dict[str, int], box: tuple[str, str]) -> TextBuilder:
     """The page's title (a heading above all) unless the first line already holds it, then its lines, those
-    that are headings marked as such."""
+    that are headings marked as such; an infobox (between the `box` marks) under an INFOBOX heading."""
     built = TextBuilder()
-    if title and title not in lines[0]:
+    first = next((line for line in lines if line not in box), "")
+    if title and title not in first:
         built.heading(title, 1)
-    for line in lines:
-        level = levels.get(" ".join(line.split()))
-        built.heading(line, level + 1) if level else built.line(line)
+    boxed = False
+    for number, line in enumerate(lines):
+        if line == box[0]:
+            boxed = True
+            if lines[number + 1 : number + 2] != [box[1]]:  # a box the extractor kept
+                built.heading(INFOBOX, _BOX_LEVEL)
+        elif line == box[1]:
+            boxed = False
+            built.end_headings(_BOX_LEVEL)
+        else:
+            line = line.replace(box[0], "").replace(box[1], "").strip()  # a mark run into a line (none seen)
+            level = None if boxed else levels.get(" ".join(line.split()))  # a box's label ("Subsidiaries") heads nothing
+            built.heading(line, level + 1) if level else built.line(line)
     return built
 
 
