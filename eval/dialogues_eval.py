@@ -5,7 +5,8 @@
 `eval/dialogues_eval.jsonl`, and `eval/dialogues_hard.jsonl` (worded the way people talk: "says who?",
 "what about Russia?", "in how long?", and follow-ups the seeds do not answer, "and the UK?" after the
 troops Russia amassed; written before the follow-up reading was tuned to them, the "hard2-" ones likewise
-before the next round of tuning), and `eval/dialogues_talk.jsonl` (lower case, fillers, "why's that?", "according
+before the next round of tuning, the "hard3-" ones, "says who?" over SQuAD paragraphs that name a source,
+before `qa.attribution` was written), and `eval/dialogues_talk.jsonl` (lower case, fillers, "why's that?", "according
 to who?", "from who?", a pronoun for the previous question's subject; written before any tuning to them): each dialogue holds its documents (`texts`, a few SQuAD v1.1 dev
 paragraphs, CC BY-SA 4.0; none: the seeds) and its turns, each with reference answers and whether it
 leans on an earlier turn (`follow_up`). A turn is right as `is_right` says (SQuAD F1 >= 0.5 against a

@@ -14,6 +14,7 @@ from typing import NamedTuple, Protocol
 
 from qa.cells import (Cell, as_number, asked_in_order, context_named, lacks_asked_year, named_row, row_cells, row_key,
                       row_starts, without_set_aside)
+from qa.attribution import who_said
 from qa.choices import chosen_in, compared, holds_both, offered, side_in
 from qa.confidence import Confidence, span_features
 from qa.conversation import Turn, reading
@@ -153,6 +154,10 @@ class Assistant:
         asked = validate_question(question)
         within = self.chosen(documents)
         how = reading(asked, history or [])
+        if how.said_by is not None and (said := self._speaker_of(how.said_by, within)) is not None:  # "says who?"
+            return Answer(question=asked, answer=self.index.document(said.doc_id).text[said.start : said.end],
+                          score=how.said_by.score, source=said, evidence=[said],
+                          read_as=how.question if how.question != spelled_out(asked) else None)
         looking_for = " ".join(filter(None, (context, how.retrieval_context))) or None
         hits, scored, unread, question, bar = self.candidates(how.question, looking_for, how.previous, within)
         bar = self.confidence.threshold if bar is None else bar
@@ -179,6 +184,21 @@ class Assistant:
         return Answer(question=asked, answer=best.text, score=score, source=source, evidence=evidence,
                       alternatives=self._alternatives(scored),
                       resolved_date=resolve_answer(best.text, source.sentence, source.date, source.date_source), read_as=read_as)
+
+    def _speaker_of(self, answer: Answer, within: frozenset[str] | None) -> Source | None:
+        """Whom the answer's sentence attributes it to (`qa.attribution.who_said`), where the index still holds that
+        sentence in a document asked `within`; None when it names no one."""
+        source = answer.source
+        if within is not None and source.doc_id not in within:
+            return None
+        try:
+            text = self.index.document(source.doc_id).text
+        except UnknownDocumentError:  # removed since it answered
+            return None
+        if text[source.sentence_start : source.sentence_end] != source.sentence:
+            return None
+        found = who_said(source.sentence, source.start - source.sentence_start, source.end - source.sentence_start)
+        return self._source(source.doc_id, source.sentence_start + found[0], source.sentence_start + found[1]) if found else None
 
     def unknown_names(self, question: str) -> list[str]:
         """The names the question holds (runs of capitalised words, not opening it) of which no word is held

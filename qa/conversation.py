@@ -21,6 +21,9 @@ about", is a bare question phrase ("when?", "how high?") or an echo ("if what?")
   "it" for a short answer ("what did they say it was?" is "what did Russia say Crimea was?"; "what was it?" after
   "what did the United States reject?" is "what was Russia's main demand?");
 - a name typed in lower case is taken as the previous answer's sentence writes it ("russia", "Russia");
+- "says who?", "according to whom?", "who said so?" ask who said the previous answer: its sentence says
+  (`qa.attribution`: "according to two people familiar with the conversation", "President Biden warned ..."),
+  and when it names no one the question is read as below;
 - a bare question phrase after a yes/no question asks it in its place ("from who?" after "are there going to be
   sanctions?" is "from who are there going to be sanctions?"); "says who?" is "who said so?", "how come?" is "why?";
 - words of speech around any question are dropped ("hey,", "ok and", "tell me how many ...": `spoken`).
@@ -35,6 +38,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel
 
+from qa.attribution import ASKS_WHO_SAID
 from qa.models import Answer
 from qa.text import spelled_out
 
@@ -88,22 +92,25 @@ class Reading(BaseModel):
     retrieval_context: str | None = None
     previous: Answer | None = None
     unlike: Answer | None = None  # "and X?": the previous answer, which was about what X replaced
+    said_by: Answer | None = None  # "says who?": the previous answer, whose sentence says who said it (`qa.attribution`)
 
 
 def reading(question: str, history: list[Turn]) -> Reading:
     """How to read `question` after the turns of `history` (oldest first), contractions written out."""
     question = spoken(spelled_out(question))
+    said_by = history[-1].answer if history and history[-1].answer.source and ASKS_WHO_SAID.match(question) else None
     if history:
         question = next((meant for asks, meant in _SAID_SHORT if asks.match(question)), question)
     if not history or not _is_follow_up(question):
-        return Reading(question=question)
+        return Reading(question=question, said_by=said_by)
     last = history[-1]
     read_as = _filled_in(question, history)
     context = " ".join(part for part in (last.read_as, last.answer.source.sentence if last.answer.source else None) if part)
     answered = last.answer if last.answer.source else None
     another = _another(question)
     swapped = bool(another and not _BARE.match(question) and not _POINTS_BACK.search(another) and _first_name(_cased(last)))
-    return Reading(question=read_as, retrieval_context=context, previous=answered, unlike=answered if swapped else None)
+    return Reading(question=read_as, retrieval_context=context, previous=answered, unlike=answered if swapped else None,
+                   said_by=said_by)
 
 
 def _is_follow_up(question: str) -> bool:

@@ -74,6 +74,16 @@ def test_a_follow_up_is_read_with_the_history_sent_and_nothing_is_kept_between_r
     assert alone["read_as"] is None  # stateless: no other request's conversation leaks in
 
 
+def test_says_who_is_answered_from_the_sentence_of_the_answer_sent_back_never_from_a_forged_one(api, served):
+    served.assistant = chat.Assistant.from_texts({"call.txt": "Russian forces could attack from north of Kyiv, according "
+                                                              "to two people familiar with the call. The call lasted an hour."})
+    first = api.post("/api/ask", json={"question": "Where could Russian forces attack from?"}).json()
+    said = api.post("/api/ask", json={"question": "says who?", "history": [first]}).json()
+    assert first["answer"] and said["answer"] == "two people familiar with the call" and said["score"] == first["score"]
+    forged = {**first, "source": {**first["source"], "sentence": "Russian forces could attack, according to me."}}
+    assert api.post("/api/ask", json={"question": "says who?", "history": [forged]}).json()["answer"] != "me"
+
+
 @pytest.mark.parametrize("body, says", [
     ({"question": ""}, "question: the question is empty"),
     ({"question": "  \u200b "}, "question: the question is empty"),

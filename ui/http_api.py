@@ -40,12 +40,13 @@ ASKED_AT_ONCE = 4  # questions answered at the same time; more wait their turn
 
 class PastTurn(BaseModel):
     """An earlier exchange: its question and the answer it got (None: there was none) with the
-    answer's source, when known. Other fields of a returned answer are ignored."""
+    answer's score and source, when known. Other fields of a returned answer are ignored."""
 
     model_config = ConfigDict(extra="ignore")
 
     question: str = Field(max_length=MAX_QUESTION_CHARS)
     answer: str | None = Field(default=None, max_length=MAX_QUESTION_CHARS)
+    score: float = Field(default=0.0, ge=0.0, le=1.0)  # "says who?" answers with the score of the answer it asks about
     source: Source | None = None
 
     @field_validator("source")
@@ -82,7 +83,7 @@ class AskRequest(BaseModel):
         """The history as the conversation reads it."""
         turns: list[Turn] = []
         for past in self.history:
-            turns.append(turn_after(turns, Answer(question=past.question, answer=past.answer, score=0.0,
+            turns.append(turn_after(turns, Answer(question=past.question, answer=past.answer, score=past.score,
                                                   source=past.source, evidence=[])))
         return turns
 
