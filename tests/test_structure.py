@@ -298,6 +298,39 @@ def test_an_infobox_stands_under_a_heading_of_its_own_and_its_labels_head_nothin
     assert "-open" not in document.text and "-close" not in document.text
 
 
+def page_lines(tmp_path, body: str) -> list[str]:
+    paragraphs = "".join(f"<p>Filler sentence number {n} about the harbour and its long history.</p>" for n in range(6))
+    (tmp_path / "page.html").write_text(f"<html><head><title>Harbour</title></head><body><article><h1>Harbour</h1>"
+                                        f"{paragraphs}{body}{paragraphs}</article></body></html>")
+    return [line for line in read_document(tmp_path / "page.html", "page.html").text.splitlines() if "Filler" not in line]
+
+
+def test_a_web_tables_cells_stand_under_headers_joined_across_header_rows_and_spans(tmp_path):
+    grouped = ("<table><caption>Table 2: Ports</caption>"
+               "<thead><tr><th rowspan=2>City</th><th colspan=2>Population</th></tr><tr><th>2010</th><th>2020</th></tr></thead>"
+               "<tr><td rowspan=2>Porto</td><td>237,559</td><td>231,800</td></tr><tr><td colspan=2>no census<br>held</td></tr>"
+               "<tr><th>City</th><th>Population 2010</th><th>Population 2020</th></tr>"  # the header again, as printed pages do
+               "<tr><td>Faro</td><td>64,560<table><tr><td>nested cell</td></tr></table></td><td>67,650</td></tr></table>")
+    assert page_lines(tmp_path, grouped)[1:] == [
+        "Table 2: Ports", "City: Porto | Population 2010: 237,559 | Population 2020: 231,800",
+        "City: Porto | Population 2010: no census held",  # a row spanned down; a cell spanning columns once
+        "City: Faro | Population 2010: 64,560 nested cell | Population 2020: 67,650"]
+
+
+def test_a_web_table_without_a_marked_header_is_read_as_before(tmp_path):
+    plain = "<table><tr><td>Vessel</td><td>Fee</td></tr><tr><td>Ferry</td><td>$40</td></tr></table>"
+    spanning = "<table><tr><th colspan=2>Harbour fees</th></tr><tr><td>Ferry</td><td>$40</td></tr></table>"
+    assert page_lines(tmp_path, plain)[1:] == ["Vessel: Fee", "Ferry: $40"]  # two cells a row: label lines
+    assert page_lines(tmp_path, spanning)[1:] == ["Harbour fees", "Ferry: $40"]  # a title, then a label line
+
+
+def test_a_web_tables_spans_are_bounded_by_the_table(tmp_path):
+    huge = ('<table><tr><th>Vessel</th><th colspan="900">Fee</th></tr>'
+            '<tr><td rowspan="999999999">Ferry</td><td>$40</td></tr><tr><td>$25</td></tr></table>')
+    lines = page_lines(tmp_path, huge)
+    assert "Vessel: Ferry | Fee: $40" in lines and "Vessel: Ferry | Fee: $25" in lines and len(lines) < 10
+
+
 def test_a_table_label_written_as_a_link_keeps_its_words(tmp_path):
     paragraphs = "".join(f"<p>Filler sentence number {n} about the harbour and its long history.</p>" for n in range(6))
     rows = ('<tr><th colspan="2">Harbour Board</th></tr><tr><th><a href="/wiki/Founded">Founded</a></th><td>1901</td></tr>'

@@ -5,7 +5,8 @@ links; its publication date is kept, and its author as a byline under the title 
 heading, one a line after their author's name ("John Doe: Thank you for ..."), so a question about what a
 commenter said is answered and the answer says where it stands. A wiki's infobox (a table of class "infobox")
 stands under an "Infobox" heading of its own, so "what net income does the infobox report?" names its rows
-over the article's tables. Pages too large for it, or where it finds nothing, are read
+over the article's tables. A table with a marked header (<th> rows) is read from the page's tree
+(`html_tables`): its caption first, each cell under its column's header joined across header rows and spans. Pages too large for it, or where it finds nothing, are read
 by linear rules on the standard library's parser (main content only)."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from html.parser import HTMLParser
 
 from qa.index.blocks import TextBuilder
 from qa.index.readers.extracted import Budget, ExtractedText, header_cells
+from qa.index.readers.html_tables import header_table_lines
 
 HTML_CHUNK = 65_536  # characters fed to the parser between two looks at the clock
 MAX_EXTRACTOR_ELEMENTS = 20_000  # trafilatura takes ~0.1 ms an element; real pages have ~800 (at most 1,709 of 181)
@@ -182,19 +184,19 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
         return None
     for cell in tree.iter("th", "td"):  # a table cell whose words are a link ("Net income") loses them to trafilatura
         etree.strip_tags(cell, "a")
-    box = _mark_infoboxes(tree)
+    marks = _Marks(tree, budget)
     found = trafilatura.bare_extraction(tree, include_comments=False, include_tables=True, with_metadata=True,
                                         favor_precision=True, config=_extractor_config())
     budget.check()
-    lines = _rows_with_headers([line.strip() for line in (found.text or "").splitlines()]) if found else []
-    if not any(line and line not in box for line in lines):
+    lines = _rows_with_headers(marks.with_tables([line.strip() for line in (found.text or "").splitlines()])) if found else []
+    if not any(line and line not in marks.box for line in lines):
         return None
     title, lines = " ".join((found.title or "").split()), [line for line in lines if line]
     author = found.author or _posted_by(tree)
     if _is_byline(author or "", markup, lines):  # under the title, wherever the title stands
         at = 1 if title and title in lines[0] else 0
         lines = lines[:at] + [f"By {author}"] + lines[at:]
-    built = _with_headings(title, lines, _heading_levels(found.body), box)
+    built = _with_headings(title, lines, _heading_levels(found.body), marks)
     comments = _comments(tree, budget)
     if comments:
         built.heading("Comments", 2, aside=True)
@@ -300,26 +302,57 @@ def _heading_levels(body) -> dict[str, int]:
     return levels
 
 
-def _mark_infoboxes(tree) -> tuple[str, str]:
-    """Paragraphs put before and after each infobox table (a class word holding "infobox": "infobox vcard",
-    "infobox_v2"), whose words, new for each page, no page holds: the lines where the box opens and closes."""
+class _Marks:
+    """Paragraphs put into the page's tree before trafilatura reads it, found again in its lines; their words,
+    new for each page, no page holds. Before and after each infobox (a table with a class word holding
+    "infobox": "infobox vcard", "infobox_v2"): where the box opens and closes (`box`). Before each table with a
+    marked header (`html_tables`): where its own lines go in place of trafilatura's Markdown (`with_tables`)."""
+
+    def __init__(self, tree, budget: Budget) -> None:
+        token = secrets.token_hex(8)
+        self._token = re.compile(rf"{token}-\S*")
+        self.box = (f"{token}-open", f"{token}-close")
+        self._tables: dict[str, list[str]] = {}
+        for table in list(tree.iter("table")):
+            if any("infobox" in word.lower() for word in (table.get("class") or "").split()):
+                _put(table.addprevious, self.box[0])
+                _put(table.addnext, self.box[1])
+            elif (lines := header_table_lines(table, budget)) is not None:
+                self._tables[f"{token}-table-{len(self._tables)}"] = lines
+                _put(table.addprevious, f"{token}-table-{len(self._tables) - 1}")
+
+    def with_tables(self, lines: list[str]) -> list[str]:
+        """The extractor's lines, each table read here in place of its Markdown rows after its mark (a table the
+        extractor left out stays out)."""
+        kept, pending, replacing = [], None, False  # pending: the lines of the table whose mark was just seen
+        for line in lines:
+            if line in self._tables:
+                pending, replacing = self._tables[line], False
+            elif line.startswith("|") and (pending is not None or replacing):
+                kept += pending or []
+                pending, replacing = None, True
+            else:
+                kept.append(line)
+                pending, replacing = None, False
+        return kept
+
+    def unmarked(self, line: str) -> str:
+        """A line without any mark run into it (none seen)."""
+        return self._token.sub("", line).strip()
+
+
+def _put(place, words: str) -> None:
     from lxml import etree
 
-    token = secrets.token_hex(8)
-    box = (f"{token}-open", f"{token}-close")
-    for table in list(tree.iter("table")):
-        if any("infobox" in word.lower() for word in (table.get("class") or "").split()):
-            for put, words in ((table.addprevious, box[0]), (table.addnext, box[1])):
-                mark = etree.Element("p")
-                mark.text = words
-                put(mark)
-    return box
+    mark = etree.Element("p")
+    mark.text = words
+    place(mark)
 
 
-def _with_headings(title: str, lines: list[str], levels: dict[str, int], box: tuple[str, str]) -> TextBuilder:
+def _with_headings(title: str, lines: list[str], levels: dict[str, int], marks: _Marks) -> TextBuilder:
     """The page's title (a heading above all) unless the first line already holds it, then its lines, those
-    that are headings marked as such; an infobox (between the `box` marks) under an INFOBOX heading."""
-    built = TextBuilder()
+    that are headings marked as such; an infobox (between the `marks.box` lines) under an INFOBOX heading."""
+    built, box = TextBuilder(), marks.box
     first = next((line for line in lines if line not in box), "")
     if title and title not in first:
         built.heading(title, 1)
@@ -333,7 +366,7 @@ def _with_headings(title: str, lines: list[str], levels: dict[str, int], box: tu
             boxed = False
             built.end_headings(_BOX_LEVEL)
         else:
-            line = line.replace(box[0], "").replace(box[1], "").strip()  # a mark run into a line (none seen)
+            line = marks.unmarked(line)
             level = None if boxed else levels.get(" ".join(line.split()))  # a box's label ("Subsidiaries") heads nothing
             built.heading(line, level + 1) if level else built.line(line)
     return built
