@@ -324,6 +324,14 @@ def test_a_web_table_without_a_marked_header_is_read_as_before(tmp_path):
     assert page_lines(tmp_path, spanning)[1:] == ["Harbour fees", "Ferry: $40"]  # a title, then a label line
 
 
+def test_a_definition_list_is_read_as_label_lines(tmp_path):
+    listing = ("<ul><li>First item</li><li>Second item</li></ul><dl><dt>Founded</dt><dd>1901</dd><dt>Members</dt>"
+               "<dd>Ana</dd><dd><p>Rui <b>Costa</b></p></dd><dt>Motto</dt><dd>Fair winds<dl><dt>Latin</dt><dd>Ventis</dd></dl></dd>"
+               "<dt>Notes</dt></dl>")
+    assert page_lines(tmp_path, listing)[1:] == ["- First item", "- Second item", "Founded: 1901", "Members: Ana",
+                                                 "Members: Rui Costa", "Motto: Fair winds Latin Ventis", "Notes"]
+
+
 def test_a_web_tables_spans_are_bounded_by_the_table(tmp_path):
     huge = ('<table><tr><th>Vessel</th><th colspan="900">Fee</th></tr>'
             '<tr><td rowspan="999999999">Ferry</td><td>$40</td></tr><tr><td>$25</td></tr></table>')

@@ -11,7 +11,7 @@ from qa.index.readers.extracted import Budget, row_lines
 
 MAX_SPAN = 1_000  # columns a cell may span (HTML's own limit); rows are clipped at the table's end
 MAX_COLUMNS = 1_000  # a wider grid is not read here
-_BREAKING = ("br", "p", "div", "li", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6")
+_BREAKING = ("br", "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6")
 
 
 class _Cell:
@@ -36,7 +36,7 @@ def header_table_lines(table, budget: Budget) -> list[str] | None:
         return None
     header = [_joined([row[column].text for row in grid[titles:heads]]) for column in range(len(grid[0]))]
     caption = table.find("caption")
-    lines = [_text(caption)] if caption is not None else []
+    lines = [element_text(caption)] if caption is not None else []
     lines += [grid[row][0].text for row in range(titles)]
     for row in grid[heads:]:
         budget.check()
@@ -62,7 +62,7 @@ def _grid(table, budget: Budget) -> list[list[_Cell]] | None:
                 continue
             while column < len(grid[number]) and grid[number][column] is not None:
                 column += 1
-            cell = _Cell(_text(element), element.tag == "th" or _in_head(element, table))
+            cell = _Cell(element_text(element), element.tag == "th" or _in_head(element, table))
             across, down = _span(element.get("colspan"), MAX_SPAN), _span(element.get("rowspan"), len(rows) - number)
             if column + across > MAX_COLUMNS:
                 return None
@@ -105,7 +105,7 @@ def _joined(texts: list[str]) -> str:
     return " ".join(kept)
 
 
-def _text(element) -> str:
+def element_text(element) -> str:
     """An element's words as a browser shows them: a line break or a block inside it a space, a footnote mark run on
     ("US$[190]"); comments left out. Read in one walk, the page's tree untouched."""
     from lxml import etree

@@ -6,7 +6,8 @@ heading, one a line after their author's name ("John Doe: Thank you for ..."), s
 commenter said is answered and the answer says where it stands. A wiki's infobox (a table of class "infobox")
 stands under an "Infobox" heading of its own, so "what net income does the infobox report?" names its rows
 over the article's tables. A table with a marked header (<th> rows) is read from the page's tree
-(`html_tables`): its caption first, each cell under its column's header joined across header rows and spans. Pages too large for it, or where it finds nothing, are read
+(`html_tables`): its caption first, each cell under its column's header joined across header rows and spans.
+A definition list's items are label lines ("Founded: 1901"), as an infobox's rows are. Pages too large for it, or where it finds nothing, are read
 by linear rules on the standard library's parser (main content only)."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from html.parser import HTMLParser
 
 from qa.index.blocks import TextBuilder
 from qa.index.readers.extracted import Budget, ExtractedText, header_cells
-from qa.index.readers.html_tables import header_table_lines
+from qa.index.readers.html_tables import element_text, header_table_lines
 
 HTML_CHUNK = 65_536  # characters fed to the parser between two looks at the clock
 MAX_EXTRACTOR_ELEMENTS = 20_000  # trafilatura takes ~0.1 ms an element; real pages have ~800 (at most 1,709 of 181)
@@ -188,7 +189,7 @@ def _article(markup: str, budget: Budget) -> ExtractedText | None:
     found = trafilatura.bare_extraction(tree, include_comments=False, include_tables=True, with_metadata=True,
                                         favor_precision=True, config=_extractor_config())
     budget.check()
-    lines = _rows_with_headers(marks.with_tables([line.strip() for line in (found.text or "").splitlines()])) if found else []
+    lines = _rows_with_headers(marks.with_own_reading([line.strip() for line in (found.text or "").splitlines()])) if found else []
     if not any(line and line not in marks.box for line in lines):
         return None
     title, lines = " ".join((found.title or "").split()), [line for line in lines if line]
@@ -306,39 +307,73 @@ class _Marks:
     """Paragraphs put into the page's tree before trafilatura reads it, found again in its lines; their words,
     new for each page, no page holds. Before and after each infobox (a table with a class word holding
     "infobox": "infobox vcard", "infobox_v2"): where the box opens and closes (`box`). Before each table with a
-    marked header (`html_tables`): where its own lines go in place of trafilatura's Markdown (`with_tables`)."""
+    marked header (`html_tables`) and each definition list: where their lines read here go in place of
+    trafilatura's (`with_own_reading`)."""
 
     def __init__(self, tree, budget: Budget) -> None:
         token = secrets.token_hex(8)
         self._token = re.compile(rf"{token}-\S*")
         self.box = (f"{token}-open", f"{token}-close")
         self._tables: dict[str, list[str]] = {}
+        self._lists: dict[str, tuple[list[str], int]] = {}
         for table in list(tree.iter("table")):
             if any("infobox" in word.lower() for word in (table.get("class") or "").split()):
                 _put(table.addprevious, self.box[0])
                 _put(table.addnext, self.box[1])
             elif (lines := header_table_lines(table, budget)) is not None:
-                self._tables[f"{token}-table-{len(self._tables)}"] = lines
-                _put(table.addprevious, f"{token}-table-{len(self._tables) - 1}")
+                mark = f"{token}-table-{len(self._tables)}"
+                self._tables[mark] = lines
+                _put(table.addprevious, mark)
+        for listing in [dl for dl in tree.iter("dl") if next(dl.iterancestors("dl"), None) is None]:  # a list inside is its words
+            budget.check()
+            mark = f"{token}-list-{len(self._lists)}"
+            self._lists[mark] = _definitions(listing)
+            _put(listing.addprevious, mark)
 
-    def with_tables(self, lines: list[str]) -> list[str]:
-        """The extractor's lines, each table read here in place of its Markdown rows after its mark (a table the
-        extractor left out stays out)."""
-        kept, pending, replacing = [], None, False  # pending: the lines of the table whose mark was just seen
-        for line in lines:
+    def with_own_reading(self, lines: list[str]) -> list[str]:
+        """The extractor's lines with each marked table's Markdown rows, and each definition list's items (when it
+        wrote one a line, "- Founded", "- 1901"), replaced by their lines read here; what it left out stays out."""
+        kept, at = [], 0
+        while at < len(lines):
+            line, at = lines[at], at + 1
             if line in self._tables:
-                pending, replacing = self._tables[line], False
-            elif line.startswith("|") and (pending is not None or replacing):
-                kept += pending or []
-                pending, replacing = None, True
+                rows = next((n for n, row in enumerate(lines[at:]) if not row.startswith("|")), len(lines) - at)
+                kept += self._tables[line] if rows else []
+                at += rows
+            elif line in self._lists:
+                own, items = self._lists[line]
+                if len(lines[at : at + items]) == items and all(item.startswith("- ") for item in lines[at : at + items]):
+                    kept += own
+                    at += items
             else:
                 kept.append(line)
-                pending, replacing = None, False
         return kept
 
     def unmarked(self, line: str) -> str:
         """A line without any mark run into it (none seen)."""
         return self._token.sub("", line).strip()
+
+
+def _definitions(listing) -> tuple[list[str], int]:
+    """A definition list's lines, each definition after its term as a label line ("Founded: 1901"; a term without
+    one alone; a list inside a definition is its words), and how many terms and definitions it holds, those of a
+    list inside counted (the extractor writes each a line)."""
+    lines, term, defined, items = [], "", True, 0
+    for element in listing.iter("dt", "dd"):
+        items += 1
+        if next(element.iterancestors("dl")) is not listing:
+            continue
+        text = element_text(element)
+        if element.tag == "dt":
+            if not defined and term:
+                lines.append(term)
+            term, defined = text.rstrip(": "), False
+        else:
+            lines.append(f"{term}: {text}" if term and text else text)
+            defined = True
+    if not defined and term:
+        lines.append(term)
+    return [line for line in lines if line], items
 
 
 def _put(place, words: str) -> None:
