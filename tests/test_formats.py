@@ -100,6 +100,25 @@ def test_a_word_table_without_a_header_row_keeps_plain_rows_and_merged_cells_cou
         ["Account type: Partnership | Give name of: The partnership"]  # a header's own colon is not doubled
 
 
+@pytest.mark.parametrize("rows, merged, lines", [
+    ([["City", "Population", "Population"], ["", "2010", "2020"], ["Porto", "237,559", "231,800"]], True,
+     ["City: Porto | Population 2010: 237,559 | Population 2020: 231,800"]),  # Word repeats a merged cell
+    ([["City", "Population", "", "Area"], ["", "2010", "2020", ""], ["Porto", "237,559", "231,800", "41"]], False,
+     ["City: Porto | Population 2010: 237,559 | Population 2020: 231,800", "City: Porto | Area: 41"]),  # a sheet leaves
+    # the spanned cells empty; a row of more than two cells beside its key is written as lines that start with it
+    ([["Name", "Role", ""], ["Ana", "Chair", "x"], ["Rui", "Clerk", "y"]], False,
+     ["Name: Ana | Role: Chair | x", "Name: Rui | Role: Clerk | y"]),  # a data row filling every column: no group
+    ([["Team", "Score", ""], ["", "5", "6"], ["Porto", "7", "8"]], False,
+     ["Score: 5 | 6", "Team: Porto | Score: 7 | 8"]),  # numbers under the header are data
+    ([["110", "", "Symbols"], ["∆ k", "Simplex", ""], ["X#Y", "Gluing", ""]], False,
+     ["110: ∆ k | Simplex", "110: X#Y | Gluing"]),  # a page number over words is no group's name
+])
+def test_a_header_row_under_grouped_cells_names_their_columns(rows, merged, lines):
+    from qa.index.readers.extracted import table_lines as _table_lines
+
+    assert _table_lines(rows, merged=merged) == lines
+
+
 def encrypted_pdf() -> bytes:
     from pypdf import PdfReader, PdfWriter
 

@@ -75,7 +75,8 @@ def table_lines(rows: Iterable[list[str]], marked: bool = False, budget: Budget 
 
     Its header row (`header_row`: marked as Word's repeated header row, or found below title rows)
     names each later cell, so a row answers alone: "Milestone: Public launch | Date: 1 November
-    2024"; the header repeated further down (as printed pages do) is left out, and a wide row is
+    2024"; a row under it naming the columns of its grouped cells joins it ("Population 2010",
+    `_names_groups`); the header repeated further down (as printed pages do) is left out, and a wide row is
     written as several lines that each start with its key cells (`row_lines`). Rows above the header,
     and every row of a table without one, are written as they are: "cell | cell". Runs of whitespace
     in a cell become one space, so a row is one line. With `merged` (Word, which repeats a merged
@@ -83,13 +84,16 @@ def table_lines(rows: Iterable[list[str]], marked: bool = False, budget: Budget 
     rows = iter(rows)
     head = [_spaced(row) for row in itertools.islice(rows, HEADER_LOOKAHEAD)]
     found = header_row(head, marked)
+    grouped = found is not None and _names_groups(head, found)
     header, repeated = None, None
     lines = []
     for number, row in enumerate(itertools.chain(head, (_spaced(row) for row in rows))):
         if budget is not None:
             budget.check()
         if number == found:
-            header, repeated = row, _folded(row)
+            header, repeated = (_grouped(row, head[found + 1]) if grouped else row), _folded(row)
+            continue
+        if grouped and number == found + 1:
             continue
         if header is not None and _folded(row) == repeated:
             continue
@@ -148,6 +152,34 @@ def _names_columns(candidate: list[str], below: list[list[str]]) -> bool:
             named += 1
     plain = not any(char.isdigit() for cell in filled for char in cell)
     return named > 0 or bool(years) or plain
+
+
+def _names_groups(rows: list[list[str]], found: int) -> bool:
+    """Whether the row under the header row names the columns of its grouped cells ("Population" over "2010 |
+    2020"): it fills two or more columns, one of them under a header cell that is empty or repeats the cell before
+    it (a cell spanning columns, as spreadsheets and Word write one), leaves a column of the header empty (a header
+    cell spanning both rows: "City"), and names its filled columns over the rows below (`_names_columns`)."""
+    if found + 2 >= len(rows):
+        return False
+    header, sub = rows[found], rows[found + 1]
+    filled = [index for index, cell in enumerate(sub) if cell]
+    named = list(itertools.accumulate(header, lambda last, cell: cell or last))  # the group over each column
+    spanned = any(0 < index < len(header) and (not header[index] or header[index] == header[index - 1])
+                  and _kind(named[index]) == "text" for index in filled)  # a group named by words, not "110"
+    alone = any(cell and (index >= len(sub) or not sub[index]) for index, cell in enumerate(header))  # "City" over both rows
+    below = [[row[index] if index < len(row) else "" for index in filled] for row in rows[found + 2 :]]
+    return len(filled) >= 2 and spanned and alone and _names_columns([sub[index] for index in filled], below)
+
+
+def _grouped(header: list[str], sub: list[str]) -> list[str]:
+    """Each column's header, its group's name before its own ("Population 2010"): a group's name stands over the
+    empty header cells after it whose column the row below names."""
+    joined, group = [], ""
+    for index in range(max(len(header), len(sub))):
+        top, low = (header[index] if index < len(header) else ""), (sub[index] if index < len(sub) else "")
+        group = top or (group if low else "")
+        joined.append(f"{group} {low}" if low and group and low != group else low or group)
+    return joined
 
 
 def _is_title(row: list[str], width: int) -> bool:
