@@ -51,6 +51,8 @@ PREFERRED_DATE = ("scored higher, but it is a relative date that no document dat
                   "the answer is a date you can use")
 WHEN_QUESTION = re.compile(r"\s*(?:when|what (?:date|day|month|year|time)|which (?:date|day|month|year))\b", re.IGNORECASE)
 MIN_NAME_CHARS = 3
+RARE_NAME_SENTENCES = 3  # a name held by this few indexed sentences is looked for beside its answer
+NAME_STEM_CHARS = 5  # a name's word is looked for by its first letters, all but its last three down to this many
 _NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]*(?:[ ][A-Z][\w'’-]*)*")  # "RiskIQ", "Carolina Panthers"
 _HAS_LOWER = re.compile(r"[a-z]")
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -172,7 +174,7 @@ class Assistant:
             scored = self._usable_date_first(question, scored)
         if not hits:
             return Answer(question=asked, answer=None, score=0.0, source=None, evidence=[], read_as=read_as)
-        if not scored or scored[0][0] < bar or self.unknown_names(question):
+        if not scored or scored[0][0] < bar or self.unknown_names(question) or self.names_away_from(question, scored[0][1]):
             best = scored[0][0] if scored else 0.0
             return Answer(question=asked, answer=None, score=best, source=None, evidence=self._closest(hits), read_as=read_as)
         score, best = scored[0]
@@ -207,15 +209,22 @@ class Assistant:
         with one known word is known ("Carolina Panthers" of a text saying "the Panthers"); only words of
         MIN_NAME_CHARS with a lower-case letter that carry content count ("FBI" may never be spelt out, "The"
         says nothing)."""
-        runs = [[word for word in _POSSESSIVE.sub("", run).split()
-                 if len(word) >= MIN_NAME_CHARS and _HAS_LOWER.search(word) and content_words(word)]
-                for run in _NAME.findall(question.strip())]
-        unknown = [" ".join(words) for words in runs
-                   if words and not any(self.index.lexical_search(word, 1) for word in words)]
+        unknown = [" ".join(words) for words in _name_words(question)
+                   if not any(self.index.lexical_search(word, 1) for word in words)]
         if not unknown:
             return []
         named = " ".join(self.index.document_ids()).lower()
         return [name for name in unknown if not any(word.lower() in named for word in name.split())]
+
+    def names_away_from(self, question: str, span: ReaderSpan) -> list[str]:
+        """The question's rare names (each word held by at most RARE_NAME_SENTENCES indexed sentences) of which no word
+        stands in the passage the answer was read in, its headings or its document's name: "RiskIQ", named once in a
+        list of subsidiaries, does not make the price of Affirmed Networks, acquired elsewhere, its price."""
+        document = self.index.document(span.doc_id)
+        around = f"{span.passage.text} {document.context_at(span.start)} {span.doc_id}".lower()
+        return [" ".join(words) for words in _name_words(question)
+                if not any(word.lower()[: max(NAME_STEM_CHARS, len(word) - 3)] in around for word in words)  # "Ukraine" for "Ukrainian"
+                and all(len(self.index.lexical_search(word, RARE_NAME_SENTENCES + 1)) <= RARE_NAME_SENTENCES for word in words)]
 
     def chosen(self, documents: Iterable[str] | None) -> frozenset[str] | None:
         """The ids of the documents named: an id, or a folder ("minutes/", every document whose id starts
@@ -603,6 +612,15 @@ class Assistant:
         return Source(doc_id=doc_id, start=start, end=end, sentence=document.text[sentence_start:sentence_end],
                       sentence_start=sentence_start, sentence_end=sentence_end, page=document.page_at(start),
                       date=document.date, date_source=document.date_source, context=document.context_at(start) or None)
+
+
+def _name_words(question: str) -> list[list[str]]:
+    """The words of each name the question holds (a run of capitalised words, not opening it) that can tell it: of
+    MIN_NAME_CHARS or more, with a lower-case letter ("FBI" may never be spelt out), carrying content ("The")."""
+    runs = [[word for word in _POSSESSIVE.sub("", run).split()
+             if len(word) >= MIN_NAME_CHARS and _HAS_LOWER.search(word) and content_words(word)]
+            for run in _NAME.findall(question.strip())]
+    return [words for words in runs if words]
 
 
 def _in_table_row(cell: ReaderSpan) -> bool:

@@ -72,6 +72,23 @@ def test_a_question_naming_what_no_document_names_is_not_answered(hash_embedder)
     assert assistant.unknown_names("Kremlin says who? Ask Dmitry Peskov, not Ed or The Times.") == ["Dmitry Peskov", "Times"]
 
 
+def test_a_rare_name_the_question_holds_is_looked_for_beside_the_answer(hash_embedder):
+    texts = {"deals.txt": "Microsoft acquired Affirmed Networks for $1.35 billion. Troops massed at Ukraine's border.",
+             "box.txt": "Subsidiaries: GitHub, RiskIQ, Xandr. The Ukrainian office opened."}
+    index, _ = SentenceIndex.build([make_document(d, t) for d, t in texts.items()], hash_embedder)
+    confidence = Confidence(features=list(FEATURES), weights=[1.0, 0.0, 0.0, 0.0], bias=2.0, threshold=0.5)
+    reader = ScriptedReader(index, [("deals.txt", "$1.35 billion", -0.2)])
+    assistant = Assistant(index, hash_embedder, reader=reader, confidence=confidence)
+    assert assistant.ask("How much did Microsoft pay for RiskIQ?").answer is None  # named once, in another document
+    assert assistant.ask("How much did Microsoft pay for Affirmed Networks?").answer == "$1.35 billion"
+    assert assistant.ask("How much was paid at the Ukrainian border?").answer == "$1.35 billion"  # "Ukraine" beside it
+    common = {"box.txt": " ".join(f"RiskIQ report {n} was filed." for n in range(4))}  # a name said often names a topic
+    index, _ = SentenceIndex.build([make_document(d, t) for d, t in {**texts, **common}.items()], hash_embedder)
+    reader = ScriptedReader(index, [("deals.txt", "$1.35 billion", -0.2)])
+    assert Assistant(index, hash_embedder, reader=reader, confidence=confidence).ask(
+        "How much did Microsoft pay for RiskIQ?").answer == "$1.35 billion"
+
+
 def test_a_month_of_a_year_is_answered_only_from_a_document_naming_it(hash_embedder):
     texts = {"nov.txt": "Checks run in November 2015, by state.\nTexas: 56,941 checks.",
              "oct.txt": "Checks run in OCTOBER 2015, by state.\nTexas: 51,203 checks."}

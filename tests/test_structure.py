@@ -332,6 +332,16 @@ def test_a_definition_list_is_read_as_label_lines(tmp_path):
                                                  "Members: Rui Costa", "Motto: Fair winds Latin Ventis", "Notes"]
 
 
+def test_a_table_of_labelled_rows_keeps_the_lists_in_its_values(tmp_path):
+    box = ('<table class="infobox vcard"><caption>Harbour Board</caption><tr><td colspan=2>The board\'s hall</td></tr>'
+           '<tr><th>Founders</th><td><style>.plainlist{margin:0}</style><ul><li>Ana Lima</li><li><p>Rui Costa</p></li></ul></td></tr>'
+           '<tr><th>Founded</th><td>1901<span style="display: none"> (1901-05-02)</span> in Porto</td></tr>'
+           '<tr><th>Seat</th><td>Porto</td></tr></table>')
+    lines = page_lines(tmp_path, box)
+    assert lines[1:] == ["Infobox", "Harbour Board", "The board's hall", "Founders: Ana Lima, Rui Costa",
+                         "Founded: 1901 in Porto", "Seat: Porto"]
+
+
 def test_a_web_tables_spans_are_bounded_by_the_table(tmp_path):
     huge = ('<table><tr><th>Vessel</th><th colspan="900">Fee</th></tr>'
             '<tr><td rowspan="999999999">Ferry</td><td>$40</td></tr><tr><td>$25</td></tr></table>')

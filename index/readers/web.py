@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 
 from qa.index.blocks import TextBuilder
 from qa.index.readers.extracted import Budget, ExtractedText, header_cells
-from qa.index.readers.html_tables import element_text, header_table_lines
+from qa.index.readers.html_tables import element_text, own_table_lines
 
 HTML_CHUNK = 65_536  # characters fed to the parser between two looks at the clock
 MAX_EXTRACTOR_ELEMENTS = 20_000  # trafilatura takes ~0.1 ms an element; real pages have ~800 (at most 1,709 of 181)
@@ -306,8 +306,8 @@ def _heading_levels(body) -> dict[str, int]:
 class _Marks:
     """Paragraphs put into the page's tree before trafilatura reads it, found again in its lines; their words,
     new for each page, no page holds. Before and after each infobox (a table with a class word holding
-    "infobox": "infobox vcard", "infobox_v2"): where the box opens and closes (`box`). Before each table with a
-    marked header (`html_tables`) and each definition list: where their lines read here go in place of
+    "infobox": "infobox vcard", "infobox_v2"): where the box opens and closes (`box`). Before each table read here
+    (`html_tables`: a marked header, or labelled rows) and each definition list: where their lines read here go in place of
     trafilatura's (`with_own_reading`)."""
 
     def __init__(self, tree, budget: Budget) -> None:
@@ -320,7 +320,7 @@ class _Marks:
             if any("infobox" in word.lower() for word in (table.get("class") or "").split()):
                 _put(table.addprevious, self.box[0])
                 _put(table.addnext, self.box[1])
-            elif (lines := header_table_lines(table, budget)) is not None:
+            if (lines := own_table_lines(table, budget)) is not None:
                 mark = f"{token}-table-{len(self._tables)}"
                 self._tables[mark] = lines
                 _put(table.addprevious, mark)
