@@ -5,7 +5,8 @@ Biden warned Mr Zelenskyy that ... Russian forces could attack ... from north of
 familiar with the conversation" it answers "Mr Zelenskyy". The sentence itself says who: a source it names
 ("according to X", "reports by X", "published ... by X") comes first; else the speaker of the speech verb
 nearest before the answer ("X said that ...", "X warned ..."; the quoted speaker, not who quotes them), or after
-it (", said X"), a capitalised name. The speaker is a span of the
+it (", said X"), a capitalised name, or a noun phrase a relative clause says it of ("the prime number theorem,
+proven ..., which says that ..."). The speaker is a span of the
 sentence, so the answer is the document's own text as ever; a sentence that names no speaker gives none.
 """
 
@@ -23,7 +24,9 @@ _SOURCE = re.compile(r"\b(?:according\s+to|(?:reports?|claims?|statements?|figur
 _VERB = (r"(?:said|says|told|tells|warned|warns|tweeted|tweets|reported|claimed|claims|stated|states|announced|announces"
          r"|added|adds|wrote|writes|insisted|insists|argued|argues|noted|notes|believes|believed|confirmed|confirms)")
 _SPEAKER_BEFORE = re.compile(rf"(?P<speaker>(?:(?:The|the)\s+)?[A-Z][\w’'.-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w’'.-]*)*)"
-                             rf"\s+{_VERB}\b(?!\s+to\b)")  # "said to be" has no speaker
+                             rf"(?:\s+\([^()]{{1,20}}\))?\s+{_VERB}\b(?!\s+to\b)")  # "Gasquet (1908) claimed"; "said to be": no one
+_SPEAKER_RELATIVE = re.compile(rf"\b(?P<speaker>(?:[Tt]he|[Aa]n?|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir)(?:\s+[\w’'-]+){{1,5}}?)"
+                               rf"(?:,[^,;.]{{1,80}})?,\s+(?:which|who)\s+{_VERB}\b")  # "the theorem, ..., which says"
 _SPEAKER_AFTER = re.compile(rf"[,”\"’']\s*{_VERB}\s+(?P<speaker>(?:the\s+)?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)")
 _ENDS_PHRASE = re.compile(r"[,;:!?()\[\]\"“”]|\.(?=\s|$)|\s(?:who|whom|whose|which|that|when|where|while|because|if|as|but|than)\b"
                           r"|\s['‘’](?=\w)")
@@ -40,7 +43,7 @@ def who_said(sentence: str, answer_start: int, answer_end: int) -> tuple[int, in
     if outside:
         return min(outside, key=lambda span: _distance(span, answer_start, answer_end))
     speakers = [_without_full_stop(sentence, found.start("speaker"), found.end("speaker"))
-                for pattern in (_SPEAKER_BEFORE, _SPEAKER_AFTER) for found in pattern.finditer(sentence)]
+                for pattern in (_SPEAKER_BEFORE, _SPEAKER_RELATIVE, _SPEAKER_AFTER) for found in pattern.finditer(sentence)]
     speakers = [span for span in speakers if (span[1] <= answer_start or span[0] >= answer_end)
                 and sentence[span[0] : span[1]].lower() not in _PRONOUNS]
     before = [span for span in speakers if span[1] <= answer_start]  # "X said that ... the answer": X, not who quoted X
