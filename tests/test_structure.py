@@ -291,10 +291,10 @@ def test_an_infobox_stands_under_a_heading_of_its_own_and_its_labels_head_nothin
         f'<h3>Subsidiaries</h3><p>The board owns the ferry company and the dock works.</p></article></body></html>')
     document = read_document(tmp_path / "page.html", "page.html")
     assert "Infobox" in document.text.splitlines()
-    assert document.context_at(document.text.index("Net income")).endswith("History › Infobox")
+    assert document.context_at(document.text.index("Net income")).endswith("History › Infobox › Harbour Board")  # its caption
     assert document.context_at(document.text.index("founded by the city")).endswith("History")  # the box ends there
     assert document.context_at(document.text.index("ferry company")).endswith("Subsidiaries")
-    assert document.context_at(document.text.index("Subsidiaries")).endswith("Infobox")  # the box's label heads nothing
+    assert document.context_at(document.text.index("Subsidiaries")).endswith("Infobox › Harbour Board")  # a label heads nothing
     assert "-open" not in document.text and "-close" not in document.text
 
 
@@ -311,7 +311,11 @@ def test_a_web_tables_cells_stand_under_headers_joined_across_header_rows_and_sp
                "<tr><td rowspan=2>Porto</td><td>237,559</td><td>231,800</td></tr><tr><td colspan=2>no census<br>held</td></tr>"
                "<tr><th>City</th><th>Population 2010</th><th>Population 2020</th></tr>"  # the header again, as printed pages do
                "<tr><td>Faro</td><td>64,560<table><tr><td>nested cell</td></tr></table></td><td>67,650</td></tr></table>")
-    assert page_lines(tmp_path, grouped)[1:] == [
+    lines = page_lines(tmp_path, grouped)
+    document = read_document(tmp_path / "page.html", "page.html")
+    assert document.context_at(document.text.index("City: Faro")).endswith("Harbour › Table 2: Ports")  # under its caption
+    assert not document.context_at(document.text.rindex("Filler")).endswith("Table 2: Ports")  # and only its rows
+    assert lines[1:] == [
         "Table 2: Ports", "City: Porto | Population 2010: 237,559 | Population 2020: 231,800",
         "City: Porto | Population 2010: no census held",  # a row spanned down; a cell spanning columns once
         "City: Faro | Population 2010: 64,560 nested cell | Population 2020: 67,650"]

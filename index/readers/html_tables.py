@@ -1,6 +1,6 @@
 """HTML tables read from the page's tree, for the web reader: a table whose header is marked (rows of <th> cells
 at its top) is written a row a line, each cell under its column's header joined across header rows and
-spans ("Population 2010: 237,559" under "Population" spanning "2010 | 2020"), its caption first. trafilatura
+spans ("Population 2010: 237,559" under "Population" spanning "2010 | 2020"), under its caption. trafilatura
 writes such a table as Markdown whose first row is its header, so a caption took the header's place and a
 second header row ("2010 | 2020") was read as data. A table of labelled rows (an infobox: a <th> label and
 its value each row) is written as label lines, a list in a value kept ("Founders: Bill Gates, Paul Allen";
@@ -28,16 +28,16 @@ class _Cell:
         self.text, self.header = text, header
 
 
-def own_table_lines(table, budget: Budget) -> list[str] | None:
-    """The lines of a table with a marked header, or of a table of labelled rows (see the module), or None for
-    any other (or one too wide)."""
+def own_table_lines(table, budget: Budget) -> tuple[str, list[str]] | None:
+    """The caption ("" for none) and the row lines of a table with a marked header, or of a table of labelled rows
+    (see the module); None for any other (or one too wide)."""
     grid = _grid(table, budget) if table.find(".//th") is not None or table.find("thead") is not None else None
     if grid is None:
         return None
     caption = table.find("caption")
     lines = _under_header(grid, budget)
     lines = lines if lines is not None else _labelled(grid)
-    return None if lines is None else [line for line in [element_text(caption) if caption is not None else "", *lines] if line]
+    return None if lines is None else (element_text(caption) if caption is not None else "", [line for line in lines if line])
 
 
 def _under_header(grid: list[list[_Cell]], budget: Budget) -> list[str] | None:

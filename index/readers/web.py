@@ -6,7 +6,7 @@ heading, one a line after their author's name ("John Doe: Thank you for ..."), s
 commenter said is answered and the answer says where it stands. A wiki's infobox (a table of class "infobox")
 stands under an "Infobox" heading of its own, so "what net income does the infobox report?" names its rows
 over the article's tables. A table with a marked header (<th> rows) is read from the page's tree
-(`html_tables`): its caption first, each cell under its column's header joined across header rows and spans.
+(`html_tables`): under its caption, each cell under its column's header joined across header rows and spans.
 A definition list's items are label lines ("Founded: 1901"), as an infobox's rows are. Pages too large for it, or where it finds nothing, are read
 by linear rules on the standard library's parser (main content only)."""
 
@@ -314,15 +314,16 @@ class _Marks:
         token = secrets.token_hex(8)
         self._token = re.compile(rf"{token}-\S*")
         self.box = (f"{token}-open", f"{token}-close")
+        self.caption = (f"{token}-caption", f"{token}-caption-end")  # the next line heads the lines up to the end
         self._tables: dict[str, list[str]] = {}
         self._lists: dict[str, tuple[list[str], int]] = {}
         for table in list(tree.iter("table")):
             if any("infobox" in word.lower() for word in (table.get("class") or "").split()):
                 _put(table.addprevious, self.box[0])
                 _put(table.addnext, self.box[1])
-            if (lines := own_table_lines(table, budget)) is not None:
-                mark = f"{token}-table-{len(self._tables)}"
-                self._tables[mark] = lines
+            if (read := own_table_lines(table, budget)) is not None:
+                mark, (caption, lines) = f"{token}-table-{len(self._tables)}", read
+                self._tables[mark] = [self.caption[0], caption, *lines, self.caption[1]] if caption else lines
                 _put(table.addprevious, mark)
         for listing in [dl for dl in tree.iter("dl") if next(dl.iterancestors("dl"), None) is None]:  # a list inside is its words
             budget.check()
@@ -386,12 +387,13 @@ def _put(place, words: str) -> None:
 
 def _with_headings(title: str, lines: list[str], levels: dict[str, int], marks: _Marks) -> TextBuilder:
     """The page's title (a heading above all) unless the first line already holds it, then its lines, those
-    that are headings marked as such; an infobox (between the `marks.box` lines) under an INFOBOX heading."""
-    built, box = TextBuilder(), marks.box
-    first = next((line for line in lines if line not in box), "")
+    that are headings marked as such; an infobox (between the `marks.box` lines) under an INFOBOX heading, a table
+    read here under its caption (between the `marks.caption` lines)."""
+    built, box, caption = TextBuilder(), marks.box, marks.caption
+    first = next((line for line in lines if line not in (*box, *caption)), "")
     if title and title not in first:
         built.heading(title, 1)
-    boxed = False
+    boxed = captioned = False
     for number, line in enumerate(lines):
         if line == box[0]:
             boxed = True
@@ -400,6 +402,13 @@ def _with_headings(title: str, lines: list[str], levels: dict[str, int], marks: 
         elif line == box[1]:
             boxed = False
             built.end_headings(_BOX_LEVEL)
+        elif line in caption:
+            captioned = line == caption[0]
+            if not captioned:
+                built.end_headings(_BOX_LEVEL + 1)
+        elif captioned:  # a table's caption heads its rows alone, inside a box too ("Infobox › Microsoft Corporation")
+            built.heading(marks.unmarked(line), _BOX_LEVEL + 1)
+            captioned = False
         else:
             line = marks.unmarked(line)
             level = None if boxed else levels.get(" ".join(line.split()))  # a box's label ("Subsidiaries") heads nothing
