@@ -219,11 +219,15 @@ class Assistant:
     def names_away_from(self, question: str, span: ReaderSpan) -> list[str]:
         """The question's rare names (each word held by at most RARE_NAME_SENTENCES indexed sentences) of which no word
         stands in the passage the answer was read in, its headings or its document's name: "RiskIQ", named once in a
-        list of subsidiaries, does not make the price of Affirmed Networks, acquired elsewhere, its price."""
+        list of subsidiaries, does not make the price of Affirmed Networks, acquired elsewhere, its price. The
+        alternatives a question offers are not looked for (`qa.choices`)."""
         document = self.index.document(span.doc_id)
         around = f"{span.passage.text} {document.context_at(span.start)} {span.doc_id}".lower()
+        choice = offered(question) or (compared(question) or (None,))[0]
+        offers = {word.lower() for run in (choice.left + choice.right if choice else []) for word in run.split()}
         return [" ".join(words) for words in _name_words(question)
-                if not any(word.lower()[: max(NAME_STEM_CHARS, len(word) - 3)] in around for word in words)  # "Ukraine" for "Ukrainian"
+                if not offers.issuperset(word.lower() for word in words)  # "Dallas or Las Vegas?": one is not beside it
+                and not any(word.lower()[: max(NAME_STEM_CHARS, len(word) - 3)] in around for word in words)  # "Ukraine" for "Ukrainian"
                 and all(len(self.index.lexical_search(word, RARE_NAME_SENTENCES + 1)) <= RARE_NAME_SENTENCES for word in words)]
 
     def chosen(self, documents: Iterable[str] | None) -> frozenset[str] | None:
