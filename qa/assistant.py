@@ -217,18 +217,25 @@ class Assistant:
         return [name for name in unknown if not any(word.lower() in named for word in name.split())]
 
     def names_away_from(self, question: str, span: ReaderSpan) -> list[str]:
-        """The question's rare names (each word held by at most RARE_NAME_SENTENCES indexed sentences) of which no word
-        stands in the passage the answer was read in, its headings or its document's name: "RiskIQ", named once in a
-        list of subsidiaries, does not make the price of Affirmed Networks, acquired elsewhere, its price. The
-        alternatives a question offers are not looked for (`qa.choices`)."""
+        """The question's rare names (each word held by at most RARE_NAME_SENTENCES indexed sentences, one of them in the
+        answer's document) of which no word stands in the passage the answer was read in, its headings or its
+        document's name: "RiskIQ", named once in the page's list of subsidiaries, does not make the price of Affirmed
+        Networks, acquired elsewhere in it, its price. A name only other documents hold is not looked for (the answer's
+        may say it in other words), nor are the alternatives a question offers (`qa.choices`)."""
         document = self.index.document(span.doc_id)
         around = f"{span.passage.text} {document.context_at(span.start)} {span.doc_id}".lower()
         choice = offered(question) or (compared(question) or (None,))[0]
         offers = {word.lower() for run in (choice.left + choice.right if choice else []) for word in run.split()}
-        return [" ".join(words) for words in _name_words(question)
-                if not offers.issuperset(word.lower() for word in words)  # "Dallas or Las Vegas?": one is not beside it
-                and not any(word.lower()[: max(NAME_STEM_CHARS, len(word) - 3)] in around for word in words)  # "Ukraine" for "Ukrainian"
-                and all(len(self.index.lexical_search(word, RARE_NAME_SENTENCES + 1)) <= RARE_NAME_SENTENCES for word in words)]
+        away = []
+        for words in _name_words(question):
+            if offers.issuperset(word.lower() for word in words) or \
+                    any(word.lower()[: max(NAME_STEM_CHARS, len(word) - 3)] in around for word in words):  # "Ukraine" for "Ukrainian"
+                continue  # "Dallas or Las Vegas?": the alternative not chosen is never beside the answer
+            holding = [[n for n, _ in self.index.lexical_search(word, RARE_NAME_SENTENCES + 1)] for word in words]
+            if all(len(ids) <= RARE_NAME_SENTENCES for ids in holding) and \
+                    any(row.doc_id == span.doc_id for ids in holding for row in self.index.rows(ids).values()):
+                away.append(" ".join(words))
+        return away
 
     def chosen(self, documents: Iterable[str] | None) -> frozenset[str] | None:
         """The ids of the documents named: an id, or a folder ("minutes/", every document whose id starts

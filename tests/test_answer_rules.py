@@ -72,19 +72,36 @@ def test_a_question_naming_what_no_document_names_is_not_answered(hash_embedder)
     assert assistant.unknown_names("Kremlin says who? Ask Dmitry Peskov, not Ed or The Times.") == ["Dmitry Peskov", "Times"]
 
 
+class SentenceReader(ScriptedReader):
+    """A ScriptedReader whose spans are read in their sentence alone, not the whole document."""
+
+    def read(self, question, passages, top_n=5):
+        spans = []
+        for span in super().read(question, passages, top_n):
+            text = self.index.document(span.doc_id).text
+            start, end = text.rfind(". ", 0, span.start) + 1, text.find(". ", span.end)
+            end = len(text) if end < 0 else end + 1
+            sentence = Passage(doc_id=span.doc_id, start=start, end=end, text=text[start:end], retrieval_score=0.5, rank=0)
+            spans.append(span.model_copy(update={"passage": sentence}))
+        return spans
+
+
 def test_a_rare_name_the_question_holds_is_looked_for_beside_the_answer(hash_embedder):
-    texts = {"deals.txt": "Microsoft acquired Affirmed Networks for $1.35 billion. Troops massed at Ukraine's border.",
-             "box.txt": "Subsidiaries: GitHub, RiskIQ, Xandr. The Ukrainian office opened."}
+    texts = {"deals.txt": "Microsoft acquired Affirmed Networks for $1.35 billion. Troops massed at Ukraine's border. "
+                          "Its subsidiaries are GitHub, RiskIQ and Xandr.",
+             "box.txt": "The Ukrainian office opened. Contoso was founded in Porto."}
     index, _ = SentenceIndex.build([make_document(d, t) for d, t in texts.items()], hash_embedder)
     confidence = Confidence(features=list(FEATURES), weights=[1.0, 0.0, 0.0, 0.0], bias=2.0, threshold=0.5)
-    reader = ScriptedReader(index, [("deals.txt", "$1.35 billion", -0.2)])
-    assistant = Assistant(index, hash_embedder, reader=reader, confidence=confidence)
-    assert assistant.ask("How much did Microsoft pay for RiskIQ?").answer is None  # named once, in another document
+    assistant = Assistant(index, hash_embedder, reader=SentenceReader(index, [("deals.txt", "$1.35 billion", -0.2)]),
+                          confidence=confidence)
+    assert assistant.ask("How much did Microsoft pay for RiskIQ?").answer is None  # its document names it elsewhere
     assert assistant.ask("How much did Microsoft pay for Affirmed Networks?").answer == "$1.35 billion"
     assert assistant.ask("How much was paid at the Ukrainian border?").answer == "$1.35 billion"  # "Ukraine" beside it
+    assert assistant.ask("How much did Microsoft pay for Contoso?").answer == "$1.35 billion"  # only another names it
+    assert assistant.ask("Did Microsoft pay $1.35 billion for RiskIQ or Affirmed Networks?").answer is not None  # offered
     common = {"box.txt": " ".join(f"RiskIQ report {n} was filed." for n in range(4))}  # a name said often names a topic
     index, _ = SentenceIndex.build([make_document(d, t) for d, t in {**texts, **common}.items()], hash_embedder)
-    reader = ScriptedReader(index, [("deals.txt", "$1.35 billion", -0.2)])
+    reader = SentenceReader(index, [("deals.txt", "$1.35 billion", -0.2)])
     assert Assistant(index, hash_embedder, reader=reader, confidence=confidence).ask(
         "How much did Microsoft pay for RiskIQ?").answer == "$1.35 billion"
 
