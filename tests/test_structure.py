@@ -351,6 +351,8 @@ def test_a_web_tables_spans_are_bounded_by_the_table(tmp_path):
             '<tr><td rowspan="999999999">Ferry</td><td>$40</td></tr><tr><td>$25</td></tr></table>')
     lines = page_lines(tmp_path, huge)
     assert "Vessel: Ferry | Fee: $40" in lines and "Vessel: Ferry | Fee: $25" in lines and len(lines) < 10
+    endless = f'<table><tr><th>Vessel</th><th>Fee</th></tr><tr><td rowspan="{"9" * 5000}">Ferry</td><td>$40</td></tr></table>'
+    assert any("Ferry" in line and "$40" in line for line in page_lines(tmp_path, endless))  # 5,000 digits: no error
 
 
 def test_a_table_label_written_as_a_link_keeps_its_words(tmp_path):

@@ -114,7 +114,9 @@ def _grid(table, budget: Budget) -> list[list[_Cell]] | None:
 
 
 def _span(value: str | None, limit: int) -> int:
-    return min(max(int(value), 1), max(limit, 1)) if value and value.strip().isdigit() else 1
+    """A colspan or rowspan, at least 1 and at most `limit` (a number of any length is read by its first digits)."""
+    digits = (value or "").strip()[:7]
+    return min(max(int(digits), 1), max(limit, 1)) if digits.isdigit() else 1
 
 
 def _owner(row):
