@@ -307,8 +307,8 @@ class _Marks:
     """Paragraphs put into the page's tree before trafilatura reads it, found again in its lines; their words,
     new for each page, no page holds. Before and after each infobox (a table with a class word holding
     "infobox": "infobox vcard", "infobox_v2"): where the box opens and closes (`box`). Before each table read here
-    (`html_tables`: a marked header, or labelled rows) and each definition list: where their lines read here go in place of
-    trafilatura's (`with_own_reading`)."""
+    (`html_tables`: a marked header, or labelled rows) and each definition list: where the lines read here go in
+    place of trafilatura's (`with_own_reading`), a table's caption between the `caption` marks."""
 
     def __init__(self, tree, budget: Budget) -> None:
         token = secrets.token_hex(8)
