@@ -46,7 +46,7 @@ MAX_WHOLE_CELL_WORDS = 6  # a span inside a named cell this short answers with t
 MAX_ROW_LINES = 12  # a wide row's lines looked for either side of one of them (`table_row`)
 ALTERNATIVES_SHOWN = 3
 ALTERNATIVE_MIN_SCORE = 0.05  # below this a span is noise, not a reading worth showing
-DATE_PREFERENCE_MARGIN = 0.2  # "close" scores, for preferring a usable date (see _usable_date_first)
+DATE_PREFERENCE_MARGIN = 0.2  # "close" scores, for preferring a usable date or a span after a preposition
 PREFERRED_DATE = ("scored higher, but it is a relative date that no document date resolves; "
                   "the answer is a date you can use")
 WHEN_QUESTION = re.compile(r"\s*(?:when|what (?:date|day|month|year|time)|which (?:date|day|month|year))\b", re.IGNORECASE)
@@ -172,6 +172,8 @@ class Assistant:
             if unread:  # read on: a usable date may be further down
                 scored, unread, bar = self.scored(question, hits, self.read(question, hits)), [], self.confidence.threshold
             scored = self._usable_date_first(question, scored)
+        if how.after:
+            scored = self._after_first(how.after, scored)
         if not hits:
             return Answer(question=asked, answer=None, score=0.0, source=None, evidence=[], read_as=read_as)
         if not scored or scored[0][0] < bar or self.unknown_names(question) or self.names_away_from(question, scored[0][1]):
@@ -571,6 +573,17 @@ class Assistant:
         found = (passage.start + match.start() for match in re.finditer(rf"(?<!\w){re.escape(text)}(?!\w)", passage.text))
         return [(passage.doc_id, start, start + len(text)) for start in found
                 if self._sentence_of(passage.doc_id, start, start + len(text)) is not None]
+
+    def _after_first(self, preposition: str, scored: list[tuple[float, ReaderSpan]]) -> list[tuple[float, ReaderSpan]]:
+        """For a follow-up opening with a preposition ("against whom?"), the best span its document writes right after
+        that preposition ("... sanctions against Russia") first, when it scored within DATE_PREFERENCE_MARGIN."""
+        for score, span in scored:
+            if scored[0][0] - score > DATE_PREFERENCE_MARGIN:
+                break
+            before = self.index.document(span.doc_id).text[max(0, span.start - len(preposition) - 2) : span.start]
+            if re.search(rf"\b{re.escape(preposition)}\s$", before, re.I):
+                return [(score, span)] + [pair for pair in scored if pair[1] is not span]
+        return scored
 
     def _wants_usable_date(self, question: str, scored: list[tuple[float, ReaderSpan]]) -> bool:
         """Is this a "when" question whose best answer is a relative date that cannot be resolved (its

@@ -12,7 +12,8 @@ about", is a bare question phrase ("when?", "how high?") or an echo ("if what?")
   name to replace it is read as "what about X?". "and" before a whole question ("and who is ...?") is
   only a word of speech;
 - he / she / it / they (and their other forms) stand for the previous answer when it is a short name
-  that was asked for (not a time: "what day ...?");
+  that was asked for (not a time: "what day ...?"; he / she only for one asked with "who" or "which": "what is
+  Blinken's job?" answers no one, so "he" is Blinken, the possessive's "'s" left off);
 - "that", "this" and "so" ("who said so?") stay, and the previous answer's sentence is read first;
 - an echo, a few words ending in a question word ("if what?", "to do what?", "against who?"), carries the
   previous question on: "what did officials say was possible to do what?" ("says who?" asks who said so);
@@ -24,8 +25,11 @@ about", is a bare question phrase ("when?", "how high?") or an echo ("if what?")
 - "says who?", "according to whom?", "who said so?" ask who said the previous answer: its sentence says
   (`qa.attribution`: "according to two people familiar with the conversation", "President Biden warned ..."),
   and when it names no one the question is read as below;
-- a bare question phrase after a yes/no question asks it in its place ("from who?" after "are there going to be
-  sanctions?" is "from who are there going to be sanctions?"); "says who?" is "who said so?", "how come?" is "why?";
+- a bare question phrase after a yes/no question, or one without a question phrase, asks it in its place ("from
+  who?" after "are there going to be sanctions?" is "from who are there going to be sanctions?"; "where?" after "any
+  talks planned?" is "where any talks planned?"); "says who?" is "who said so?", "how come?" is "why?";
+- a bare question phrase opening with a preposition ("against whom?") prefers a close answer its document writes
+  right after that preposition ("... sanctions against Russia": `Reading.after`);
 - words of speech around any question are dropped ("hey,", "ok and", "tell me how many ...": `spoken`).
 In every case retrieval searches for the question together with the previous question and the
 previous answer's sentence. Only the reading changes: the answer is a span of the documents as ever.
@@ -54,6 +58,8 @@ _WHOLE_QUESTION = re.compile(rf"^(?:{QUESTION_PHRASE}|is|are|was|were|do|does|di
 _PERSONAL = re.compile(r"\b(?P<pronoun>he|she|him|her|his|hers|it|its|they|them|their)\b", re.I)
 _THEN = re.compile(r"\b(?P<pronoun>then|there)\b", re.I)
 _ASKS_FOR_A_NAME = re.compile(r"^\s*(?:who|whom|which|what)\b(?!\s+(?:day|date|year|month|week|time|century|decade)\b)", re.I)
+_ASKS_FOR_A_PERSON = re.compile(r"^\s*(?:who|whom|whose|which)\b", re.I)  # "what is Blinken's job?" answers no one "he" means
+_PERSON_PRONOUN = re.compile(r"\b(?:he|she|him|her|his|hers)\b", re.I)
 _ASKS_WHEN_OR_WHERE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?P<which>when|where)\b", re.I)
 _LEADING_PHRASE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?:how\s+(?:many|much)\s+\w+|which\s+\w+|{QUESTION_PHRASE})\s+", re.I)
 _NAME = re.compile(r"\b(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
@@ -71,6 +77,7 @@ _SUBJECT = re.compile(rf"^\s*(?i:(?:{_PREPOSITION}\s+)?(?:(?:what|which)(?:\s+\w
                       r"(?P<subject>(?i:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+(?:(?:and|of)\s+(?:the\s+)?)?[A-Z][\w'’.-]*)*|[\w'’.-]+))")  # "what did russia grab?": the answer is its object
 _SUBJECT_PRONOUN = re.compile(r"\b(?:he|she|they)\b", re.I)
 _IT = re.compile(r"\bit\b", re.I)
+_POSSESSIVE = re.compile(r"['’]s$")
 _PRONOUNS = {"i", "you", "he", "she", "it", "we", "they", "that", "this", "there"}
 MAX_STANDIN_WORDS = 5  # a longer previous answer is a clause, not a name a pronoun could stand for
 STANDIN_TURNS = 3  # turns looked back through for what a pronoun stands for
@@ -93,6 +100,7 @@ class Reading(BaseModel):
     previous: Answer | None = None
     unlike: Answer | None = None  # "and X?": the previous answer, which was about what X replaced
     said_by: Answer | None = None  # "says who?": the previous answer, whose sentence says who said it (`qa.attribution`)
+    after: str | None = None  # "against whom?": the preposition a bare follow-up opens with, its answer likely after it
 
 
 def reading(question: str, history: list[Turn]) -> Reading:
@@ -109,8 +117,10 @@ def reading(question: str, history: list[Turn]) -> Reading:
     answered = last.answer if last.answer.source else None
     another = _another(question)
     swapped = bool(another and not _BARE.match(question) and not _POINTS_BACK.search(another) and _first_name(_cased(last)))
+    bare = _BARE.match(question)
+    after = _STARTS_WITH_PREPOSITION.match(bare.group("phrase")) if bare else None
     return Reading(question=read_as, retrieval_context=context, previous=answered, unlike=answered if swapped else None,
-                   said_by=said_by)
+                   said_by=said_by, after=after.group().lower() if after else None)
 
 
 def _is_follow_up(question: str) -> bool:
@@ -139,10 +149,10 @@ def _filled_in(question: str, history: list[Turn]) -> str:
     if _ECHO.match(question) and not _BARE.match(question):  # "to do what?": the previous question, carried on
         return f"{last.read_as.rstrip().rstrip('?.!').rstrip()} {question.strip()}"
     if bare := _BARE.match(question):
-        if _YES_NO.match(last.read_as):  # "from who?" after "are there going to be sanctions?"
-            return f"{bare.group('phrase')} {last.read_as[0].lower()}{last.read_as[1:]}"
         rest = _LEADING_PHRASE.sub("", last.read_as, count=1)
-        return f"{bare.group('phrase')} {rest}" if rest != last.read_as else question
+        if _YES_NO.match(last.read_as) or rest == last.read_as:  # "from who?" after "are there going to be sanctions?"
+            return f"{bare.group('phrase')} {last.read_as[0].lower()}{last.read_as[1:]}"  # "where?" after "any talks planned?"
+        return f"{bare.group('phrase')} {rest}"
     if (another := _another(question)) and not _POINTS_BACK.search(another):
         name = _first_name(_cased(last))
         if name:
@@ -170,11 +180,12 @@ def _stand_in(question: str, history: list[Turn]) -> str | None:
     answer when it asked for a name (not a time: "what day") and got one, else the first name its question
     mentioned; never a name the question itself says ("what did he thank Biden for?" is not about Biden).
     At most STANDIN_TURNS turns back (a turn that went unanswered offers none)."""
+    asks = _ASKS_FOR_A_PERSON if _PERSON_PRONOUN.search(question) else _ASKS_FOR_A_NAME
     for turn in reversed(history[-STANDIN_TURNS:]):
         answer = turn.answer.answer
         name = _first_name(_cased(turn))
-        candidates = [answer if answer and _ASKS_FOR_A_NAME.match(turn.read_as) and answer[0].isupper()
-                      and len(answer.split()) <= MAX_STANDIN_WORDS else None, name.group() if name else None]
+        candidates = [answer if answer and asks.match(turn.read_as) and answer[0].isupper()
+                      and len(answer.split()) <= MAX_STANDIN_WORDS else None, _POSSESSIVE.sub("", name.group()) if name else None]
         for candidate in filter(None, candidates):
             if not _named_in(candidate, question):
                 return candidate
@@ -210,9 +221,15 @@ def _cased(turn: Turn) -> str:
     if _NAME.search(turn.read_as[1:]):
         return turn.read_as
     sentence = turn.answer.source.sentence if turn.answer.source else ""
-    capitalised = {word.lower(): word for word in re.findall(r"(?<=[\w,;:'’\"“”)] )[A-Z][\w'’-]*", sentence)}
-    return re.sub(r"[\w'’-]+", lambda m: capitalised.get(m.group().lower(), m.group()) if m.start() > 0 and
-                  len(capitalised.get(m.group().lower(), m.group())) == len(m.group()) else m.group(), turn.read_as)
+    written = (_POSSESSIVE.sub("", word) for word in re.findall(r"(?<=[\w,;:'’\"“”)] )[A-Z][\w'’-]*", sentence))
+    capitalised = {word.lower(): word for word in written}
+
+    def as_written(word: str) -> str:  # "blinken's" -> "Blinken's"
+        base = _POSSESSIVE.sub("", word)
+        cased = capitalised.get(base.lower(), base)
+        return cased + word[len(base):] if len(cased) == len(base) else word
+
+    return re.sub(r"[\w'’-]+", lambda m: as_written(m.group()) if m.start() > 0 else m.group(), turn.read_as)
 
 
 def _first_name(question: str) -> re.Match | None:

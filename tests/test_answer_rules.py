@@ -6,6 +6,7 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.confidence import FEATURES, Confidence
+from qa.conversation import Conversation
 from qa.index.documents import make_document
 from qa.index.retriever import Passage
 from qa.index.store import SentenceIndex
@@ -120,6 +121,20 @@ def test_a_month_of_a_year_is_answered_only_from_a_document_naming_it(hash_embed
     assert asked("How many checks were run for Texas in October 2015?",
                  [("nov.txt", "56,941", -0.2), ("oct.txt", "51,203", -0.5)]) == "51,203"
     assert asked("How many checks were run for Texas in November 2014?", [("nov.txt", "56,941", -0.5)]) is None
+
+
+def test_a_follow_up_opening_with_a_preposition_prefers_the_close_span_its_document_writes_after_it(hash_embedder):
+    text = "The US and Europe pledged sanctions against Russia should it invade, on Thursday."
+    index, _ = SentenceIndex.build([make_document("a.txt", text)], hash_embedder)
+    confidence = Confidence(features=list(FEATURES), weights=[1.0, 0.0, 0.0, 0.0], bias=2.0, threshold=0.5)
+    script = [("a.txt", "The US and Europe pledged sanctions", -0.3), ("a.txt", "Russia should it invade", -0.4),
+              ("a.txt", "Thursday", -2.5)]
+    conversation = Conversation(Assistant(index, hash_embedder, reader=ScriptedReader(index, script), confidence=confidence))
+    assert conversation.ask("are there going to be sanctions?").answer == "The US and Europe pledged sanctions"
+    against = conversation.ask("against whom?")
+    assert against.answer == "Russia should it invade" and text[against.source.start:against.source.end] == against.answer
+    assert conversation.ask("from whom?").answer == "The US and Europe pledged sanctions"  # no span after "from"
+    assert conversation.ask("on what day?").answer == "The US and Europe pledged sanctions"  # "on Thursday": not close
 
 
 def test_one_answer_found_in_two_documents_has_two_sources(hash_embedder):

@@ -49,6 +49,10 @@ def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Tu
     (("What did Russia annex in 2014?", "Crimea"), "how come?", "why did Russia annex in 2014?"),
     (("what have the US and Europe pledged?", "sanctions"), "when would they do that?", "when would the US and Europe do that?"),
     (("what did the US send?", "military equipment"), "where did they send it?", "where did the US send military equipment?"),
+    (("What is Blinken's job?", "Secretary of State"), "what did he say?", "what did Blinken say?"),  # a job is no "he"
+    (("Which president called?", "Joe Biden"), "what did he say?", "what did Joe Biden say?"),
+    (("What is Ukraine's capital?", "Kyiv"), "what could happen to it?", "what could happen to Kyiv?"),
+    (("any talks planned?", "Berlin"), "where exactly?", "where any talks planned?"),  # no question phrase to take off
     (("what did the United States reject?", "Russia's demand that the US rule out Ukraine joining NATO"), "what was it?",
      "what was it?"),  # a clause stands in for no pronoun, and "it" is not the subject
 ])
@@ -97,6 +101,18 @@ def test_a_name_typed_in_lower_case_is_found_as_the_previous_answers_sentence_wr
     sentence = "Parts of Ukraine have been at war since 2014, when Russia illegally annexed Crimea."
     assert reading("what did they say it was?", [turn("what did russia grab in 2014?", "Crimea", sentence)]).question == \
         "what did Russia say Crimea was?"
+
+
+def test_a_possessive_name_typed_in_lower_case_stands_for_he_without_its_s():
+    sentence = "It came after US Secretary of State Anthony Blinken said so."
+    assert reading("what did he say?", [turn("what is blinken's job?", "Secretary of State", sentence)]).question == \
+        "what did Blinken say?"
+
+
+@pytest.mark.parametrize("question, after", [("against whom?", "against"), ("According to who?", "according to"),
+                                             ("who?", None), ("and Europe?", None), ("to do what?", None)])
+def test_a_bare_follow_up_says_the_preposition_it_opens_with(question, after):
+    assert reading(question, [turn("are there going to be sanctions?", "economic sanctions")]).after == after
 
 
 def test_a_question_that_stands_alone_is_read_as_asked():
