@@ -178,7 +178,7 @@ def _grouped(header: list[str], sub: list[str]) -> list[str]:
     for index in range(max(len(header), len(sub))):
         top, low = (header[index] if index < len(header) else ""), (sub[index] if index < len(sub) else "")
         group = top or (group if low else "")
-        joined.append(f"{group} {low}" if low and group and low != group else low or group)
+        joined.append(column_header((group, low)))
     return joined
 
 
@@ -252,12 +252,24 @@ def _keyed(key: str, rest: str) -> str:
 def header_cells(header: list[str], cells: list[str]) -> str:
     """A table row as "Header: cell | Header: cell" (empty cells left out; a cell without a header as
     it is), in time linear in the row's cells however wide the header."""
-    named = []
-    for index, cell in enumerate(cells):
-        name = header[index].rstrip(": ") if index < len(header) else ""  # "Give name of:" names its cell once
-        if cell:
-            named.append(f"{name}: {cell}" if name and name != cell else cell)
-    return " | ".join(named)
+    return " | ".join(label_line(header[index] if index < len(header) else "", cell) for index, cell in enumerate(cells) if cell)
+
+
+def label_line(label: str, value: str) -> str:
+    """A value under its label, "Founded: 1901" ("Give name of:" names its value once); either alone when the
+    other is empty or the label repeats the value."""
+    label = label.rstrip(": ")
+    return f"{label}: {value}" if label and value and label != value else value or label
+
+
+def column_header(texts: Iterable[str]) -> str:
+    """A column's header from its header rows' texts, top to bottom, each once: "Population 2010"; a cell spanning
+    both rows ("City") is said once."""
+    kept: list[str] = []
+    for text in texts:
+        if text and text not in kept:
+            kept.append(text)
+    return " ".join(kept)
 
 
 def _spaced(row: list[str]) -> list[str]:

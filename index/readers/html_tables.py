@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from qa.index.readers.extracted import Budget, row_lines
+from qa.index.readers.extracted import Budget, column_header, label_line, row_lines
 
 MAX_SPAN = 1_000  # columns a cell may span (HTML's own limit); rows are clipped at the table's end
 MAX_COLUMNS = 1_000  # a wider grid is not read here
@@ -51,7 +51,7 @@ def _under_header(grid: list[list[_Cell]], budget: Budget) -> list[str] | None:
         heads += 1
     if heads == titles or len({cell.text for row in grid[titles:heads] for cell in row if cell.text}) < 2:
         return None
-    header = [_joined([row[column].text for row in grid[titles:heads]]) for column in range(len(grid[0]))]
+    header = [column_header(row[column].text for row in grid[titles:heads]) for column in range(len(grid[0]))]
     lines = [grid[row][0].text for row in range(titles)]
     for row in grid[heads:]:
         budget.check()
@@ -74,7 +74,7 @@ def _labelled(grid: list[list[_Cell]]) -> list[str] | None:
     lines = []
     for row in rows:
         value = " | ".join(cell.text for cell in row[1:] if cell.text)
-        lines.append(f"{row[0].text.rstrip(': ')}: {value}" if value and row[0].text else row[0].text or value)
+        lines.append(label_line(row[0].text, value))
     return lines
 
 
@@ -130,15 +130,6 @@ def _owner(row):
 def _in_head(cell, table) -> bool:
     parent = cell.getparent().getparent()
     return parent is not None and parent.tag == "thead" and parent.getparent() is table
-
-
-def _joined(texts: list[str]) -> str:
-    """A column's header: its header rows' texts top to bottom, each once ("City" spanning two rows is "City")."""
-    kept: list[str] = []
-    for text in texts:
-        if text and text not in kept:
-            kept.append(text)
-    return " ".join(kept)
 
 
 def element_text(element) -> str:

@@ -47,6 +47,8 @@ from typing import NamedTuple
 
 from pydantic import BaseModel
 
+from qa.index.readers.extracted import column_header
+
 SEGMENT_GAP = 1.0  # a gap wider than this many font sizes separates two cells of a row
 STRETCH = 1.5  # ... and wider than this many times the line's gaps between the words of a sentence
 MAX_SPREAD = 0.5  # a justified line is mostly ink: gaps over this share of its width part cells, not words
@@ -683,13 +685,13 @@ def _header_count(grid: list[list[str]]) -> int:
 
 
 def header_names(table: Table) -> list[str]:
-    """Each column's header, its header rows' cells joined top to bottom, a grouped header cell
+    """Each column's header, its header rows' cells joined top to bottom (`column_header`), a grouped header cell
     given to every column it covers: "Pre-Pawn Handgun"."""
     width = len(table.rows[0]) if table.rows else 0
-    names = [""] * width
+    texts: list[list[str]] = [[] for _ in range(width)]
     for row, spans in zip(table.rows[: table.header_rows], table.spans):
         for index, cell in enumerate(row):
             if cell:
                 for column in range(index, max(index, spans[index]) + 1):
-                    names[column] = f"{names[column]} {cell}".strip()
-    return names
+                    texts[column].append(cell)
+    return [column_header(column) for column in texts]

@@ -19,7 +19,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 
 from qa.index.blocks import TextBuilder
-from qa.index.readers.extracted import Budget, ExtractedText, header_cells
+from qa.index.readers.extracted import Budget, ExtractedText, header_cells, label_line
 from qa.index.readers.html_tables import element_text, own_table_lines
 
 HTML_CHUNK = 65_536  # characters fed to the parser between two looks at the clock
@@ -370,7 +370,7 @@ def _definitions(listing) -> tuple[list[str], int]:
                 lines.append(term)
             term, defined = text.rstrip(": "), False
         else:
-            lines.append(f"{term}: {text}" if term and text else text)
+            lines.append(label_line(term, text))
             defined = True
     if not defined and term:
         lines.append(term)
@@ -446,5 +446,5 @@ def _rows_with_headers(lines: list[str]) -> list[str]:
         if header:
             kept.append(header_cells(header, cells))
         else:  # a label and its value (an infobox) read as one named cell; other rows as they are
-            kept.append(f"{filled[0]}: {filled[1]}" if len(filled) == 2 and ": " not in filled[0] else " | ".join(filled))
+            kept.append(label_line(*filled) if len(filled) == 2 and ": " not in filled[0] else " | ".join(filled))
     return kept
