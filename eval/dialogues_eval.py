@@ -7,7 +7,8 @@
 troops Russia amassed; written before the follow-up reading was tuned to them, the "hard2-" ones likewise
 before the next round of tuning, the "hard3-" ones, "says who?" over SQuAD paragraphs that name a source,
 before `qa.attribution` was written), and `eval/dialogues_talk.jsonl` (lower case, fillers, "why's that?", "according
-to who?", "from who?", a pronoun for the previous question's subject; written before any tuning to them): each dialogue holds its documents (`texts`, a few SQuAD v1.1 dev
+to who?", "from who?", a pronoun for the previous question's subject; written before any tuning to them; the "talk2-"
+ones likewise, a session later): each dialogue holds its documents (`texts`, a few SQuAD v1.1 dev
 paragraphs, CC BY-SA 4.0; none: the seeds) and its turns, each with reference answers and whether it
 leans on an earlier turn (`follow_up`). A turn is right as `is_right` says (SQuAD F1 >= 0.5 against a
 reference). The follow-ups are also asked on their own, without the conversation, for comparison.

@@ -30,6 +30,8 @@ about", is a bare question phrase ("when?", "how high?") or an echo ("if what?")
   talks planned?" is "where any talks planned?"); "says who?" is "who said so?", "how come?" is "why?";
 - a bare question phrase opening with a preposition ("against whom?") prefers a close answer its document writes
   right after that preposition ("... sanctions against Russia": `Reading.after`);
+- "and if X?", "but what if X?" ask the previous question on that condition ("what is Blinken offering if Putin
+  invades?"); "he" / "she" after "who is Emily Horne?" is Emily Horne, not the answer that describes her;
 - words of speech around any question are dropped ("hey,", "ok and", "tell me how many ...": `spoken`).
 In every case retrieval searches for the question together with the previous question and the
 previous answer's sentence. Only the reading changes: the answer is a span of the documents as ever.
@@ -76,6 +78,8 @@ _AUXILIARY = r"(?:did|does|do|will|would|could|can|might|may|should|has|have|had
 _SUBJECT = re.compile(rf"^\s*(?i:(?:{_PREPOSITION}\s+)?(?:(?:what|which)(?:\s+\w+)?|who|whom|where|when|why|how)\s+{_AUXILIARY}\s+)"
                       r"(?P<subject>(?i:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+(?:(?:and|of)\s+(?:the\s+)?)?[A-Z][\w'’.-]*)*|[\w'’.-]+))")  # "what did russia grab?": the answer is its object
 _SUBJECT_PRONOUN = re.compile(r"\b(?:he|she|they)\b", re.I)
+_CONDITION = re.compile(r"\s*(?:(?:and|but|so)\s+)?(?:what\s+)?(?P<word>if|unless|once)\s+", re.I)  # "and if X?"
+_WHO_IS_NAMED = re.compile(r"^\s*(?i:who\s+(?:is|was))\s+(?!(?i:the|a|an)\b)[A-Z]")  # "who is Emily Horne?": she is the name asked about
 _IT = re.compile(r"\bit\b", re.I)
 _POSSESSIVE = re.compile(r"['’]s$")
 _PRONOUNS = {"i", "you", "he", "she", "it", "we", "they", "that", "this", "there"}
@@ -124,6 +128,8 @@ def reading(question: str, history: list[Turn]) -> Reading:
 
 
 def _is_follow_up(question: str) -> bool:
+    if _condition(question):
+        return True
     if (opening := _ANOTHER.match(question)) and _WHOLE_QUESTION.match(question[opening.end():]):
         question = question[opening.end():]  # "and who is ...?": a question of its own, unless it points back
     return bool(_BARE.match(question) or _ECHO.match(question) or _another(question) or _POINTS_BACK.search(question))
@@ -139,13 +145,26 @@ def _another(question: str) -> str | None:
         return None
     rest = question[opening.end():].rstrip()
     subject = rest.rstrip("?.!").rstrip() if rest.endswith(tuple("?.!")) else rest
-    return subject if subject and "?" not in subject and not _WHOLE_QUESTION.match(subject) else None
+    return subject if subject and "?" not in subject and not _WHOLE_QUESTION.match(subject) and not _condition(subject) else None
+
+
+def _condition(question: str) -> str | None:
+    """The condition a question adds to the one before ("if Putin invades" of "and if Putin invades?", "but what if
+    ...?"), up to its closing marks; None for any other question. Found without a pattern around the condition (as
+    `_another`: a long run of spaces)."""
+    opening = _CONDITION.match(question)
+    if not opening:
+        return None
+    rest = question[opening.end():].rstrip().rstrip("?.!").rstrip()
+    return f"{opening.group('word')} {rest}" if rest and "?" not in rest else None
 
 
 def _filled_in(question: str, history: list[Turn]) -> str:
     """The question with what it leaves out taken from the previous turn (a pronoun's referent from an
     earlier one when that turn offers none, `_stand_in`)."""
     last = history[-1]
+    if condition := _condition(question):  # "and if Putin invades?": the previous question on that condition
+        return f"{last.read_as.rstrip().rstrip('?.!').rstrip()} {condition}?"
     if _ECHO.match(question) and not _BARE.match(question):  # "to do what?": the previous question, carried on
         return f"{last.read_as.rstrip().rstrip('?.!').rstrip()} {question.strip()}"
     if bare := _BARE.match(question):
@@ -184,7 +203,7 @@ def _stand_in(question: str, history: list[Turn]) -> str | None:
     for turn in reversed(history[-STANDIN_TURNS:]):
         answer = turn.answer.answer
         name = _first_name(_cased(turn))
-        candidates = [answer if answer and asks.match(turn.read_as) and answer[0].isupper()
+        candidates = [answer if answer and asks.match(turn.read_as) and answer[0].isupper() and not _WHO_IS_NAMED.match(_cased(turn))
                       and len(answer.split()) <= MAX_STANDIN_WORDS else None, _POSSESSIVE.sub("", name.group()) if name else None]
         for candidate in filter(None, candidates):
             if not _named_in(candidate, question):

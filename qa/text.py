@@ -24,6 +24,7 @@ _CONTRACTIONS = [  # (contracted form, written out); a name's possessive "'s" is
     (re.compile(rf"\b(who|what|where|when|why|how|which|that|there|here|it|he|she){_APOSTROPHE}s(?=\s+(?:been|got|gone|had)\b)", re.I),
      r"\1 has"),
     (re.compile(rf"\b(who|what|where|when|why|how|which|that|there|here|it|he|she){_APOSTROPHE}s\b", re.I), r"\1 is"),
+    (re.compile(rf"\b(what|where|when|why|how){_APOSTROPHE}d\b", re.I), r"\1 did"),  # "how'd they ...?"; "I'd", "who'd": would
     (re.compile(rf"\b(\w+){_APOSTROPHE}re\b", re.I), r"\1 are"),
     (re.compile(rf"\b(\w+){_APOSTROPHE}ve\b", re.I), r"\1 have"),
     (re.compile(rf"\b(\w+){_APOSTROPHE}ll\b", re.I), r"\1 will"),

@@ -53,6 +53,10 @@ def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Tu
     (("Which president called?", "Joe Biden"), "what did he say?", "what did Joe Biden say?"),
     (("What is Ukraine's capital?", "Kyiv"), "what could happen to it?", "what could happen to Kyiv?"),
     (("any talks planned?", "Berlin"), "where exactly?", "where any talks planned?"),  # no question phrase to take off
+    (("who is Emily Horne?", "National Security Council spokesperson"), "what did she tweet?", "what did Emily Horne tweet?"),
+    (("when did Russia take Crimea?", "2014"), "how'd they justify it?", "how did Russia justify 2014?"),  # the answer anchors it
+    (("what is Blinken offering?", "a path forward"), "and if Putin invades?", "what is Blinken offering if Putin invades?"),
+    (("what will the US do?", "respond"), "but what if Russia waits?", "what will the US do if Russia waits?"),
     (("what did the United States reject?", "Russia's demand that the US rule out Ukraine joining NATO"), "what was it?",
      "what was it?"),  # a clause stands in for no pronoun, and "it" is not the subject
 ])
@@ -133,6 +137,8 @@ def test_a_question_that_stands_alone_is_read_as_asked():
     ("won't it rain?", "will not it rain?"),
     ("they're where? I'm lost; we've asked; you'll see", "they are where? I am lost; we have asked; you will see"),
     ("what is Biden's plan?", "what is Biden's plan?"),
+    ("how'd they justify it? where'd he go?", "how did they justify it? where did he go?"),
+    ("I'd like to know", "I'd like to know"),  # "would", not "did": left as typed
 ])
 def test_contractions_are_written_out_before_reading(asked, read_as):
     assert reading(asked, []).question == read_as
@@ -141,7 +147,7 @@ def test_contractions_are_written_out_before_reading(asked, read_as):
 def test_a_follow_up_is_filled_in_after_its_contractions_are_written_out():
     assert reading("who's he?", [turn("Who is the US Secretary of State?", "Anthony Blinken")]).question == "who is Anthony Blinken?"
 
-OPENERS = ["and", "what about", "and what about", "but", "how", "by what", "who", "when", "what is", ""]
+OPENERS = ["and", "what about", "and what about", "but", "how", "by what", "who", "when", "what is", "and if", "but what if", ""]
 FILLERS = [" ", "\t", "the ", "The ", "of Ab ", "a'", "n't ", "? ", ". ", "A-1", "next ", "he "]
 ENDINGS = ["?a", "a", "?", "!x", " ?"]
 
