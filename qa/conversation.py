@@ -31,7 +31,8 @@ about", is a bare question phrase ("when?", "how high?") or an echo ("if what?")
 - a bare question phrase opening with a preposition ("against whom?") prefers a close answer its document writes
   right after that preposition ("... sanctions against Russia": `Reading.after`);
 - "and if X?", "but what if X?" ask the previous question on that condition ("what is Blinken offering if Putin
-  invades?"); "he" / "she" after "who is Emily Horne?" is Emily Horne, not the answer that describes her;
+  invades?"); "he" / "she" after "who is Emily Horne?" is Emily Horne, not the answer that describes her ("National
+  Security Council spokesperson": a name is all capitals, as "Volodymyr Zelensky" after "who is President of Ukraine?");
 - words of speech around any question are dropped ("hey,", "ok and", "tell me how many ...": `spoken`).
 In every case retrieval searches for the question together with the previous question and the
 previous answer's sentence. Only the reading changes: the answer is a span of the documents as ever.
@@ -79,7 +80,7 @@ _SUBJECT = re.compile(rf"^\s*(?i:(?:{_PREPOSITION}\s+)?(?:(?:what|which)(?:\s+\w
                       r"(?P<subject>(?i:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+(?:(?:and|of)\s+(?:the\s+)?)?[A-Z][\w'’.-]*)*|[\w'’.-]+))")  # "what did russia grab?": the answer is its object
 _SUBJECT_PRONOUN = re.compile(r"\b(?:he|she|they)\b", re.I)
 _CONDITION = re.compile(r"\s*(?:(?:and|but|so)\s+)?(?:what\s+)?(?P<word>if|unless|once)\s+", re.I)  # "and if X?"
-_WHO_IS_NAMED = re.compile(r"^\s*(?i:who\s+(?:is|was))\s+(?!(?i:the|a|an)\b)[A-Z]")  # "who is Emily Horne?": she is the name asked about
+_WHO_IS_NAMED = re.compile(r"^\s*(?i:who\s+(?:is|was))\s+(?!(?i:the|a|an)\b)[A-Z]")  # "who is Emily Horne?": a description answers
 _IT = re.compile(r"\bit\b", re.I)
 _POSSESSIVE = re.compile(r"['’]s$")
 _PRONOUNS = {"i", "you", "he", "she", "it", "we", "they", "that", "this", "there"}
@@ -203,7 +204,8 @@ def _stand_in(question: str, history: list[Turn]) -> str | None:
     for turn in reversed(history[-STANDIN_TURNS:]):
         answer = turn.answer.answer
         name = _first_name(_cased(turn))
-        candidates = [answer if answer and asks.match(turn.read_as) and answer[0].isupper() and not _WHO_IS_NAMED.match(_cased(turn))
+        describes = answer and _WHO_IS_NAMED.match(_cased(turn)) and any(word[:1].islower() for word in answer.split())
+        candidates = [answer if answer and asks.match(turn.read_as) and answer[0].isupper() and not describes
                       and len(answer.split()) <= MAX_STANDIN_WORDS else None, _POSSESSIVE.sub("", name.group()) if name else None]
         for candidate in filter(None, candidates):
             if not _named_in(candidate, question):

@@ -54,6 +54,7 @@ def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Tu
     (("What is Ukraine's capital?", "Kyiv"), "what could happen to it?", "what could happen to Kyiv?"),
     (("any talks planned?", "Berlin"), "where exactly?", "where any talks planned?"),  # no question phrase to take off
     (("who is Emily Horne?", "National Security Council spokesperson"), "what did she tweet?", "what did Emily Horne tweet?"),
+    (("who is President of Ukraine?", "Volodymyr Zelensky"), "what did he tweet?", "what did Volodymyr Zelensky tweet?"),
     (("when did Russia take Crimea?", "2014"), "how'd they justify it?", "how did Russia justify 2014?"),  # the answer anchors it
     (("what is Blinken offering?", "a path forward"), "and if Putin invades?", "what is Blinken offering if Putin invades?"),
     (("what will the US do?", "respond"), "but what if Russia waits?", "what will the US do if Russia waits?"),
