@@ -203,8 +203,9 @@ def _stand_in(question: str, history: list[Turn]) -> str | None:
     asks = _ASKS_FOR_A_PERSON if _PERSON_PRONOUN.search(question) else _ASKS_FOR_A_NAME
     for turn in reversed(history[-STANDIN_TURNS:]):
         answer = turn.answer.answer
-        name = _first_name(_cased(turn))
-        describes = answer and _WHO_IS_NAMED.match(_cased(turn)) and any(word[:1].islower() for word in answer.split())
+        cased = _cased(turn)
+        name = _first_name(cased)
+        describes = answer and _WHO_IS_NAMED.match(cased) and any(word[:1].islower() for word in answer.split())
         candidates = [answer if answer and asks.match(turn.read_as) and answer[0].isupper() and not describes
                       and len(answer.split()) <= MAX_STANDIN_WORDS else None, _POSSESSIVE.sub("", name.group()) if name else None]
         for candidate in filter(None, candidates):
