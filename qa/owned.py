@@ -2,8 +2,10 @@
 
 The tools that write reports and weights (`qa.eval.calibrate`, `qa.eval.squad_eval --out`,
 `qa.reader.train`) replace an existing file only when it is one such a tool wrote, told by the
-keys its JSON holds; otherwise they stop before any work and leave it as it is. Benchmarks fill
-and empty only a `--work` folder they made and marked (`work_folder`).
+keys its JSON holds; otherwise they stop before any work and leave it as it is. The tools that make
+a reader folder from others (`qa.reader.transfer`, `qa.reader.interpolate`) write only into a new or
+empty one (`new_folder`). Benchmarks fill and empty only a `--work` folder they made and marked
+(`work_folder`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ def written_json(path: Path, keys: tuple[str, ...]) -> bool:
     except (OSError, UnicodeDecodeError, ValueError):
         return False
     return isinstance(found, dict) and all(key in found for key in keys)
+
+
+def new_folder(folder: Path) -> None:
+    """Make `folder`, or take it when empty; stop (SystemExit) when it holds anything (never replace what is there)."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise SystemExit(f"{folder} is not an empty folder; nothing was changed: give a new one")
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def check_replaceable_json(path: Path, keys: tuple[str, ...], option: str) -> None:

@@ -52,3 +52,14 @@ def test_refuses_readers_of_other_shapes_or_a_share_outside_0_1(readers, tmp_pat
     with pytest.raises(ValueError, match="share"):
         interpolate(first, other, 1.5, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_leaves_a_folder_that_holds_anything_as_it_is(readers, tmp_path):
+    first, second = readers
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "reader.safetensors").write_bytes(b"the user's own file")
+    with pytest.raises(SystemExit, match="not an empty folder"):
+        interpolate(first, second, 0.5, out)
+    assert (out / "reader.safetensors").read_bytes() == b"the user's own file"
+    assert sorted(p.name for p in out.iterdir()) == ["reader.safetensors"]

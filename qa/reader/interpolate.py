@@ -13,12 +13,13 @@ from pathlib import Path
 from safetensors.torch import load_file, save_file
 
 from qa.integrity import sha256_of
+from qa.owned import new_folder
 
 WEIGHTS = "reader.safetensors"
 
 
 def interpolate(first: Path, second: Path, share: float, out: Path) -> str:
-    """Write the mixed weights into `out`, with the second reader's config.json and a training.json
+    """Write the mixed weights into `out` (a new or empty folder), with the second reader's config.json and a training.json
     recording both readers and the share; return the weights' sha256."""
     if not 0.0 <= share <= 1.0:
         raise ValueError(f"share must lie in [0, 1], not {share}")
@@ -26,7 +27,7 @@ def interpolate(first: Path, second: Path, share: float, out: Path) -> str:
     if a.keys() != b.keys() or any(a[name].shape != b[name].shape for name in a):
         raise ValueError(f"{first} and {second} hold different tensors: not one architecture")
     mixed = {name: ((1 - share) * a[name].float() + share * b[name].float()).to(a[name].dtype).contiguous() for name in a}
-    out.mkdir(parents=True, exist_ok=True)
+    new_folder(out)
     save_file(mixed, str(out / WEIGHTS))
     shutil.copyfile(second / "config.json", out / "config.json")
     record = json.loads((second / "training.json").read_text())

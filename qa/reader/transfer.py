@@ -25,6 +25,7 @@ from pathlib import Path
 from safetensors.numpy import load, load_file, save, save_file
 
 from qa.integrity import sha256_of
+from qa.owned import new_folder
 from qa.reader.network import FROZEN_TENSORS
 
 PART_BYTES = 15_000_000
@@ -45,7 +46,7 @@ def send(reader_dir: Path, file: Path) -> None:
 
 def unpack(file: Path, folder: Path) -> None:
     """The reader folder that `send` packed."""
-    _new_folder(folder)
+    new_folder(folder)
     with tarfile.open(fileobj=io.BytesIO(lzma.decompress(file.read_bytes())), mode="r") as tar:
         tar.extractall(folder, filter="data")
 
@@ -53,7 +54,7 @@ def unpack(file: Path, folder: Path) -> None:
 def parts(out_dir: Path, parts_dir: Path) -> None:
     """The run's trained tensors (all but the frozen ones) in numbered parts, with its config and record."""
     tensors = {name: t for name, t in load_file(str(out_dir / "reader.safetensors")).items() if name not in FROZEN_TENSORS}
-    _new_folder(parts_dir)
+    new_folder(parts_dir)
     data = save(tensors)
     for number, begin in enumerate(range(0, len(data), PART_BYTES)):
         (parts_dir / f"trained.part{number}").write_bytes(data[begin : begin + PART_BYTES])
@@ -65,7 +66,7 @@ def join(parts_dir: Path, base_dir: Path, out_dir: Path) -> str:
     """The run's reader folder from its parts and the base's frozen tensors; the weights' sha256,
     checked against the run's record."""
     chunks = sorted(parts_dir.glob("trained.part*"), key=lambda p: int(p.name.removeprefix("trained.part")))
-    _new_folder(out_dir)
+    new_folder(out_dir)
     tensors = load(b"".join(chunk.read_bytes() for chunk in chunks))
     base = load_file(str(base_dir / "reader.safetensors"))
     tensors.update({name: base[name] for name in FROZEN_TENSORS})
@@ -77,13 +78,6 @@ def join(parts_dir: Path, base_dir: Path, out_dir: Path) -> str:
     if found != expected:
         raise SystemExit(f"the joined weights' sha256 {found} is not the run's {expected}: was the base the run's own?")
     return found
-
-
-def _new_folder(folder: Path) -> None:
-    """Make `folder`, or take it when empty; stop when it holds anything (never replace what is there)."""
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise SystemExit(f"{folder} is not an empty folder; nothing was changed: give a new one")
-    folder.mkdir(parents=True, exist_ok=True)
 
 
 def main() -> None:
