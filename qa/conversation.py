@@ -19,8 +19,9 @@ about", is a bare question phrase ("when?", "how high?") or an echo ("if what?")
   previous question on: "what did officials say was possible to do what?" ("says who?" asks who said so);
 - a pronoun never stands for a name its own question says, and looks back past a turn that offers none;
 - after a question whose answer is its object ("what did russia grab?"), he / she / they stand for its subject and
-  "it" for a short answer ("what did they say it was?" is "what did Russia say Crimea was?"; "what was it?" after
-  "what did the United States reject?" is "what was Russia's main demand?");
+  "it" for a short answer, or the phrase opening a long one before its clause ("what did they say it was?" is "what did
+  Russia say Crimea was?"; "what was it?" after "what did the United States reject?", answered "Russia's main demand
+  that the US rule out ...", is "what was Russia's main demand?");
 - a name typed in lower case is taken as the previous answer's sentence writes it ("russia", "Russia");
 - "says who?", "according to whom?", "who said so?" ask who said the previous answer: its sentence says
   (`qa.attribution`: "according to two people familiar with the conversation", "President Biden warned ..."),
@@ -85,6 +86,7 @@ _IT = re.compile(r"\bit\b", re.I)
 _POSSESSIVE = re.compile(r"['’]s$")
 _PRONOUNS = {"i", "you", "he", "she", "it", "we", "they", "that", "this", "there"}
 MAX_STANDIN_WORDS = 5  # a longer previous answer is a clause, not a name a pronoun could stand for
+_CLAUSE_OPENS = re.compile(r"[,;:(]|\s(?:that|which|who|whom|whose|where|when|while|because|should|unless)\b")
 STANDIN_TURNS = 3  # turns looked back through for what a pronoun stands for
 
 
@@ -187,7 +189,7 @@ def _filled_in(question: str, history: list[Turn]) -> str:
         question = _SUBJECT_PRONOUN.sub(subject, question, count=1)
         answer = last.answer.answer
         if _IT.search(question):  # and "it", what it answered: a short answer in its place, a clause read as "it"
-            return _IT.sub(answer, question, count=1) if answer and len(answer.split()) <= MAX_STANDIN_WORDS else question
+            return _IT.sub(named, question, count=1) if (named := _named_part(answer)) else question
     stand_in = _stand_in(question, history)
     if stand_in:
         return _PERSONAL.sub(lambda m: stand_in + ("'s" if m.group("pronoun").lower() in ("his", "its", "their", "hers") else ""),
@@ -206,12 +208,24 @@ def _stand_in(question: str, history: list[Turn]) -> str | None:
         cased = _cased(turn)
         name = _first_name(cased)
         describes = answer and _WHO_IS_NAMED.match(cased) and any(word[:1].islower() for word in answer.split())
-        candidates = [answer if answer and asks.match(turn.read_as) and answer[0].isupper() and not describes
-                      and len(answer.split()) <= MAX_STANDIN_WORDS else None, _POSSESSIVE.sub("", name.group()) if name else None]
+        named = _named_part(answer)
+        candidates = [named if named and asks.match(turn.read_as) and named[0].isupper() and not describes else None,
+                      _POSSESSIVE.sub("", name.group()) if name else None]
         for candidate in filter(None, candidates):
             if not _named_in(candidate, question):
                 return candidate
     return None
+
+
+def _named_part(answer: str | None) -> str | None:
+    """What a pronoun can stand for of an answer: the answer when short (MAX_STANDIN_WORDS), else the short phrase
+    opening it before a clause ("Russia's main demand" of "Russia's main demand that the US rule out ..."); None
+    when neither is short."""
+    if not answer:
+        return None
+    clause = _CLAUSE_OPENS.search(answer)
+    named = answer if len(answer.split()) <= MAX_STANDIN_WORDS else answer[: clause.start()].rstrip() if clause else ""
+    return named if named and len(named.split()) <= MAX_STANDIN_WORDS else None
 
 
 def _named_in(name: str, question: str) -> bool:

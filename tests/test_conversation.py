@@ -59,7 +59,11 @@ def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Tu
     (("what is Blinken offering?", "a path forward"), "and if Putin invades?", "what is Blinken offering if Putin invades?"),
     (("what will the US do?", "respond"), "but what if Russia waits?", "what will the US do if Russia waits?"),
     (("what did the United States reject?", "Russia's demand that the US rule out Ukraine joining NATO"), "what was it?",
-     "what was it?"),  # a clause stands in for no pronoun, and "it" is not the subject
+     "what was Russia's demand?"),  # a clause's opening phrase stands in for "it", not the subject
+    (("what did the council reject?", "the main proposal, which would demolish the warehouses"), "who made it?",
+     "who made the main proposal?"),
+    (("what did the United States reject?", "demands to rule out Ukraine and other countries from ever joining NATO"),
+     "what was it?", "what was it?"),  # a clause with no short phrase opening it stands in for nothing
 ])
 def test_a_follow_up_is_read_with_the_turn_before(before, question, read_as):
     how = reading(question, [turn(*before, sentence="The sentence the answer came from.")])
