@@ -187,6 +187,9 @@ def main() -> None:
     parser.add_argument("--answer-rate", type=float, default=0.95,
                         help="with --squad2: the threshold rises for in-article abstentions only while it still answers "
                              "this share of the in-corpus questions")
+    parser.add_argument("--named-cell-bar", type=float, metavar="SCORE",
+                        help="store this bar for a table row's cell its question names (chosen on table-qa train: "
+                             "python -m qa.eval.table_qa_eval --split train --cells --reader DIR); default: the threshold")
     parser.add_argument("--out", type=Path, help="default: calibration.json in the reader's folder")
     args = parser.parse_args()
     out = args.out or args.reader / "calibration.json"
@@ -265,7 +268,8 @@ def main() -> None:
         "curve": threshold_curve(best["full", "in"], best["full", "out"], best_unanswerable),
     }
     confidence = fitted.model_copy(update={"threshold": round(threshold, 4),
-                                           "quick_accept": _stored_bar(shipped["quick"]), "early_exit": _stored_bar(shipped["exit"])})
+                                           "quick_accept": _stored_bar(shipped["quick"]), "early_exit": _stored_bar(shipped["exit"]),
+                                           "named_cell_bar": args.named_cell_bar})
     out.write_text(json.dumps({**confidence.model_dump(), "fit": report}, indent=2) + "\n")
     print(json.dumps(report, indent=2))
 

@@ -5,7 +5,7 @@
 A question is right when the answer holds the cell's text as a whole run of words (`contains_answer`).
 Also reported: how often the assistant abstained. With `--cells`, the best named cell of each question
 (`Assistant.read_named_cells`) by its score, under the threshold: how many questions, how many such cells
-were right, and how many the assistant answered right (what `qa.assistant.NAMED_CELL_BAR` was chosen by).
+were right, and how many the assistant answered right (what a reader's named-cell bar is chosen by: `qa.eval.calibrate --named-cell-bar`).
 """
 
 from __future__ import annotations

@@ -41,7 +41,6 @@ CLOSEST_SHOWN = 3
 NAMED_ROW_DEPTH = 50  # best word matches searched for table rows a question names (qa.cells)
 MAX_NAMED_ROWS = 2  # such rows read first, before the retrieved sentences
 NAMED_CELL_SPANS = 20  # spans the reader proposes in such rows, looked through for a named cell
-NAMED_CELL_BAR = 0.015  # a named cell answers at this calibrated score: the naming is evidence the reader's score does not see
 MAX_WHOLE_CELL_WORDS = 6  # a span inside a named cell this short answers with the whole cell; one twice as long when the span is half of it
 MAX_ROW_LINES = 12  # a wide row's lines looked for either side of one of them (`table_row`)
 ALTERNATIVES_SHOWN = 3
@@ -274,7 +273,7 @@ class Assistant:
         one at a time, best first, and reading stops once an answer scores that much. A `previous`
         answer's sentence (a follow-up's) is read first. Table rows the question names by a value are read
         first, each alone, and answer when a cell of theirs (the one whose header it names, if any) scores
-        NAMED_CELL_BAR (`read_named_cells`): on table-qa train questions such cells scoring under the threshold were
+        the calibration's named-cell bar (`Confidence.cell_bar`, `read_named_cells`): on table-qa train questions such cells scoring under the threshold were
         right more often than not. A "Label: value" line's value, named by its label alone, is one more candidate
         of the general reading, and needs the threshold ("Date:" of an e-mail is named by any question saying "date"). The question is read with its misspelt words
         as the retrieved sentences spell them (`as_spelt`). `documents`: the ids to retrieve from (default: all).
@@ -284,7 +283,7 @@ class Assistant:
             return Candidates(hits, [], [], question)
         question = self.as_spelt(question, hits)
         cells = self.scored(question, hits, self.read_named_cells(question, hits))
-        bar = min(self.confidence.threshold, NAMED_CELL_BAR)
+        bar = self.confidence.cell_bar
         if cells and _in_table_row(cells[0][1]) and cells[0][0] >= bar:
             return self._alternative_chosen(Candidates(hits, cells, self.retriever.passages(hits), question, bar))
         labelled = [pair for pair in cells if not _in_table_row(pair[1])]  # a label line's value: one reading among others
@@ -311,7 +310,7 @@ class Assistant:
         """For a question offering alternatives ("Dallas or Las Vegas?", `qa.choices`), the alternative that the sentence
         of a reading good enough to answer holds, alone of the two (the reading itself when it is that alternative), at
         that reading's score: of such sentences, the one holding most of the question's other words, then the best
-        read; none when a better reading's sentence holds both. A table row's reading is good enough at NAMED_CELL_BAR: the alternative
+        read; none when a better reading's sentence holds both. A table row's reading is good enough at the named-cell bar: the alternative
         it holds is evidence, as a cell's naming is."""
         choice = offered(found.question)
         if choice is None or not found.scored:
@@ -321,7 +320,7 @@ class Assistant:
         chosen = []
         for order, (score, span) in enumerate(found.scored):
             at, sentence = self._sentence_at(span.doc_id, span.start, span.end) or (0, "")
-            needed = min(bar, NAMED_CELL_BAR) if row_key(sentence) is not None else bar
+            needed = min(bar, self.confidence.cell_bar) if row_key(sentence) is not None else bar
             if score < needed or not sentence:
                 continue
             if (where := chosen_in(choice, sentence)) is not None:
@@ -340,7 +339,7 @@ class Assistant:
         """For a question comparing its alternatives by a number ("did A or B have a higher average attendance?",
         `qa.choices.compared`), the alternative whose table row's named cell holds the larger (or smaller) number: each
         alternative's first retrieved row that holds it alone and a number in the one cell the question names by header.
-        It answers at the best score a reading of either row has, which must reach NAMED_CELL_BAR."""
+        It answers at the best score a reading of either row has, which must reach the named-cell bar (`Confidence.cell_bar`)."""
         comparison = compared(found.question)
         if comparison is None:
             return found
@@ -358,12 +357,12 @@ class Assistant:
         _, doc_id, row_start, text = rows[(rows[True][0] > rows[False][0]) == larger]
         readings = [(score, span) for score, span in found.scored if any(
             span.doc_id == row[1] and row[2] <= span.start and span.end <= row[2] + len(row[3]) for row in rows.values())]
-        if not readings or readings[0][0] < NAMED_CELL_BAR:
+        if not readings or readings[0][0] < self.confidence.cell_bar:
             return found
         start, end = chosen_in(choice, text)
         span = readings[0][1].model_copy(update={"doc_id": doc_id, "start": row_start + start, "end": row_start + end,
                                                  "text": text[start:end]})
-        return found._replace(scored=[(readings[0][0], span)] + found.scored, bar=min(self.confidence.threshold, NAMED_CELL_BAR))
+        return found._replace(scored=[(readings[0][0], span)] + found.scored, bar=self.confidence.cell_bar)
 
     def _general_reading(self, question: str, hits: list[RetrievedSentence]) -> Candidates:
         """The retrieved sentences read with their neighbours, or less (`quick_accept`, `early_exit`: `candidates`)."""

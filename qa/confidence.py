@@ -7,7 +7,8 @@ is a right answer (SQuAD F1 >= 0.5 against the reference answers). Below `thresh
 assistant answers "not in the documents". A span read from the best sentence alone that
 scores `quick_accept` or more is answered without reading the wider passages, and passages read
 one at a time stop at the first answer scoring `early_exit`: the calibration sets each bar where,
-on the held-out questions, reading less loses no accuracy.
+on the held-out questions, reading less loses no accuracy. A table row's cell that its question names answers at
+`named_cell_bar`, chosen per reader on table-qa train questions (`qa.eval.table_qa_eval --cells`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ class Confidence(BaseModel):
     threshold: float
     quick_accept: float | None = None  # None: always read the wider passages
     early_exit: float | None = None  # None: always read every passage
+    named_cell_bar: float | None = None  # a table row's cell its question names answers at this score; None: the threshold
+
+    @property
+    def cell_bar(self) -> float:
+        """The score a named cell of a table row answers at (`Assistant.candidates`): the reader's score does not see the
+        naming, so it may be lower than the threshold, never higher. Chosen per reader on table-qa train questions."""
+        return self.threshold if self.named_cell_bar is None else min(self.threshold, self.named_cell_bar)
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> "Confidence":

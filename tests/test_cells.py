@@ -386,8 +386,6 @@ def test_a_table_rows_named_cell_answers_below_the_threshold_a_label_lines_value
     """A row named by a value and a cell by its header is evidence the reader's score does not see (on table-qa
     train, such cells under the threshold were right more often than not); a "Label: value" line is named by its
     label alone, and needs the threshold."""
-    from qa.assistant import NAMED_CELL_BAR
-
     def assistant_over(text):
         index, _ = SentenceIndex.build([make_document("risks.txt", text)], hash_embedder)
         return Assistant(index, hash_embedder, CellReader(), Confidence.load())
@@ -395,13 +393,15 @@ def test_a_table_rows_named_cell_answers_below_the_threshold_a_label_lines_value
     row = assistant_over("Business risks\nRisk: Future Proof | Resolution: Policy statements enforced\nReviewed monthly.")
     question = "What is the resolution for the Future Proof risk?"
     (score, span), *_ = row.candidates(question).scored
-    assert span.text == "Policy statements enforced" and score > NAMED_CELL_BAR
+    assert span.text == "Policy statements enforced" and score > Confidence.load().named_cell_bar
     row.confidence = row.confidence.model_copy(update={"threshold": score + 0.01})
     assert row.ask(question).answer == "Policy statements enforced"
     label = assistant_over("Business risks\nResolution: Policy statements enforced\nReviewed monthly.")
     label.confidence = row.confidence
     assert label.candidates("What is the resolution?").scored  # read, and named by its label ...
     assert label.ask("What is the resolution?").answer is None  # ... but under the threshold
+    row.confidence = row.confidence.model_copy(update={"named_cell_bar": None})  # a reader with no bar of its own
+    assert row.ask(question).answer is None
 
 
 class HeaderAndValueReader:
