@@ -157,8 +157,7 @@ class Assistant:
         how = reading(asked, history or [])
         if how.said_by is not None and (said := self._speaker_of(how.said_by, within)) is not None:  # "says who?"
             return Answer(question=asked, answer=self.index.document(said.doc_id).text[said.start : said.end],
-                          score=how.said_by.score, source=said, evidence=[said],
-                          read_as=how.question if how.question != spelled_out(asked) else None)
+                          score=how.said_by.score, source=said, evidence=[said], read_as=f'who said "{how.said_by.answer}"?')
         looking_for = " ".join(filter(None, (context, how.retrieval_context))) or None
         hits, scored, unread, question, bar = self.candidates(how.question, looking_for, how.previous, within)
         bar = self.confidence.threshold if bar is None else bar

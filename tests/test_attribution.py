@@ -60,7 +60,7 @@ def test_says_who_answers_with_the_previous_answers_speaker_as_a_span_of_the_doc
     assert conversation.ask("Where could Russia attack from?").answer == "the north"
     said = conversation.ask("says who?")
     assert said.answer == "President Biden" and text[said.source.start : said.source.end] == said.answer
-    assert said.score == conversation.turns[0].answer.score
+    assert said.score == conversation.turns[0].answer.score and said.read_as == 'who said "the north"?'
     reader.script = [("call.txt", "north of Kyiv", -0.1)]
     conversation.ask("Where could Russian forces attack from?")
     said = conversation.ask("according to whom?")  # a source the sentence names, before its speaker

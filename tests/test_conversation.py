@@ -206,7 +206,7 @@ def test_who_said_that_is_answered_about_the_previous_answer(seeds_assistant):
     source = said.source
     assert seeds_assistant.index.document(source.doc_id).text[source.start:source.end] == said.answer
     assert "Zelensk" not in seeds_assistant.ask("when could Russia invade?", history=conversation.turns[:1]).answer
-    assert first.read_as is None and said.read_as is None  # "that" stays: read as asked
+    assert first.read_as is None and said.read_as == f'who said "{first.answer}"?'  # what it was read to ask
     assert conversation.ask("what did he say?").read_as == f"what did {said.answer} say?"  # filled in, and shown so
     conversation.clear()
     assert conversation.turns == []
