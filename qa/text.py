@@ -29,6 +29,16 @@ _CONTRACTIONS = [  # (contracted form, written out); a name's possessive "'s" is
     (re.compile(rf"\b(\w+){_APOSTROPHE}ve\b", re.I), r"\1 have"),
     (re.compile(rf"\b(\w+){_APOSTROPHE}ll\b", re.I), r"\1 will"),
     (re.compile(rf"\b(I){_APOSTROPHE}m\b", re.I), r"\1 am"),
+    # typed without the apostrophe, where no word is so spelt: "whats", "didnt"
+    (re.compile(r"\b(who|what|where|when|how)s\b", re.I), r"\1 is"),
+    (re.compile(r"\b(do|does|did|is|are|was|were|has|have|had|could|would|should)nt\b", re.I), r"\1 not"),
+]
+_ALONE = r"(?![\w.'’&/-])"  # a word ending here ("u.s.", "r&d", "u-boat" go on)
+_SHORTHAND = [  # texting shorthand, typed in lower case: "where r the talks?", "can u tell me ...", "ur", "abt"
+    (re.compile(rf"(^\s*|\b(?:who|what|where|when|why|how|which)\s+)r{_ALONE}"), r"\1are"),  # not "the r value"
+    (re.compile(rf"(\b(?:are|can|could|do|did|does|have|will|would|should|tell|thank|show)\s+)u{_ALONE}"), r"\1you"),
+    (re.compile(rf"(?<![\w.'’&/-])ur{_ALONE}"), "your"),
+    (re.compile(rf"(?<![\w.'’&/-])abt{_ALONE}"), "about"),
 ]
 
 
@@ -53,9 +63,9 @@ def validate_question(question: object) -> str:
 
 def spelled_out(question: str) -> str:
     """The question with its contractions written out ("where's" -> "where is", "didn't" -> "did not",
-    "they're" -> "they are"): the reader and the encoder learnt from written-out questions and find
-    the answer more surely in them. A possessive ("Zelenskyy's") stays."""
-    for contracted, written_out in _CONTRACTIONS:
+    "they're" -> "they are", "whats" -> "what is", "where r u" -> "where are you"): the reader and the encoder learnt
+    from written-out questions and find the answer more surely in them. A possessive ("Zelenskyy's") stays."""
+    for contracted, written_out in _CONTRACTIONS + _SHORTHAND:
         question = contracted.sub(written_out, question)
     return question
 

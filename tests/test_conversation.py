@@ -144,6 +144,11 @@ def test_a_question_that_stands_alone_is_read_as_asked():
     ("what is Biden's plan?", "what is Biden's plan?"),
     ("how'd they justify it? where'd he go?", "how did they justify it? where did he go?"),
     ("I'd like to know", "I'd like to know"),  # "would", not "did": left as typed
+    ("whats the plan and why didnt they meet?", "what is the plan and why did not they meet?"),  # no apostrophe typed
+    ("where r the talks", "where are the talks"),  # texting shorthand
+    ("what r u asking abt ur plan?", "what are you asking about your plan?"),
+    ("what did u.s. officials say about the r value and r&d?", "what did u.s. officials say about the r value and r&d?"),
+    ("is R in U-boats?", "is R in U-boats?"),  # upper case: a name, never shorthand
 ])
 def test_contractions_are_written_out_before_reading(asked, read_as):
     assert reading(asked, []).question == read_as
