@@ -63,11 +63,12 @@ def validate_question(question: object) -> str:
 
 def spelled_out(question: str) -> str:
     """The question with its contractions written out ("where's" -> "where is", "didn't" -> "did not",
-    "they're" -> "they are", "whats" -> "what is", "where r u" -> "where are you"): the reader and the encoder learnt
-    from written-out questions and find the answer more surely in them. A possessive ("Zelenskyy's") stays."""
+    "they're" -> "they are", "whats" -> "what is", "where r u" -> "where are you"), and closed with a question mark
+    when it has no closing mark: the reader and the encoder learnt from written-out questions ending so, and find
+    the answer more surely in them. A possessive ("Zelenskyy's") stays."""
     for contracted, written_out in _CONTRACTIONS + _SHORTHAND:
         question = contracted.sub(written_out, question)
-    return question
+    return question if question.rstrip().endswith(("?", ".", "!")) else f"{question.rstrip()}?"
 
 
 def is_invisible_control(char: str) -> bool:

@@ -87,11 +87,11 @@ def test_a_pronoun_never_stands_for_a_name_its_own_question_says_and_looks_back_
     ("ok and the UK?", "and the UK?"),
     ("so what's the kremlin saying?", "what is the kremlin saying?"),
     ("no, who said that?", "who said that?"),
-    ("tell me how many troops Russia has", "how many troops Russia has"),
+    ("tell me how many troops Russia has", "how many troops Russia has?"),  # closed as a question
     ("can you tell me where the talks are?", "where the talks are?"),
     ("do you know who Emily Horne is?", "who Emily Horne is?"),
     ("so?", "so?"),  # nothing left but the word of speech
-    ("tell me about the call", "tell me about the call"),  # no question phrase after the request
+    ("tell me about the call", "tell me about the call?"),  # no question phrase after the request
     ("Nowhere else?", "Nowhere else?"),
     ("Well-known scientists said what?", "Well-known scientists said what?"),  # a word, not a word of speech
     ("name the only station from minot public radio.", "name the only station from minot public radio."),  # a request
@@ -140,12 +140,12 @@ def test_a_question_that_stands_alone_is_read_as_asked():
     ("who's been to Kyiv?", "who has been to Kyiv?"),
     ("why didn't they meet, and can't they?", "why did not they meet, and cannot they?"),
     ("won't it rain?", "will not it rain?"),
-    ("they're where? I'm lost; we've asked; you'll see", "they are where? I am lost; we have asked; you will see"),
+    ("they're where? I'm lost; we've asked; you'll see", "they are where? I am lost; we have asked; you will see?"),
     ("what is Biden's plan?", "what is Biden's plan?"),
     ("how'd they justify it? where'd he go?", "how did they justify it? where did he go?"),
-    ("I'd like to know", "I'd like to know"),  # "would", not "did": left as typed
+    ("I'd like to know", "I'd like to know?"),  # "would", not "did": left as typed
     ("whats the plan and why didnt they meet?", "what is the plan and why did not they meet?"),  # no apostrophe typed
-    ("where r the talks", "where are the talks"),  # texting shorthand
+    ("where r the talks", "where are the talks?"),  # texting shorthand; a question closed with its mark
     ("what r u asking abt ur plan?", "what are you asking about your plan?"),
     ("what did u.s. officials say about the r value and r&d?", "what did u.s. officials say about the r value and r&d?"),
     ("is R in U-boats?", "is R in U-boats?"),  # upper case: a name, never shorthand
@@ -183,7 +183,7 @@ def test_any_question_up_to_the_limit_is_read_at_once():
     ("what about   the UK ?! ", "How many troops has the UK sent?"),
     ("and the UK? and Spain?", "and the UK? and Spain?"),  # two questions: not one follow-up
     ("and ?", "and ?"),
-    ("and" + " " * 800 + "?a", "and" + " " * 800 + "?a"),
+    ("and" + " " * 800 + "?a", "and" + " " * 800 + "?a?"),
 ])
 def test_and_x_takes_what_follows_up_to_its_closing_marks(question, read_as):
     assert reading(question, [turn("How many troops has Russia sent?", "100,000")]).question == read_as
