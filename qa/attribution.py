@@ -23,8 +23,9 @@ _SOURCE = re.compile(r"\b(?:according\s+to|(?:reports?|claims?|statements?|figur
                      r"|(?:published|released|issued|reported|announced|compiled|tracked)(?:\s+[\w,]+){0,6}?\s+by)\s+", re.I)
 _VERB = (r"(?:said|says|told|tells|warned|warns|tweeted|tweets|reported|claimed|claims|stated|states|announced|announces"
          r"|added|adds|wrote|writes|insisted|insists|argued|argues|noted|notes|believes|believed|confirmed|confirms)")
+# "Gasquet (1908) claimed", "Biden has told"; "said to be": no one
 _SPEAKER_BEFORE = re.compile(rf"(?P<speaker>(?:(?:The|the)\s+)?[A-Z][\w’'.-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w’'.-]*)*)"
-                             rf"(?:\s+\([^()]{{1,20}}\))?\s+{_VERB}\b(?!\s+to\b)")  # "Gasquet (1908) claimed"; "said to be": no one
+                             rf"(?:\s+\([^()]{{1,20}}\))?(?:\s+ha(?:s|ve|d))?\s+{_VERB}\b(?!\s+to\b)")
 _SPEAKER_RELATIVE = re.compile(rf"\b(?P<speaker>(?:[Tt]he|[Aa]n?|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir)(?:\s+[\w’'-]+){{1,5}}?)"
                                rf"(?:,[^,;.]{{1,80}})?,\s+(?:which|who)\s+{_VERB}\b")  # "the theorem, ..., which says"
 _SPEAKER_AFTER = re.compile(rf"[,”\"’']\s*{_VERB}\s+(?P<speaker>(?:the\s+)?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)")

@@ -26,6 +26,8 @@ KYIV = ("President Biden warned Mr Zelenskyy that Russian forces could attack Uk
     ("The first result is the prime number theorem, proven in 1896, which says that primes thin out slowly.",
      "primes thin out slowly", "the prime number theorem"),  # a relative clause's noun phrase
     ("Gasquet (1908) claimed that the name first appeared in 1631.", "1631", "Gasquet"),  # a citation's year between
+    ("President Joe Biden has told Ukraine that Russia could invade next month.", "next month", "President Joe Biden"),
+    ("Ukraine was told that Russia could invade next month.", "next month", None),  # told, by no one named
     ("He said the plan would fail.", "the plan would fail", None),  # a pronoun is no one named
     ("Grainger was said to have left the city in stone.", "stone", None),  # "said to": no speaker
     ("Biden said Russia could invade.", "Biden", None),  # only the answer itself names one
