@@ -5,7 +5,9 @@ question is a follow-up when it points back (a pronoun, "that", "there"), opens 
 about", is a bare question phrase ("when?", "how high?") or an echo ("if what?"). It is then asked as:
 - a bare question phrase borrows the previous question's rest: "how high?" after "what is the tide at
   Dover?" is read as "how high is the tide at Dover?"; so does one that asks about "that" ("when was
-  that?", "what day was this?", "when did it happen?");
+  that?", "what day was this?", "when did it happen?"), the previous answer put back where its question
+  phrase asked for the object ("when?" after "what did Russia annex?", answered "Crimea": "when did Russia annex
+  Crimea?");
 - "and X?" / "what about X?" asks the previous question again with X in place of its first name:
   "and the UK?" after "how many troops has Russia sent?" is "how many troops has the UK sent?". The
   previous answer is then no answer (`Reading.unlike`): it was about the name X replaced. Without a
@@ -65,7 +67,9 @@ _ASKS_FOR_A_NAME = re.compile(r"^\s*(?:who|whom|which|what)\b(?!\s+(?:day|date|y
 _ASKS_FOR_A_PERSON = re.compile(r"^\s*(?:who|whom|whose|which)\b", re.I)  # "what is Blinken's job?" answers no one "he" means
 _PERSON_PRONOUN = re.compile(r"\b(?:he|she|him|her|his|hers)\b", re.I)
 _ASKS_WHEN_OR_WHERE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?P<which>when|where)\b", re.I)
-_LEADING_PHRASE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?:how\s+(?:many|much)\s+\w+|which\s+\w+|{QUESTION_PHRASE})\s+", re.I)
+_OPENING_VERB = r"(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|might|may)"  # "did" of "what day did ..."
+_LEADING_PHRASE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?:how\s+(?:many|much)\s+\w+|(?:what|which)\s+(?!{_OPENING_VERB}\b)\w+"
+                             rf"(?=\s+{_OPENING_VERB}\b)|{QUESTION_PHRASE})\s+", re.I)
 _NAME = re.compile(r"\b(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
 _ECHO = re.compile(r"^\s*(?!(?:says?|said)\b)(?:\w+\s+){1,3}(?:what|who|whom|which|where|when)\s*[?.!]*\s*$", re.I)  # "if what?", "to do what?"; "says who?" asks who said so
 _STARTS_WITH_PREPOSITION = re.compile(rf"^{_PREPOSITION}\b", re.I)
@@ -75,7 +79,7 @@ _REQUEST = re.compile(rf"^\s*(?:(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(
                       rf"|any\s+idea|i\s+wonder|i\s+(?:want|would\s+like)\s+to\s+know|remind\s+me)\s+(?={QUESTION_PHRASE}\b)", re.I)
 _SAID_SHORT = ((re.compile(r"^\s*(?:says?\s+who|who\s+says(?:\s+so)?)\s*[?.!]*\s*$", re.I), "who said so?"),
                (re.compile(r"^\s*how\s+(?:come|so)\s*[?.!]*\s*$", re.I), "why?"))  # a follow-up said short, as meant
-_YES_NO = re.compile(r"^(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b", re.I)
+_YES_NO = re.compile(rf"^{_OPENING_VERB}\b", re.I)
 _AUXILIARY = r"(?:did|does|do|will|would|could|can|might|may|should|has|have|had)"
 _SUBJECT = re.compile(rf"^\s*(?i:(?:{_PREPOSITION}\s+)?(?:(?:what|which)(?:\s+\w+)?|who|whom|where|when|why|how)\s+{_AUXILIARY}\s+)"
                       r"(?P<subject>(?i:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+(?:(?:and|of)\s+(?:the\s+)?)?[A-Z][\w'’.-]*)*|[\w'’.-]+))")  # "what did russia grab?": the answer is its object
@@ -174,7 +178,7 @@ def _filled_in(question: str, history: list[Turn]) -> str:
         rest = _LEADING_PHRASE.sub("", last.read_as, count=1)
         if _YES_NO.match(last.read_as) or rest == last.read_as:  # "from who?" after "are there going to be sanctions?"
             return f"{bare.group('phrase')} {last.read_as[0].lower()}{last.read_as[1:]}"  # "where?" after "any talks planned?"
-        return f"{bare.group('phrase')} {rest}"
+        return f"{bare.group('phrase')} {_with_object(last, rest)}"
     if (another := _another(question)) and not _POINTS_BACK.search(another):
         name = _first_name(_cased(last))
         if name:
@@ -215,6 +219,18 @@ def _stand_in(question: str, history: list[Turn]) -> str | None:
             if not _named_in(candidate, question):
                 return candidate
     return None
+
+
+def _with_object(turn: Turn, rest: str) -> str:
+    """`rest`, the turn's question after its question phrase ("did Russia annex?"), with the turn's answer where that
+    phrase asked for it, the object of the verb ending the question ("did Russia annex Crimea?" after "what did Russia
+    annex?", answered "Crimea"); as it is when the answer is long, a time, or has no such place ("talk to ... on the phone")."""
+    found = _SUBJECT.match(turn.read_as)
+    named = _named_part(turn.answer.answer)
+    verb = turn.read_as[found.end("subject"):].strip().rstrip("?.!").split() if found else []
+    if not named or not _ASKS_FOR_A_NAME.match(turn.read_as) or not 1 <= len(verb) <= 2 or _STARTS_WITH_PREPOSITION.match(verb[-1] + " "):
+        return rest
+    return f"{rest.rstrip().rstrip('?.!').rstrip()} {named}?"
 
 
 def _named_part(answer: str | None) -> str | None:

@@ -23,7 +23,7 @@ def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Tu
 @pytest.mark.parametrize("before, question, read_as", [
     (("what is the tide at Dover?", "six metres"), "how high?", "how high is the tide at Dover?"),
     (("How many troops has Russia amassed?", "100,000"), "where?", "where has Russia amassed?"),
-    (("Who did the Panthers beat?", "Arizona Cardinals"), "by what score?", "by what score did the Panthers beat?"),
+    (("Who did the Panthers beat?", "Arizona Cardinals"), "by what score?", "by what score did the Panthers beat Arizona Cardinals?"),
     (("How many troops has Russia sent?", "100,000"), "and the UK?", "How many troops has the UK sent?"),
     (("Who is the Ukrainian president?", "Zelensky"), "what about the Russian?", "Who is the Russian president?"),
     (("Who is the US Secretary of State?", "Anthony Blinken"), "what did he offer?", "what did Anthony Blinken offer?"),
@@ -32,16 +32,16 @@ def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Tu
     (("Since when has Ukraine been at war?", "2014"), "what happened then?", "what happened in 2014?"),
     (("when could Russia invade?", "February"), "who said that?", "who said that?"),
     (("when could Russia invade?", "February"), "who said so?", "who said so?"),  # "so" points back too
-    (("What did Russia illegally annex?", "Crimea"), "when was that?", "when did Russia illegally annex?"),
-    (("Who did Zelenskyy call?", "Biden"), "what day was this?", "what day did Zelenskyy call?"),
-    (("What did Russia annex?", "Crimea"), "when did it happen?", "when did Russia annex?"),
+    (("What did Russia illegally annex?", "Crimea"), "when was that?", "when did Russia illegally annex Crimea?"),
+    (("Who did Zelenskyy call?", "Biden"), "what day was this?", "what day did Zelenskyy call Biden?"),
+    (("What did Russia annex?", "Crimea"), "when did it happen?", "when did Russia annex Crimea?"),  # the answer in the place asked for
     (("What did Russia annex?", "Crimea"), "how big is it?", "how big is Crimea?"),  # "it" is the thing asked about
     (("What day did Zelenskyy call?", "Thursday"), "what did they agree on?", "what did Zelenskyy agree on?"),  # a time stands for no one
     (("Who is the Ukrainian president?", "Zelensky"), "and how tall is he?", "and how tall is Zelensky?"),
     (("who said that?", "Emily Horne"), "and the Kremlin?", "what about the Kremlin?"),  # no name to put it in place of
     (("What did officials say was possible?", "dialogue"), "to do what?", "What did officials say was possible to do what?"),
     (("What did Blinken warn of?", "a response"), "if what?", "What did Blinken warn of if what?"),  # an echo carries it on
-    (("who did biden call?", "Zelensky"), "hey, what day was that?", "what day did biden call?"),  # words of speech dropped
+    (("who did biden call?", "Zelensky"), "hey, what day was that?", "what day did biden call Zelensky?"),  # words of speech dropped
     (("are there going to be sanctions?", "economic sanctions"), "from who?", "from who are there going to be sanctions?"),
     (("what did russia grab in 2014?", "Crimea"), "what did they say it was?", "what did russia say Crimea was?"),  # they: its subject
     (("where might the russians attack from?", "north of Kyiv"), "according to who?", "according to who might the russians attack from?"),
@@ -64,6 +64,11 @@ def turn(question: str, answer: str | None, sentence: str = "A sentence.") -> Tu
      "who made the main proposal?"),
     (("what did the United States reject?", "demands to rule out Ukraine and other countries from ever joining NATO"),
      "what was it?", "what was it?"),  # a clause with no short phrase opening it stands in for nothing
+    (("who did Zelenskyy talk to on the phone?", "Joe Biden"), "when?", "when did Zelenskyy talk to on the phone?"),  # no place
+    (("what day did Biden call?", "Thursday"), "why?", "why did Biden call?"),  # a time is no object; "what day" goes whole
+    (("which is the capital?", "Kyiv"), "where?", "where is the capital?"),  # "which" alone before its verb
+    (("what did Biden reject?", "demands to rule out Ukraine and other countries from ever joining NATO"), "why?",
+     "why did Biden reject?"),  # a long answer with no short phrase opening it
 ])
 def test_a_follow_up_is_read_with_the_turn_before(before, question, read_as):
     how = reading(question, [turn(*before, sentence="The sentence the answer came from.")])
