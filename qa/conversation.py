@@ -67,7 +67,8 @@ _ASKS_FOR_A_NAME = re.compile(r"^\s*(?:who|whom|which|what)\b(?!\s+(?:day|date|y
 _ASKS_FOR_A_PERSON = re.compile(r"^\s*(?:who|whom|whose|which)\b", re.I)  # "what is Blinken's job?" answers no one "he" means
 _PERSON_PRONOUN = re.compile(r"\b(?:he|she|him|her|his|hers)\b", re.I)
 _ASKS_WHEN_OR_WHERE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?P<which>when|where)\b", re.I)
-_OPENING_VERB = r"(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|might|may)"  # "did" of "what day did ..."
+_AUXILIARY = r"(?:did|does|do|will|would|could|can|might|may|should|has|have|had)"
+_OPENING_VERB = rf"(?:is|are|was|were|{_AUXILIARY})"  # "did" of "what day did ...", "is" of "is there ...?"
 _LEADING_PHRASE = re.compile(rf"^\s*(?:{_PREPOSITION}\s+)?(?:how\s+(?:many|much)\s+\w+|(?:what|which)\s+(?!{_OPENING_VERB}\b)\w+"
                              rf"(?=\s+{_OPENING_VERB}\b)|{QUESTION_PHRASE})\s+", re.I)
 _NAME = re.compile(r"\b(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
@@ -80,7 +81,6 @@ _REQUEST = re.compile(rf"^\s*(?:(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(
 _SAID_SHORT = ((re.compile(r"^\s*(?:says?\s+who|who\s+says(?:\s+so)?)\s*[?.!]*\s*$", re.I), "who said so?"),
                (re.compile(r"^\s*how\s+(?:come|so)\s*[?.!]*\s*$", re.I), "why?"))  # a follow-up said short, as meant
 _YES_NO = re.compile(rf"^{_OPENING_VERB}\b", re.I)
-_AUXILIARY = r"(?:did|does|do|will|would|could|can|might|may|should|has|have|had)"
 _SUBJECT = re.compile(rf"^\s*(?i:(?:{_PREPOSITION}\s+)?(?:(?:what|which)(?:\s+\w+)?|who|whom|where|when|why|how)\s+{_AUXILIARY}\s+)"
                       r"(?P<subject>(?i:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+(?:(?:and|of)\s+(?:the\s+)?)?[A-Z][\w'’.-]*)*|[\w'’.-]+))")  # "what did russia grab?": the answer is its object
 _SUBJECT_PRONOUN = re.compile(r"\b(?:he|she|they)\b", re.I)
@@ -228,7 +228,7 @@ def _with_object(turn: Turn, rest: str) -> str:
     found = _SUBJECT.match(turn.read_as)
     named = _named_part(turn.answer.answer)
     verb = turn.read_as[found.end("subject"):].strip().rstrip("?.!").split() if found else []
-    if not named or not _ASKS_FOR_A_NAME.match(turn.read_as) or not 1 <= len(verb) <= 2 or _STARTS_WITH_PREPOSITION.match(verb[-1] + " "):
+    if not named or not _ASKS_FOR_A_NAME.match(turn.read_as) or not 1 <= len(verb) <= 2 or _STARTS_WITH_PREPOSITION.match(verb[-1]):
         return rest
     return f"{rest.rstrip().rstrip('?.!').rstrip()} {named}?"
 
